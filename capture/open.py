@@ -1,0 +1,41 @@
+"""Open any capture file: the format comes from its first bytes, never from its name."""
+
+from __future__ import annotations
+
+import os
+import struct
+from pathlib import Path
+
+from attscope.capture.btsnoop import MAGIC as BTSNOOP_MAGIC
+from attscope.capture.btsnoop import BtsnoopReader
+from attscope.capture.errors import CaptureError
+from attscope.capture.pcap import MAGICS as PCAP_MAGICS
+from attscope.capture.pcap import PcapReader
+from attscope.capture.pcapng import SHB, PcapngReader
+from attscope.capture.reader import CaptureReader
+from attscope.capture.tshark_reader import TsharkReader
+
+
+def open_capture(path: str | os.PathLike[str]) -> CaptureReader:
+    """A reader for the capture at `path`; iterate it for frames.
+
+    Raises CaptureError, with a one-line message, when the file cannot be read or is no
+    capture. Damage further in is reported in the reader's `warnings` while iterating.
+    """
+    p = Path(path)
+    try:
+        with open(p, "rb") as f:
+            head = f.read(64)
+    except OSError as exc:
+        raise CaptureError(f"{p}: {exc.strerror or exc}") from None
+    if not head:
+        raise CaptureError(f"{p}: empty file, not a capture")
+    if head.startswith(BTSNOOP_MAGIC):
+        return BtsnoopReader(p, head)
+    if len(head) >= 4:
+        magic = struct.unpack_from("<I", head)[0]
+        if magic in PCAP_MAGICS:
+            return PcapReader(p, head)
+        if magic == SHB:
+            return PcapngReader(p, head)
+    return TsharkReader(p)

@@ -1,0 +1,35 @@
+"""What every capture reader offers: iterate frames lazily, then look at the warnings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from attscope.capture.errors import CaptureWarning
+from attscope.capture.frame import Frame
+
+# Wireshark's limit for one record (WTAP_MAX_PACKET_SIZE_STANDARD); a larger length field
+# means the file is damaged, not that a packet is that big.
+MAX_RECORD = 262_144
+
+
+class CaptureReader:
+    """Base for file readers. Iterating opens the file, streams frames and records damage
+    in `warnings`; iterating again starts over."""
+
+    format = "unknown"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.detail = ""  # byte order, precision, version: whatever tells files apart
+        self.linktypes: list[int] = []  # link types the headers declare, in order
+        self.warnings: list[CaptureWarning] = []
+
+    def warn(self, offset: int, message: str) -> None:
+        self.warnings.append(CaptureWarning(offset, message))
+
+    def __iter__(self) -> Iterator[Frame]:
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        return f"{self.format} ({self.detail})" if self.detail else self.format

@@ -1,0 +1,51 @@
+"""Link type -> record decoder and encoder: the one table file readers and writers share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from attscope.capture import hci_records, le_records
+from attscope.capture import linktypes as lt
+from attscope.capture.frame import Direction, Encap, Frame
+from attscope.capture.hci_records import RecordDecoder
+
+DECODERS: dict[int, RecordDecoder] = {**hci_records.DECODERS, **le_records.DECODERS}
+
+# what writers can produce; reading covers more (see DECODERS)
+ENCODERS: dict[int, Callable[[Frame], bytes]] = {
+    lt.BLUETOOTH_HCI_H4: hci_records.encode_h4,
+    lt.BLUETOOTH_HCI_H4_WITH_PHDR: hci_records.encode_h4_phdr,
+    lt.BLUETOOTH_LINUX_MONITOR: hci_records.encode_monitor,
+    lt.NORDIC_BLE: le_records.encode_nordic,
+    lt.BLUETOOTH_LE_LL_WITH_PHDR: le_records.encode_phdr,
+    lt.BLUETOOTH_LE_LL: lambda frame: frame.payload,
+}
+
+
+def decoder_for(linktype: int) -> RecordDecoder:
+    """The decoder for a link type; records of a link type attscope does not know are kept
+    as OTHER frames with their bytes untouched."""
+    found = DECODERS.get(linktype)
+    if found is not None:
+        return found
+
+    def keep(index: int, ts: int, data: bytes, off: int, iface: int, orig: int | None) -> Frame:
+        return Frame(index, ts, linktype, Encap.OTHER, Direction.UNKNOWN, data, off, iface, orig)
+
+    return keep
+
+
+def encode(frame: Frame, linktype: int) -> bytes:
+    """The record bytes of `frame` under `linktype`. Raises ValueError when the frame cannot
+    be expressed there (an air packet as HCI, a monitor note as H4 ...)."""
+    same = frame.linktype == linktype
+    encoder = ENCODERS.get(linktype)
+    if frame.problem is not None or encoder is None:
+        if same:
+            return frame.payload  # the record as read: nothing was taken off
+        raise ValueError(f"attscope does not write link type {lt.name(linktype)}")
+    if frame.encap != lt.encap_of(linktype) and not (same and frame.encap == Encap.OTHER):
+        raise ValueError(
+            f"frame {frame.index} ({frame.encap.name}) cannot be written as {lt.name(linktype)}"
+        )
+    return encoder(frame)

@@ -1,0 +1,131 @@
+"""Anything else Wireshark reads (Apple PacketLogger, hcidump, modified pcap variants ...),
+through tshark by way of pyshark. Slower than the native readers, so only a fallback."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from attscope.capture import linktypes as lt
+from attscope.capture.errors import CaptureError
+from attscope.capture.frame import Direction, Encap, Frame, HciType
+from attscope.capture.hci_records import h4_frame, monitor_frame
+from attscope.capture.reader import CaptureReader
+from attscope.capture.records import decoder_for
+
+INSTALL_HINT = (
+    "install Wireshark's tshark (Debian/Ubuntu: apt install tshark) to read other formats"
+)
+
+# Wireshark WTAP_ENCAP values -> the pcap link type whose records carry the same bytes
+WTAP_TO_LINKTYPE = {
+    41: lt.BLUETOOTH_HCI_H4,
+    99: lt.BLUETOOTH_HCI_H4_WITH_PHDR,  # wiretap has taken the direction header off
+    154: lt.BLUETOOTH_LE_LL,
+    159: lt.BLUETOOTH_LINUX_MONITOR,  # likewise the adapter and opcode
+    161: lt.BLUETOOTH_LE_LL_WITH_PHDR,
+    186: lt.NORDIC_BLE,
+}
+WTAP_PACKETLOGGER = 118
+WTAP_BLUETOOTH_HCI = 102  # H1: the packet type is in wiretap's pseudo-header
+H2C = Direction.HOST_TO_CONTROLLER
+C2H = Direction.CONTROLLER_TO_HOST
+PACKETLOGGER_TYPES = {
+    0x00: (HciType.COMMAND, H2C),
+    0x01: (HciType.EVENT, C2H),
+    0x02: (HciType.ACL, H2C),
+    0x03: (HciType.ACL, C2H),
+    0x08: (HciType.SCO, H2C),
+    0x09: (HciType.SCO, C2H),
+}
+
+
+def tshark_path() -> str | None:
+    return shutil.which("tshark")
+
+
+def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, capture_output=True, text=True, timeout=120, check=False)
+
+
+def _last_line(text: str) -> str:
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and "Running as user" not in ln]
+    return lines[-1] if lines else "tshark could not read it"
+
+
+class TsharkReader(CaptureReader):
+    format = "other (read through tshark)"
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        tshark = tshark_path()
+        if tshark is None:
+            raise CaptureError(f"{path}: not a btsnoop, pcap or pcapng file; {INSTALL_HINT}")
+        probe = _run([tshark, "-r", str(path), "-c", "1", "-T", "fields", "-e", "frame.encap_type"])
+        if probe.returncode != 0:
+            message = _last_line(probe.stderr)
+            if "isn't a capture file" in message:
+                message = (
+                    "not a capture file (not btsnoop, pcap or pcapng, nor a format tshark reads)"
+                )
+            raise CaptureError(f"{path}: {message}")
+        capinfos = shutil.which("capinfos")
+        if capinfos:
+            info = _run([capinfos, "-t", str(path)])
+            for line in info.stdout.splitlines():
+                if line.startswith("File type:"):
+                    self.format = line.split(":", 1)[1].strip() + " (read through tshark)"
+        first = probe.stdout.strip()
+        if first.isdigit():
+            self.linktypes = [self._linktype(int(first))]
+
+    @staticmethod
+    def _linktype(encap: int) -> int:
+        return WTAP_TO_LINKTYPE.get(encap, lt.WTAP_ENCAP_BASE + encap)
+
+    def __iter__(self) -> Iterator[Frame]:
+        import pyshark  # deferred: only this fallback needs it, and it is slow to import
+
+        self.warnings = []
+        capture = pyshark.FileCapture(
+            str(self.path), use_json=True, include_raw=True, keep_packets=False
+        )
+        index = 0
+        try:
+            for pkt in capture:
+                index += 1
+                yield self._frame(index, pkt)
+        except pyshark.capture.capture.TSharkCrashException as exc:
+            self.warn(0, f"tshark stopped after frame {index}: {exc}")
+        finally:
+            capture.close()
+
+    def _frame(self, index: int, pkt: Any) -> Frame:
+        info = pkt.frame_info
+        encap = int(info.encap_type)
+        sec, _, frac = str(info.time_epoch).partition(".")
+        ts_us = int(sec) * 1_000_000 + int((frac + "000000")[:6])
+        raw: bytes = pkt.get_raw_packet()
+        linktype = self._linktype(encap)
+        p2p = getattr(info, "p2p_dir", None)
+        if encap == WTAP_PACKETLOGGER:
+            kind = PACKETLOGGER_TYPES.get(raw[0]) if raw else None
+            if kind is None:
+                return Frame(index, ts_us, linktype, Encap.OTHER, Direction.UNKNOWN, raw)
+            return Frame(index, ts_us, linktype, Encap.HCI, kind[1], raw[1:], hci_type=kind[0])
+        if encap == 99:
+            direction = {"0": H2C, "1": C2H}.get(str(p2p), Direction.UNKNOWN)
+            return h4_frame(index, ts_us, linktype, raw, direction, 0)
+        if encap == 159:
+            mon = pkt.hci_mon
+            return monitor_frame(
+                index, ts_us, linktype, raw, int(mon.adapter_id), int(mon.opcode), 0
+            )
+        if encap == WTAP_BLUETOOTH_HCI and hasattr(pkt, "hci_h1"):
+            h1 = pkt.hci_h1
+            direction = C2H if str(getattr(h1, "direction", "0")) == "1" else H2C
+            return Frame(index, ts_us, linktype, Encap.HCI, direction, raw, hci_type=int(h1.type))
+        return decoder_for(linktype)(index, ts_us, raw, 0, 0, None)

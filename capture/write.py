@@ -1,0 +1,45 @@
+"""Write frames as pcap, pcapng or btsnoop, converting the link type where that is possible."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+
+from attscope.capture import linktypes as lt
+from attscope.capture.btsnoop import write_btsnoop
+from attscope.capture.frame import Frame
+from attscope.capture.pcap import write_pcap
+from attscope.capture.pcapng import write_pcapng
+
+FORMATS = ("pcap", "pcapng", "btsnoop")
+# btsnoop datalinks have pcap link types carrying the same information
+PCAP_EQUIVALENT = {
+    lt.BTSNOOP_H1: lt.BLUETOOTH_HCI_H4_WITH_PHDR,
+    lt.BTSNOOP_H4: lt.BLUETOOTH_HCI_H4_WITH_PHDR,
+    lt.BTSNOOP_MONITOR: lt.BLUETOOTH_LINUX_MONITOR,
+}
+BTSNOOP_EQUIVALENT = {
+    lt.BLUETOOTH_HCI_H4: lt.BTSNOOP_H4,
+    lt.BLUETOOTH_HCI_H4_WITH_PHDR: lt.BTSNOOP_H4,
+    lt.BLUETOOTH_LINUX_MONITOR: lt.BTSNOOP_MONITOR,
+}
+
+
+def write_capture(
+    path: str | os.PathLike[str], frames: Iterable[Frame], fmt: str, linktype: int
+) -> int:
+    """Write `frames` to `path` as `fmt` with `linktype`; returns the number written.
+
+    btsnoop takes 1002 or 2001 (or the pcap HCI link types, mapped to them); pcap and pcapng
+    take any link type attscope writes (1002/2001 are mapped to 201/254). Raises ValueError
+    for a frame the link type cannot carry.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    with open(path, "wb") as f:
+        if fmt == "btsnoop":
+            return write_btsnoop(f, frames, BTSNOOP_EQUIVALENT.get(linktype, linktype))
+        linktype = PCAP_EQUIVALENT.get(linktype, linktype)
+        if fmt == "pcap":
+            return write_pcap(f, frames, linktype)
+        return write_pcapng(f, frames, linktype)

@@ -1,0 +1,3 @@
+from attscope.main import main
+
+raise SystemExit(main())

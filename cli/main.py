@@ -1,0 +1,42 @@
+"""The `attscope` command: one entry point, one subcommand per job."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from attscope import __version__
+from attscope.capture import CaptureError
+from attscope.commands import convert_cmd, info_cmd
+
+EXIT_OK = 0
+EXIT_USAGE = 2  # bad usage or unreadable input
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="attscope",
+        description="Bluetooth LE capture analyzer and ATT dissector.",
+    )
+    parser.add_argument("--version", action="version", version=f"attscope {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    info_cmd.register(sub)
+    convert_cmd.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except CaptureError as exc:
+        print(f"attscope: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # the reader of our output went away (`attscope info F | head`): not an error
+        sys.stderr.close()
+        return EXIT_OK
