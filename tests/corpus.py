@@ -1,0 +1,79 @@
+"""Where the shared real captures and tshark are, and how tests that need them behave.
+
+On a user's machine a missing corpus or tshark skips those tests with the reason shown;
+with ATTSCOPE_REQUIRE_CORPUS=1 (CI) the same absence fails them.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("ATTSCOPE_SHARED", REPO.parent / "shared"))
+CAPTURES = SHARED / "captures"
+MANIFEST = CAPTURES / "MANIFEST.tsv"
+SAMPLES = REPO / "samples"
+REQUIRED = os.environ.get("ATTSCOPE_REQUIRE_CORPUS") == "1"
+
+# tshark needs these to dissect link types 147 (Ubertooth PPI) and 157 (legacy nRF Sniffer)
+TSHARK_USER_DLTS = [
+    "-o",
+    'uat:user_dlts:"User 0 (DLT=147)","btle","0","","0",""',
+    "-o",
+    'uat:user_dlts:"User 10 (DLT=157)","nordic_ble","0","","0",""',
+]
+
+
+def _missing(reason: str) -> None:
+    if REQUIRED:
+        pytest.fail(f"{reason} (ATTSCOPE_REQUIRE_CORPUS=1 makes this a failure)")
+    pytest.skip(reason)
+
+
+def manifest() -> list[dict[str, str]]:
+    """The manifest rows, or [] when the corpus is absent (tests then call need_corpus)."""
+    if not MANIFEST.is_file():
+        return []
+    with MANIFEST.open(newline="") as f:
+        return list(csv.DictReader(f, delimiter="\t"))
+
+
+def corpus_files() -> list[str]:
+    """File names to parametrize over; a placeholder when the corpus is absent, so the
+    tests still run once and report the absence (skip, or fail in CI)."""
+    return [row["file"] for row in manifest()] or ["<corpus missing>"]
+
+
+def need_corpus(name: str | None = None) -> Path:
+    """The path of a shared capture (or of the folder), skipping or failing if absent."""
+    if not CAPTURES.is_dir():
+        _missing(f"real captures not found at {CAPTURES}")
+    path = CAPTURES / name if name else CAPTURES
+    if not path.exists():
+        _missing(f"{path} not found")
+    return path
+
+
+def need_tshark() -> str:
+    found = shutil.which("tshark")
+    if found is None:
+        _missing("tshark not installed (apt install tshark)")
+        raise AssertionError("unreachable")
+    return found
+
+
+def tshark_fields(path: Path, fields: list[str], *extra: str) -> list[list[str]]:
+    """One row per frame with the values of `fields` (multiple values joined by ',')."""
+    tshark = need_tshark()
+    args = [tshark, "-r", str(path), *TSHARK_USER_DLTS, *extra, "-T", "fields"]
+    for field in fields:
+        args += ["-e", field]
+    args += ["-E", "separator=\t", "-E", "occurrence=a", "-E", "aggregator=,"]
+    out = subprocess.run(args, capture_output=True, text=True, check=True, timeout=600).stdout
+    return [line.split("\t") for line in out.splitlines()]
