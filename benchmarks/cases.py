@@ -1,0 +1,55 @@
+"""The benchmark's cases: one row each, an attscope command beside the tshark command that
+does the nearest equivalent work on the same file.
+
+A new benchmark (export, dump, TUI time-to-first-screen, live throughput) is one more `Case`
+here. Arguments are the command line after the executable; these placeholders are replaced in
+every argument:
+
+* `{capture}`: the synthetic capture of the size being measured;
+* `{scratch}`: an empty directory the command may write into (an export's output), made
+  afresh for every run so no run finds the previous one's files.
+
+A case whose work tshark has no counterpart for sets `tshark=None` and gets no ratio.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    what: str  # one line for the report: what the row measures
+    attscope: tuple[str, ...]
+    tshark: tuple[str, ...] | None
+
+
+CASES: tuple[Case, ...] = (
+    Case(
+        name="info",
+        what="read every frame once and summarize (format, counts, time span)",
+        attscope=("info", "{capture}"),
+        # Printing one field per frame is the cheapest way to make tshark read every frame.
+        tshark=("-r", "{capture}", "-T", "fields", "-e", "frame.number"),
+    ),
+)
+
+
+def case_named(name: str) -> Case:
+    for case in CASES:
+        if case.name == name:
+            return case
+    raise KeyError(name)
+
+
+def expand(args: Sequence[str], values: Mapping[str, str]) -> list[str]:
+    """Substitute placeholders with str.replace, not str.format: tshark display filters use
+    braces of their own (`btatt.opcode in {0x0a 0x0b}`)."""
+    out = []
+    for arg in args:
+        for key, value in values.items():
+            arg = arg.replace("{" + key + "}", value)
+        out.append(arg)
+    return out
