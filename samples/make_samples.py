@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""Regenerate the sample captures in samples/ from the scenarios written in code.
+
+    python samples/make_samples.py [--out DIR] [NAME ...]
+
+Each sample is a scenario (a function returning frames) and the file format it is written
+in. The output is deterministic: a fixed start time and seeded randomness, so running this
+twice writes byte-identical files, and tests/test_samples.py checks the committed files
+against a fresh run.
+
+To add a sample, write a scenario module next to this one (see heart_rate.py: a
+`Timeline`, a `GattServer` for the peripheral, a `Connection`, and the Android client
+procedures in android_client.py) and add it to SAMPLES.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import heart_rate
+
+from attscope.capture import Frame, write_capture
+from attscope.capture.linktypes import BTSNOOP_H4
+
+HERE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Sample:
+    file: str
+    fmt: str  # "btsnoop", "pcap" or "pcapng" (attscope.capture.write_capture)
+    linktype: int
+    scenario: Callable[[], list[Frame]]
+    about: str
+
+
+SAMPLES = [
+    Sample(
+        "heart_rate.btsnoop",
+        "btsnoop",
+        BTSNOOP_H4,
+        heart_rate.heart_rate,
+        "Android phone and BLE heart-rate sensor: discovery, reads, 30 notifications",
+    ),
+]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--out", type=Path, default=HERE, help="output folder (samples/)")
+    parser.add_argument("names", nargs="*", help="samples to write (default: all)")
+    args = parser.parse_args(argv)
+    chosen = [s for s in SAMPLES if not args.names or s.file in args.names]
+    unknown = set(args.names) - {s.file for s in SAMPLES}
+    if unknown:
+        parser.error(f"unknown sample(s): {', '.join(sorted(unknown))}")
+    args.out.mkdir(parents=True, exist_ok=True)
+    for sample in chosen:
+        path = args.out / sample.file
+        count = write_capture(path, sample.scenario(), sample.fmt, sample.linktype)
+        print(f"{path}: {count} frames ({sample.about})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
