@@ -68,6 +68,8 @@ class SnifferInfo(msgspec.Struct, frozen=True, gc=False, omit_defaults=True):
     fw_time: int | None = None  # nordic_ble TIME field: delta (v1/v2) or absolute (v3), us
     aa_offenses: int | None = None  # LE pseudo-header
     ref_aa: int | None = None  # LE pseudo-header
+    raw_signal: int | None = None  # LE pseudo-header signal byte when not flagged valid
+    raw_noise: int | None = None  # LE pseudo-header noise byte when not flagged valid
     inner_linktype: int | None = None  # PPI: the link type inside the PPI header
     raw_header: bytes | None = None  # header bytes the fields above do not capture
     # (PPI header and field list; legacy nordic_ble header), kept so writers can copy them

@@ -298,10 +298,11 @@ def _phdr_info(
     direction = C2P if pdu_type == 2 else P2C if pdu_type == 3 else Direction.UNKNOWN
     crc_checked = bool(flags & PH_CRC_CHECKED)
     mic_checked = bool(flags & PH_MIC_CHECKED)
+    signal_valid, noise_valid = flags & PH_SIGNAL_VALID, flags & PH_NOISE_VALID
     info = SnifferInfo(
         channel=rf_to_index(rf) if rf < 40 else None,
-        rssi=signal if flags & PH_SIGNAL_VALID else None,
-        noise=noise if flags & PH_NOISE_VALID else None,
+        rssi=signal if signal_valid else None,
+        noise=noise if noise_valid else None,
         crc_checked=crc_checked,
         crc_ok=bool(flags & PH_CRC_VALID) if crc_checked else None,
         encrypted=mic_checked or bool(flags & PH_DECRYPTED),
@@ -313,6 +314,8 @@ def _phdr_info(
         flags=flags,
         aa_offenses=offenses,
         ref_aa=ref_aa,
+        raw_signal=None if signal_valid else signal,
+        raw_noise=None if noise_valid else noise,
     )
     return info, direction
 
@@ -356,8 +359,9 @@ def encode_phdr(frame: Frame) -> bytes:
             | (s.phy & 0x03) << 14
         )
     rf = index_to_rf(s.channel) if s.channel is not None else 0
-    signal = s.rssi if s.rssi is not None else 0
-    noise = s.noise if s.noise is not None else -128
+    # without a valid value: the byte the record had (read from 256), else 0 and -128
+    signal = s.rssi if s.rssi is not None else s.raw_signal or 0
+    noise = s.noise if s.noise is not None else s.raw_noise if s.raw_noise is not None else -128
     header = _PHDR.pack(
         rf,
         max(-128, min(127, signal)),
@@ -446,7 +450,30 @@ def decode_ppi(
         raw_header=data[:hlen],
         channel=base.channel if base.channel is not None else channel,
     )
-    return msgspec.structs.replace(frame, sniffer=info)
+    # a damaged inner record keeps the whole PPI record as payload, as every damaged frame does
+    payload = data if frame.problem is not None else frame.payload
+    return msgspec.structs.replace(frame, sniffer=info, payload=payload)
+
+
+def encode_ppi(frame: Frame) -> bytes:
+    """A PPI record for a frame read from one: its PPI header as read, then the inner record
+    (raw LE link layer, the LE pseudo-header or nordic_ble v1-v3) rebuilt from the frame."""
+    s = frame.sniffer
+    if s is None or s.raw_header is None or s.inner_linktype is None:
+        raise ValueError(f"frame {frame.index} has no PPI header to write")
+    inner = s.inner_linktype
+    if inner in (lt.BLUETOOTH_LE_LL, lt.USER0):
+        return s.raw_header + frame.payload
+    unwrapped = msgspec.structs.replace(
+        frame,
+        linktype=inner,
+        sniffer=msgspec.structs.replace(s, raw_header=None, inner_linktype=None),
+    )
+    if inner == lt.BLUETOOTH_LE_LL_WITH_PHDR:
+        return s.raw_header + encode_phdr(unwrapped)
+    if inner == lt.NORDIC_BLE and s.protover != 0:
+        return s.raw_header + encode_nordic(unwrapped)
+    raise ValueError(f"frame {frame.index}: attscope does not write PPI around link type {inner}")
 
 
 def _bind(linktype: int, fn: Callable[..., Frame]) -> RecordDecoder:

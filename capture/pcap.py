@@ -111,6 +111,11 @@ class PcapWriter:
         data = encode(frame, self.linktype)
         orig = frame.orig_len if frame.orig_len is not None else len(data)
         sec, usec = divmod(frame.ts_us, 1_000_000)
+        if not 0 <= sec <= 0xFFFFFFFF:
+            raise ValueError(
+                f"frame {frame.index}: its time ({frame.ts_us} us from 1970) does not fit "
+                "a pcap record (1970 to 2106)"
+            )
         self._f.write(_RECORD.pack(sec, usec, len(data), orig) + data)
 
     def flush(self) -> None:

@@ -283,6 +283,11 @@ class PcapngWriter:
         iface = self._interface(frame, linktype)
         orig = frame.orig_len if frame.orig_len is not None else len(data)
         ts = frame.ts_us
+        if ts < 0:  # the ticks are unsigned; -1 would come back as the year 584,000
+            raise ValueError(
+                f"frame {frame.index}: its time ({ts} us from 1970) is before 1970, "
+                "which a pcapng packet block cannot hold"
+            )
         body = struct.pack("<IIIII", iface, ts >> 32 & 0xFFFFFFFF, ts & 0xFFFFFFFF, len(data), orig)
         self._f.write(_block(EPB, body + data))
 

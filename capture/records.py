@@ -17,8 +17,11 @@ ENCODERS: dict[int, Callable[[Frame], bytes]] = {
     lt.BLUETOOTH_HCI_H4_WITH_PHDR: hci_records.encode_h4_phdr,
     lt.BLUETOOTH_LINUX_MONITOR: hci_records.encode_monitor,
     lt.NORDIC_BLE: le_records.encode_nordic,
+    lt.USER10: le_records.encode_nordic,  # the legacy sniffer's nordic_ble records
     lt.BLUETOOTH_LE_LL_WITH_PHDR: le_records.encode_phdr,
     lt.BLUETOOTH_LE_LL: lambda frame: frame.payload,
+    lt.USER0: lambda frame: frame.payload,  # raw LE link layer, as Ubertooth writes it
+    lt.PPI: le_records.encode_ppi,  # only for frames read from PPI: the header is theirs
 }
 
 
@@ -44,8 +47,21 @@ def encode(frame: Frame, linktype: int) -> bytes:
         if same:
             return frame.payload  # the record as read: nothing was taken off
         raise ValueError(f"attscope does not write link type {lt.name(linktype)}")
-    if frame.encap != lt.encap_of(linktype) and not (same and frame.encap == Encap.OTHER):
+    carried = Encap.LE_LL if linktype == lt.PPI else lt.encap_of(linktype)
+    # a Linux monitor record that is no HCI packet (a note, an index event) has an opcode
+    # and so a 254 record, wherever it was read (btsnoop 2001 or pcap 254)
+    monitor = linktype == lt.BLUETOOTH_LINUX_MONITOR and frame.monitor_opcode is not None
+    if frame.encap != carried and not (same and frame.encap == Encap.OTHER) and not monitor:
         raise ValueError(
             f"frame {frame.index} ({frame.encap.name}) cannot be written as {lt.name(linktype)}"
         )
     return encoder(frame)
+
+
+def carries(frame: Frame, linktype: int) -> bool:
+    """False for a record with no packet in it (a monitor note, a sniffer control record)
+    that `linktype` has no place for; such records are left out of a conversion."""
+    if frame.encap != Encap.OTHER or frame.linktype == linktype:
+        return True
+    monitor = linktype in (lt.BLUETOOTH_LINUX_MONITOR, lt.BTSNOOP_MONITOR)
+    return monitor and frame.monitor_opcode is not None

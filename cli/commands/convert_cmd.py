@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from attscope.capture import Frame, open_capture, write_capture
 from attscope.capture import linktypes as lt
-from attscope.capture import open_capture, write_capture
-from attscope.capture.write import FORMATS
+from attscope.capture.records import carries
+from attscope.capture.write import BTSNOOP_EQUIVALENT, FORMATS, PCAP_EQUIVALENT
 
 LINKTYPE_CHOICES = {
     "nordic": lt.NORDIC_BLE,
@@ -40,7 +43,8 @@ def register(sub: Any) -> None:
     p.set_defaults(run=run)
 
 
-def _linktype(text: str | None, fallback: int) -> int:
+def _linktype(text: str | None, fallback: int) -> int | None:
+    """The link type asked for (a name or a number), the input's without one, or None."""
     if text is None:
         return fallback
     if text in LINKTYPE_CHOICES:
@@ -48,7 +52,13 @@ def _linktype(text: str | None, fallback: int) -> int:
     try:
         return int(text, 0)
     except ValueError:
-        raise SystemExit(f"attscope convert: unknown link type {text!r}") from None
+        return None
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,17 +67,44 @@ def run(args: argparse.Namespace) -> int:
         print(f"attscope: {args.input}: no link type declared, nothing to convert", file=sys.stderr)
         return 2
     linktype = _linktype(args.linktype, reader.linktypes[0])
+    if linktype is None:
+        print(f"attscope convert: unknown link type {args.linktype!r}", file=sys.stderr)
+        return 2
     out = Path(args.output)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent or Path("."))
-    os.close(fd)
+    # write beside the output and rename over it, so a failure never leaves half a file
     try:
-        count = write_capture(tmp, reader, args.format, linktype)
+        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+    except OSError as exc:
+        print(f"attscope: {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    os.close(fd)
+    written = False
+    try:
+        left_out = 0
+
+        def packets() -> Iterator[Frame]:
+            nonlocal left_out
+            for frame in reader:
+                if carries(frame, linktype):
+                    yield frame
+                else:
+                    left_out += 1
+
+        count = write_capture(tmp, packets(), args.format, linktype)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp's 0600 is not what a new file gets
         os.replace(tmp, out)
+        written = True
     except (ValueError, OSError) as exc:
-        os.unlink(tmp)
         print(f"attscope: {args.output}: {exc}", file=sys.stderr)
         return 2
+    finally:
+        if not written:  # also on Ctrl-C or an unexpected error
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
     for w in reader.warnings:
         print(f"attscope: warning: {args.input}: {w}", file=sys.stderr)
-    print(f"{count} frames written to {out} ({args.format}, {lt.name(linktype)})")
+    table = BTSNOOP_EQUIVALENT if args.format == "btsnoop" else PCAP_EQUIVALENT
+    linktype = table.get(linktype, linktype)
+    note = f"; {left_out} records without a packet left out" if left_out else ""
+    print(f"{count} frames written to {out} ({args.format}, {lt.name(linktype)}){note}")
     return 0
