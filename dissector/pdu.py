@@ -1,0 +1,226 @@
+"""Declaring a PDU once: fields with their wire codec, parse and build derived from them.
+
+A PDU class is a frozen `msgspec.Struct` whose fields carry their wire format as
+`Annotated` metadata::
+
+    @att_pdu(0x0A)
+    class ReadRequest(AttPdu):
+        '''ATT_READ_REQ (Core 5.4 Vol 3 Part F 3.4.4.3).'''
+        handle: Annotated[int, U16]
+
+`compile_pdu` turns the fields into a plan (consecutive fixed-size integers become one
+`struct.Struct`) once per class, so `from_bytes` and `to_bytes` are symmetric by
+construction: `to_bytes(from_bytes(b)) == b` for every well-formed `b`. A PDU whose layout
+a flat field list cannot say (attribute data lists, say) overrides `decode_body` and
+`encode_body`.
+"""
+
+from __future__ import annotations
+
+import struct
+import typing
+from collections.abc import Callable
+from typing import Any, ClassVar, Self, TypeVar
+
+import msgspec
+
+
+class InvalidPdu(ValueError):
+    """The bytes do not form this PDU. The message says why, for a Malformed record."""
+
+
+class TruncatedPdu(InvalidPdu):
+    """The bytes end before the PDU does."""
+
+
+# -- field codecs ------------------------------------------------------------------------
+
+
+class Int:
+    """A little-endian unsigned integer of `size` bytes (1, 2, 3, 4, 6 or 8)."""
+
+    __slots__ = ("fmt", "size")
+
+    def __init__(self, size: int, fmt: str | None = None) -> None:
+        self.size = size
+        self.fmt = fmt  # struct code when one exists; 3- and 6-byte ones have none
+
+
+U8 = Int(1, "B")
+U16 = Int(2, "H")
+U24 = Int(3)
+U32 = Int(4, "I")
+U48 = Int(6)
+U64 = Int(8, "Q")
+I8 = Int(1, "b")
+
+
+class Fixed:
+    """Exactly `size` bytes, kept as bytes (keys, random numbers, addresses)."""
+
+    __slots__ = ("size",)
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+
+
+class _Rest:
+    """Whatever bytes remain (a value, a signature-less payload); only as the last field."""
+
+
+class _Uuid:
+    """A UUID filling the remaining 2, 4 or 16 bytes; kept as text (see `uuid_text`)."""
+
+
+REST = _Rest()
+UUID = _Uuid()
+
+
+def uuid_text(raw: bytes) -> str:
+    """2 and 4 bytes: 4 or 8 hex digits ('2a37'); 16 bytes: the canonical 8-4-4-4-12 form.
+    The width survives the round trip: `uuid_bytes(uuid_text(b)) == b`."""
+    if len(raw) in (2, 4):
+        return raw[::-1].hex()
+    if len(raw) == 16:
+        h = raw[::-1].hex()
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    raise InvalidPdu(f"a UUID is 2, 4 or 16 bytes, not {len(raw)}")
+
+
+def uuid_bytes(text: str) -> bytes:
+    return bytes.fromhex(text.replace("-", ""))[::-1]
+
+
+# -- the plan ----------------------------------------------------------------------------
+
+Step = tuple[str, Any]  # ("struct", (Struct, names)) | ("int", (size, name)) | ("fixed", ...)
+
+
+def _plan(cls: type) -> tuple[list[Step], int]:
+    hints = typing.get_type_hints(cls, include_extras=True)
+    steps: list[Step] = []
+    pending_fmt = ""
+    pending_names: list[str] = []
+    min_size = 0
+
+    def flush() -> None:
+        nonlocal pending_fmt
+        if pending_names:
+            steps.append(("struct", (struct.Struct("<" + pending_fmt), tuple(pending_names))))
+            pending_names.clear()
+            pending_fmt = ""
+
+    for name in cls.__struct_fields__:
+        meta = getattr(hints[name], "__metadata__", ())
+        codec = next((m for m in meta if isinstance(m, Int | Fixed | _Rest | _Uuid)), None)
+        if codec is None:
+            raise TypeError(f"{cls.__name__}.{name} has no wire codec")
+        if isinstance(codec, Int) and codec.fmt:
+            pending_fmt += codec.fmt
+            pending_names.append(name)
+            min_size += codec.size
+            continue
+        flush()
+        if isinstance(codec, Int):
+            steps.append(("int", (codec.size, name)))
+            min_size += codec.size
+        elif isinstance(codec, Fixed):
+            steps.append(("fixed", (codec.size, name)))
+            min_size += codec.size
+        elif isinstance(codec, _Rest):
+            steps.append(("rest", name))
+        else:
+            steps.append(("uuid", name))
+    flush()
+    for kind, _ in steps[:-1]:
+        if kind in ("rest", "uuid"):
+            raise TypeError(f"{cls.__name__}: a variable-length field must come last")
+    return steps, min_size
+
+
+def _decoder(cls: type, steps: list[Step], min_size: int) -> Callable[[bytes], list[Any]]:
+    name = cls.__name__
+
+    def decode(body: bytes) -> dict[str, Any]:
+        if len(body) < min_size:
+            raise TruncatedPdu(f"{name} needs {min_size} bytes, has {len(body)}")
+        values: list[Any] = []  # in field order, so the class takes them positionally
+        pos = 0
+        for kind, arg in steps:
+            if kind == "struct":
+                fmt, _names = arg
+                values.extend(fmt.unpack_from(body, pos))
+                pos += fmt.size
+            elif kind == "int":
+                size, _field = arg
+                values.append(int.from_bytes(body[pos : pos + size], "little"))
+                pos += size
+            elif kind == "fixed":
+                size, _field = arg
+                values.append(body[pos : pos + size])
+                pos += size
+            elif kind == "rest":
+                values.append(body[pos:])
+                pos = len(body)
+            else:
+                values.append(uuid_text(body[pos:]))
+                pos = len(body)
+        if pos != len(body):
+            raise InvalidPdu(f"{name} has {len(body) - pos} bytes more than its fields")
+        return values
+
+    return decode
+
+
+def _encoder(steps: list[Step]) -> Callable[[Any], bytes]:
+    def encode(pdu: Any) -> bytes:
+        parts: list[bytes] = []
+        for kind, arg in steps:
+            if kind == "struct":
+                fmt, names = arg
+                parts.append(fmt.pack(*(getattr(pdu, n) for n in names)))
+            elif kind == "int":
+                size, field = arg
+                parts.append(getattr(pdu, field).to_bytes(size, "little"))
+            elif kind in ("fixed", "rest"):
+                parts.append(getattr(pdu, arg if kind == "rest" else arg[1]))
+            else:
+                parts.append(uuid_bytes(getattr(pdu, arg)))
+        return b"".join(parts)
+
+    return encode
+
+
+class Pdu(msgspec.Struct, frozen=True, gc=False, tag=True):
+    """Base of every PDU record. Subclasses declare fields with codecs (see module doc);
+    `compile_pdu` (applied by each layer's registering decorator) prepares them."""
+
+    _decode: ClassVar[Callable[[bytes], list[Any]]]
+    _encode: ClassVar[Callable[[Any], bytes]]
+
+    @classmethod
+    def decode_body(cls, body: bytes) -> Self:
+        """The PDU from its bytes after the layer's own opcode or code byte."""
+        return cls(*cls._decode(body))
+
+    def encode_body(self) -> bytes:
+        return type(self)._encode(self)
+
+
+P = TypeVar("P", bound=type["Pdu"])
+
+
+def compile_pdu(cls: P) -> P:
+    """Prepare `cls`'s codec from its field declarations (once, at import)."""
+    steps, min_size = _plan(cls)
+    cls._decode = staticmethod(_decoder(cls, steps, min_size))  # type: ignore[assignment]
+    cls._encode = staticmethod(_encoder(steps))  # type: ignore[assignment]
+    return cls
+
+
+class Malformed(msgspec.Struct, frozen=True, gc=False, tag=True):
+    """Bytes a layer could not decode: which layer, why, and the bytes themselves."""
+
+    layer: str
+    reason: str
+    raw: bytes
