@@ -71,8 +71,9 @@ class Reassembler:
         if partial is None:
             return None
         frames = ", ".join(map(str, partial.frames))
-        return Malformed("l2cap", f"incomplete PDU from frames {frames} dropped: {why}",
-                         b"".join(partial.parts))
+        return Malformed(
+            "l2cap", f"incomplete PDU from frames {frames} dropped: {why}", b"".join(partial.parts)
+        )
 
     def _progress(
         self, key: Hashable, partial: _Partial, dropped: Malformed | None
@@ -91,7 +92,8 @@ class Reassembler:
             return Reassembled(pdu, tuple(partial.frames)), dropped
         if partial.size > MAX_L2CAP_PDU:  # unreachable with a sane length, kept as a bound
             self._open.pop(key, None)
-            return None, Malformed("l2cap", "fragments exceed the largest L2CAP PDU",
-                                   b"".join(partial.parts))
+            return None, Malformed(
+                "l2cap", "fragments exceed the largest L2CAP PDU", b"".join(partial.parts)
+            )
         self._open[key] = partial
         return None, dropped

@@ -1,0 +1,61 @@
+"""Text renderings of decoded records shared by `dump` and the TUI: a field tree per layer
+and a hex dump. Values from captures are only ever formatted, never interpreted."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from enum import Enum
+from typing import Any
+
+import msgspec
+
+
+def hexdump(data: bytes, width: int = 16) -> list[str]:
+    """Offset, hex bytes and printable ASCII, `width` bytes a line."""
+    lines = []
+    for start in range(0, len(data), width):
+        chunk = data[start : start + width]
+        hexes = " ".join(f"{b:02x}" for b in chunk)
+        text = "".join(chr(b) if 0x20 <= b < 0x7F else "." for b in chunk)
+        lines.append(f"{start:04x}  {hexes:<{width * 3 - 1}}  {text}")
+    return lines
+
+
+def value_text(value: Any) -> str:
+    """One value as text: bytes as hex, enums by name, text quoted with escapes visible."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).hex(" ") if value else "(empty)"
+    if isinstance(value, Enum):
+        return f"{value.name} ({value.value})"
+    if isinstance(value, str):
+        return repr(value)  # control characters and escapes show as escapes
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, int):
+        return f"{value} (0x{value:x})" if value > 9 else str(value)
+    return str(value)
+
+
+def record_name(record: Any) -> str:
+    name = getattr(record, "name", None)
+    return name if isinstance(name, str) else type(record).__name__
+
+
+def field_tree(record: Any, indent: int = 0) -> Iterator[str]:
+    """The fields of a record, nested records and lists indented under their field."""
+    pad = "  " * indent
+    if not isinstance(record, msgspec.Struct):
+        yield f"{pad}{value_text(record)}"
+        return
+    for field in msgspec.structs.fields(record):
+        value = getattr(record, field.name)
+        if isinstance(value, msgspec.Struct):
+            yield f"{pad}{field.name}: {record_name(value)}"
+            yield from field_tree(value, indent + 1)
+        elif isinstance(value, list | tuple) and value and not isinstance(value[0], int):
+            yield f"{pad}{field.name}: {len(value)} entries"
+            for i, item in enumerate(value):
+                yield f"{pad}  [{i}] {record_name(item) if isinstance(item, msgspec.Struct) else ''}"
+                yield from field_tree(item, indent + 2)
+        else:
+            yield f"{pad}{field.name}: {value_text(value)}"
