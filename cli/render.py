@@ -59,3 +59,36 @@ def field_tree(record: Any, indent: int = 0) -> Iterator[str]:
                 yield from field_tree(item, indent + 2)
         else:
             yield f"{pad}{field.name}: {value_text(value)}"
+
+
+# tag prefix -> the layer's short name in one-line listings
+_LABELS = (
+    ("hci_acl", "ACL"),
+    ("hci_sco", "SCO"),
+    ("hci_iso", "ISO"),
+    ("l2cap", "L2CAP"),
+    ("att_", "ATT"),
+    ("smp_", "SMP"),
+    ("ll_", "LL"),
+    ("monitor", "Monitor"),
+)
+
+
+def layer_label(record: Any) -> str:
+    """A layer's short name: 'HCI Command', 'ACL', 'L2CAP', 'ATT', 'LL' ..."""
+    from attscope.dissector.hci_commands import HciCommand
+    from attscope.dissector.hci_events import HciEvent
+    from attscope.dissector.pdu import Malformed
+
+    if isinstance(record, Malformed):
+        return f"malformed {record.layer}"
+    if isinstance(record, HciCommand):
+        return "HCI Command"
+    if isinstance(record, HciEvent):
+        return "HCI Event"
+    tag = getattr(getattr(type(record), "__struct_config__", None), "tag", None)
+    if isinstance(tag, str):
+        for prefix, label in _LABELS:
+            if tag.startswith(prefix):
+                return label
+    return record_name(record)

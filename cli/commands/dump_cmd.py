@@ -1,0 +1,86 @@
+"""`attscope dump FILE`: one line per frame, like btmon; `--verbose` adds fields and hex."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any, TextIO
+
+from attscope.capture import Direction, Frame, open_capture
+from attscope.dissector.decode import Decoder, Packet
+from attscope.render import field_tree, hexdump, layer_label, record_name
+
+ARROWS = {
+    Direction.HOST_TO_CONTROLLER: "<",  # btmon's marks: < to the controller, > from it
+    Direction.CONTROLLER_TO_HOST: ">",
+    Direction.CENTRAL_TO_PERIPHERAL: "C->P",
+    Direction.PERIPHERAL_TO_CENTRAL: "P->C",
+    Direction.UNKNOWN: "",
+}
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "dump",
+        help="print every frame decoded, one line each (btmon style)",
+        description="Print one line per frame: number, time since the first frame, "
+        "connection, direction, layers and a summary of the innermost PDU.",
+    )
+    p.add_argument("file")
+    p.add_argument(
+        "-v", "--verbose", action="store_true", help="add each layer's fields and a hex dump"
+    )
+    p.set_defaults(run=run)
+
+
+def layer_names(packet: Packet) -> str:
+    return " / ".join(layer_label(layer) for layer in packet.layers) or "-"
+
+
+def summary(record: Any) -> str:
+    describe = getattr(record, "summary", None)
+    if callable(describe):
+        return str(describe())
+    reason = getattr(record, "reason", None)
+    if reason is not None:  # Malformed
+        return f"malformed {record.layer}: {reason}"
+    return record_name(record)
+
+
+def line(packet: Packet, start_us: int) -> str:
+    seconds = (packet.ts_us - start_us) / 1e6
+    conn = packet.connection or "-"
+    text = summary(packet.pdu) if packet.layers else "(no packet)"
+    if packet.fragments:
+        text += f" [reassembled from frames {', '.join(map(str, packet.fragments))}]"
+    return (
+        f"{packet.frame:>7} {seconds:>12.6f} {conn:<18} {ARROWS[packet.direction]:<4} "
+        f"{layer_names(packet)}: {text}"
+    )
+
+
+def verbose(packet: Packet, frame: Frame, out: TextIO) -> None:
+    for layer in packet.layers:
+        out.write(f"    {record_name(layer)}\n")
+        for row in field_tree(layer, 3):
+            out.write(f"{row}\n")
+    for row in hexdump(frame.payload):
+        out.write(f"      {row}\n")
+    out.write("\n")
+
+
+def run(args: argparse.Namespace) -> int:
+    reader = open_capture(args.file)
+    decoder = Decoder()
+    out = sys.stdout
+    start: int | None = None
+    for frame in reader:
+        packet = decoder.decode(frame)
+        if start is None:
+            start = frame.ts_us
+        out.write(line(packet, start) + "\n")
+        if args.verbose:
+            verbose(packet, frame, out)
+    for w in reader.warnings:
+        print(f"attscope: warning: {args.file}: {w}", file=sys.stderr)
+    return 0

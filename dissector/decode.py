@@ -1,0 +1,350 @@
+"""Frames in, `Packet`s out: every layer of a frame decoded into typed records.
+
+`Decoder` keeps the little state decoding needs (fragments waiting for the rest of
+their L2CAP PDU, dynamic channels, the last data PDU per direction of an air connection
+for retransmissions). It never raises: what cannot be decoded becomes a `Malformed`
+record in the layer where decoding stopped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from attscope.capture.frame import Direction, Encap, Frame, HciType
+from attscope.dissector import l2cap_signalling as sig
+from attscope.dissector.att_pdus import decode_att
+from attscope.dissector.channels import ChannelTable, SduReassembler
+from attscope.dissector.hci_acl import AclHeader, decode_acl, decode_iso, decode_sco
+from attscope.dissector.hci_commands import decode_hci_command
+from attscope.dissector.hci_events import DisconnectionComplete, decode_hci_event
+from attscope.dissector.l2cap import L2capHeader, decode_l2cap
+from attscope.dissector.ll_adv import AuxConnectReq, ConnectInd
+from attscope.dissector.ll_control import TerminateInd
+from attscope.dissector.ll_data import L2capFragment, LlPacket, decode_ll_frame
+from attscope.dissector.pdu import Malformed
+from attscope.dissector.reassembly import Reassembler
+from attscope.dissector.smp_pdus import decode_smp
+
+CID_BREDR_SIGNALLING = 0x0001
+CID_ATT = 0x0004
+CID_LE_SIGNALLING = 0x0005
+CID_SMP = 0x0006
+CID_BREDR_SMP = 0x0007
+LE_SUCCESS = 0x0000  # result of an accepted (LE / enhanced) credit-based connection
+BREDR_SUCCESS = 0x0000
+
+
+class L2capPayload(msgspec.Struct, frozen=True, gc=False, tag="l2cap_payload"):
+    """The payload of a channel attscope does not decode further."""
+
+    cid: int
+    data: bytes
+
+    def summary(self) -> str:
+        return f"L2CAP CID 0x{self.cid:04x} {len(self.data)} bytes"
+
+
+class L2capPending(msgspec.Struct, frozen=True, gc=False, tag="l2cap_pending"):
+    """A fragment of an L2CAP PDU or SDU whose other fragments are still to come."""
+
+    size: int
+
+    def summary(self) -> str:
+        return f"L2CAP fragment, {self.size} bytes (reassembled in a later frame)"
+
+
+class MonitorRecord(msgspec.Struct, frozen=True, gc=False, tag="monitor_record"):
+    """A Linux monitor record that is no HCI packet (an index event, a note, a log line)."""
+
+    opcode: int
+    data: bytes
+
+    def summary(self) -> str:
+        from attscope.capture.hci_records import MONITOR_OPCODE_NAMES
+
+        name = MONITOR_OPCODE_NAMES.get(self.opcode, f"monitor opcode {self.opcode}")
+        if self.opcode in (12, 13):  # system note, user logging: text
+            text = self.data.split(b"\x00", 1)[0].decode("utf-8", "replace")
+            return f"{name}: {text!r}"
+        return f"{name}, {len(self.data)} bytes"
+
+
+class Packet(msgspec.Struct, gc=False, omit_defaults=True):
+    """One frame decoded: its layers from the outermost in. `connection` names the link
+    (HCI: adapter and handle; air: access address); `cid` is the L2CAP channel of the
+    innermost PDU; `fragments` lists the frames a reassembled PDU was joined from."""
+
+    frame: int
+    ts_us: int
+    direction: Direction
+    connection: str | None
+    layers: list[Any]
+    cid: int | None = None
+    fragments: tuple[int, ...] = ()
+
+    @property
+    def pdu(self) -> Any:
+        """The innermost record."""
+        return self.layers[-1] if self.layers else None
+
+
+def hci_connection(adapter: int | None, handle: int) -> str:
+    return f"hci{adapter}/0x{handle:04x}" if adapter is not None else f"0x{handle:04x}"
+
+
+def air_connection(access_address: int) -> str:
+    return f"aa:0x{access_address:08x}"
+
+
+class Decoder:
+    """Decodes the frames of one capture, in order."""
+
+    def __init__(self) -> None:
+        self._acl = Reassembler()  # keyed by (connection, direction)
+        self._channels = ChannelTable()
+        self._sdus = SduReassembler()
+        self._last_data: dict[tuple[int, Direction], tuple[int, bytes]] = {}
+
+    def decode(self, frame: Frame) -> Packet:
+        if frame.problem is not None:
+            layers: list[Any] = [Malformed("capture", frame.problem, frame.payload)]
+            return Packet(frame.index, frame.ts_us, frame.direction, None, layers)
+        if frame.encap == Encap.HCI:
+            return self._hci(frame)
+        if frame.encap == Encap.LE_LL:
+            return self._air(frame)
+        other: list[Any] = []
+        if frame.monitor_opcode is not None:
+            other.append(MonitorRecord(frame.monitor_opcode, frame.payload))
+        return Packet(frame.index, frame.ts_us, frame.direction, None, other)
+
+    # -- HCI ----------------------------------------------------------------------------
+
+    def _hci(self, frame: Frame) -> Packet:
+        kind = frame.hci_type
+        data = frame.payload
+        if kind == HciType.ACL:
+            return self._acl_packet(frame)
+        layers: list[Any]
+        if kind == HciType.COMMAND:
+            layers = [decode_hci_command(data)]
+        elif kind == HciType.EVENT:
+            event = decode_hci_event(data)
+            self._track_event(frame.adapter, event)
+            layers = [event]
+        elif kind in (HciType.SCO, HciType.ISO):
+            decoded = decode_sco(data) if kind == HciType.SCO else decode_iso(data)
+            layers = [decoded if isinstance(decoded, Malformed) else decoded[0]]
+        else:
+            layers = [Malformed("hci", f"unknown HCI packet type 0x{kind or 0:02x}", data)]
+        return Packet(frame.index, frame.ts_us, frame.direction, None, layers)
+
+    def _track_event(self, adapter: int | None, event: Any) -> None:
+        if isinstance(event, DisconnectionComplete) and event.status == 0:
+            # some controllers set the flag bits of the handle field in events
+            self._close(hci_connection(adapter, event.handle & 0x0FFF))
+
+    def _acl_packet(self, frame: Frame) -> Packet:
+        decoded = decode_acl(frame.payload)
+        if isinstance(decoded, Malformed):
+            return Packet(frame.index, frame.ts_us, frame.direction, None, [decoded])
+        header, payload = decoded
+        conn = hci_connection(frame.adapter, header.handle)
+        layers: list[Any] = [header]
+        if len(payload) != header.length:
+            layers.append(
+                Malformed(
+                    "hci",
+                    f"ACL length says {header.length} bytes, packet has {len(payload)}",
+                    payload,
+                )
+            )
+            return Packet(frame.index, frame.ts_us, frame.direction, conn, layers)
+        key = (conn, frame.direction)
+        if header.starts_pdu:
+            whole, damage = self._acl.start(key, payload, frame.index)
+        else:
+            whole, damage = self._acl.cont(key, payload, frame.index)
+        return self._l2cap(frame, conn, layers, whole, damage, payload, header)
+
+    # -- air ----------------------------------------------------------------------------
+
+    def _air(self, frame: Frame) -> Packet:
+        ll = decode_ll_frame(frame)
+        assert ll is not None  # Encap.LE_LL frames always give a packet
+        layers: list[Any] = [ll]
+        if ll.advertising:
+            if isinstance(ll.pdu, ConnectInd | AuxConnectReq):
+                self._forget_air(ll.pdu.ll_data.aa)
+            return Packet(frame.index, frame.ts_us, frame.direction, None, layers)
+        conn = air_connection(ll.access_address)
+        fragment = ll.pdu
+        if isinstance(fragment, TerminateInd):
+            self._forget_air(ll.access_address)
+        if not isinstance(fragment, L2capFragment) or not fragment.data:
+            return Packet(frame.index, frame.ts_us, frame.direction, conn, layers)
+        sniffer = frame.sniffer
+        if sniffer is not None and sniffer.crc_ok is False:
+            return Packet(frame.index, frame.ts_us, frame.direction, conn, layers)
+        if ll.problem is not None or self._retransmitted(ll, frame.direction):
+            return Packet(frame.index, frame.ts_us, frame.direction, conn, layers)
+        key = (conn, frame.direction)
+        if fragment.start:
+            whole, damage = self._acl.start(key, fragment.data, frame.index)
+        else:
+            whole, damage = self._acl.cont(key, fragment.data, frame.index)
+        return self._l2cap(frame, conn, layers, whole, damage, fragment.data, None)
+
+    def _retransmitted(self, ll: LlPacket, direction: Direction) -> bool:
+        """The same SN and bytes again from the same side: the peer did not acknowledge
+        the first copy (Core 5.4 Vol 6 Part B 4.5.9), so it is not new data."""
+        header = ll.header
+        sn = getattr(header, "sn", None)
+        if sn is None:
+            return False
+        key = (ll.access_address, direction)
+        fragment = ll.pdu
+        data = fragment.data if isinstance(fragment, L2capFragment) else b""
+        previous = self._last_data.get(key)
+        self._last_data[key] = (sn, data)
+        return previous is not None and previous == (sn, data)
+
+    def _forget_air(self, access_address: int) -> None:
+        self._close(air_connection(access_address))
+        for direction in (Direction.CENTRAL_TO_PERIPHERAL, Direction.PERIPHERAL_TO_CENTRAL):
+            self._last_data.pop((access_address, direction), None)
+
+    def _close(self, conn: str) -> None:
+        """The link ended: unfinished PDUs are lost and its channels are gone."""
+        for direction in Direction:
+            self._acl.close((conn, direction))
+        self._channels.close(conn)
+        self._sdus.close(conn)
+
+    # -- L2CAP and above ----------------------------------------------------------------
+
+    def _l2cap(
+        self,
+        frame: Frame,
+        conn: str,
+        layers: list[Any],
+        whole: Any,
+        damage: Malformed | None,
+        fragment: bytes,
+        acl: AclHeader | None,
+    ) -> Packet:
+        if damage is not None:
+            layers.append(damage)
+        if whole is None:
+            if damage is None:
+                layers.append(L2capPending(len(fragment)))
+            return Packet(frame.index, frame.ts_us, frame.direction, conn, layers)
+        fragments = whole.frames if len(whole.frames) > 1 else ()
+        decoded = decode_l2cap(whole.pdu)
+        if isinstance(decoded, Malformed):
+            layers.append(decoded)
+            return Packet(frame.index, frame.ts_us, frame.direction, conn, layers, None, fragments)
+        header, payload = decoded
+        layers.append(header)
+        more = self._channel_payload(frame, conn, header, payload)
+        layers.extend(more[0])
+        return Packet(
+            frame.index,
+            frame.ts_us,
+            frame.direction,
+            conn,
+            layers,
+            header.cid,
+            more[1] or fragments,
+        )
+
+    def _channel_payload(
+        self, frame: Frame, conn: str, header: L2capHeader, payload: bytes
+    ) -> tuple[list[Any], tuple[int, ...]]:
+        cid = header.cid
+        if cid == CID_ATT:
+            return [decode_att(payload)], ()
+        if cid in (CID_SMP, CID_BREDR_SMP):
+            return [decode_smp(payload)], ()
+        if cid in (CID_LE_SIGNALLING, CID_BREDR_SIGNALLING):
+            commands = sig.decode_signalling(payload, le=cid == CID_LE_SIGNALLING)
+            for command in commands:
+                self._track_signalling(conn, frame.direction, command)
+            return list(commands), ()
+        channel = self._channels.lookup(conn, frame.direction, cid)
+        if channel is None:
+            return [L2capPayload(cid, payload)], ()
+        if not channel.credit_based:
+            return (
+                [decode_att(payload)] if channel.carries_att else [L2capPayload(cid, payload)]
+            ), ()
+        key = (conn, frame.direction, cid)
+        sdu, frames, damage = self._sdus.feed(key, payload, frame.index)
+        if damage is not None:
+            return [damage], frames
+        if sdu is None:
+            return [L2capPending(len(payload))], ()
+        inner = decode_att(sdu) if channel.carries_att else L2capPayload(cid, sdu)
+        return [inner], frames if len(frames) > 1 else ()
+
+    def _track_signalling(self, conn: str, direction: Direction, command: Any) -> None:
+        if isinstance(command, sig.LeCreditConnectionRequest):
+            self._channels.request(
+                conn,
+                direction,
+                command.identifier,
+                command.spsm,
+                [command.source_cid],
+                command.mtu,
+                command.mps,
+                True,
+            )
+        elif isinstance(command, sig.CreditConnectionRequest):
+            self._channels.request(
+                conn,
+                direction,
+                command.identifier,
+                command.spsm,
+                list(command.source_cids),
+                command.mtu,
+                command.mps,
+                True,
+            )
+        elif isinstance(command, sig.ConnectionRequest):
+            self._channels.request(
+                conn, direction, command.identifier, command.psm, [command.source_cid], 0, 0, False
+            )
+        elif isinstance(command, sig.LeCreditConnectionResponse):
+            self._channels.response(
+                conn,
+                direction,
+                command.identifier,
+                [command.destination_cid],
+                command.mtu,
+                command.mps,
+                command.result == LE_SUCCESS,
+            )
+        elif isinstance(command, sig.CreditConnectionResponse):
+            self._channels.response(
+                conn,
+                direction,
+                command.identifier,
+                list(command.destination_cids),
+                command.mtu,
+                command.mps,
+                command.result == LE_SUCCESS,
+            )
+        elif isinstance(command, sig.ConnectionResponse):
+            self._channels.response(
+                conn,
+                direction,
+                command.identifier,
+                [command.destination_cid],
+                0,
+                0,
+                command.result == BREDR_SUCCESS,
+            )
+        elif isinstance(command, sig.DisconnectionResponse):
+            self._channels.disconnect(conn, (command.destination_cid, command.source_cid))
