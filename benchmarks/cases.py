@@ -34,6 +34,29 @@ CASES: tuple[Case, ...] = (
         # Printing one field per frame is the cheapest way to make tshark read every frame.
         tshark=("-r", "{capture}", "-T", "fields", "-e", "frame.number"),
     ),
+    Case(
+        name="decode",
+        what="decode every frame (HCI, L2CAP with reassembly, ATT ...) and count PDUs by kind",
+        attscope=("stats", "{capture}"),
+        tshark=(
+            "-r",
+            "{capture}",
+            "-T",
+            "fields",
+            "-e",
+            "btatt.opcode",
+            "-e",
+            "btatt.handle",
+            "-e",
+            "btatt.value",
+        ),
+    ),
+    Case(
+        name="dump",
+        what="decode every frame and print one summary line for each",
+        attscope=("dump", "{capture}"),
+        tshark=("-r", "{capture}"),  # tshark's one-line-per-frame summary
+    ),
 )
 
 

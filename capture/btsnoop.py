@@ -92,9 +92,22 @@ class BtsnoopReader(CaptureReader):
                 offset = inp.base + pos
                 orig = None if _orig == incl else _orig
                 if datalink == lt.BTSNOOP_H4:
-                    yield h4_frame(
-                        index, ts_us, datalink, data, C2H if flags & 1 else H2C, offset, 0, orig
-                    )
+                    direction = C2H if flags & 1 else H2C
+                    if data:  # h4_frame inlined: this is the hot loop of every Android log
+                        yield Frame(
+                            index,
+                            ts_us,
+                            datalink,
+                            Encap.HCI,
+                            direction,
+                            data[1:],
+                            offset,
+                            0,
+                            orig,
+                            data[0],
+                        )
+                    else:
+                        yield h4_frame(index, ts_us, datalink, data, direction, offset, 0, orig)
                 elif datalink == lt.BTSNOOP_MONITOR:
                     yield monitor_frame(
                         index, ts_us, datalink, data, flags >> 16, flags & 0xFFFF, offset, 0, orig

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from attscope import __version__
 from attscope.capture import CaptureError
-from attscope.commands import convert_cmd, dump_cmd, info_cmd
+from attscope.commands import convert_cmd, dump_cmd, info_cmd, stats_cmd
 
 EXIT_OK = 0
 EXIT_USAGE = 2  # bad usage or unreadable input
@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     info_cmd.register(sub)
     dump_cmd.register(sub)
+    stats_cmd.register(sub)
     convert_cmd.register(sub)
     return parser
 

@@ -8,6 +8,7 @@ record in the layer where decoding stopped.
 
 from __future__ import annotations
 
+import struct
 from typing import Any
 
 import msgspec
@@ -16,15 +17,15 @@ from attscope.capture.frame import Direction, Encap, Frame, HciType
 from attscope.dissector import l2cap_signalling as sig
 from attscope.dissector.att_pdus import decode_att
 from attscope.dissector.channels import ChannelTable, SduReassembler
-from attscope.dissector.hci_acl import AclHeader, decode_acl, decode_iso, decode_sco
+from attscope.dissector.hci_acl import AclHeader, decode_iso, decode_sco
 from attscope.dissector.hci_commands import decode_hci_command
 from attscope.dissector.hci_events import DisconnectionComplete, decode_hci_event
-from attscope.dissector.l2cap import L2capHeader, decode_l2cap
+from attscope.dissector.l2cap import L2capHeader
 from attscope.dissector.ll_adv import AuxConnectReq, ConnectInd
 from attscope.dissector.ll_control import TerminateInd
 from attscope.dissector.ll_data import L2capFragment, LlPacket, decode_ll_frame
 from attscope.dissector.pdu import Malformed
-from attscope.dissector.reassembly import Reassembler
+from attscope.dissector.reassembly import Reassembled, Reassembler
 from attscope.dissector.smp_pdus import decode_smp
 
 CID_BREDR_SIGNALLING = 0x0001
@@ -34,6 +35,11 @@ CID_SMP = 0x0006
 CID_BREDR_SMP = 0x0007
 LE_SUCCESS = 0x0000  # result of an accepted (LE / enhanced) credit-based connection
 BREDR_SUCCESS = 0x0000
+PB_CONTINUATION = 0b01
+_ACL = int(HciType.ACL)  # a plain int compares faster than the enum member
+_ACL_HEADER = struct.Struct("<HH")
+_L2CAP_HEADER = struct.Struct("<HH")
+_U16 = struct.Struct("<H")
 
 
 class L2capPayload(msgspec.Struct, frozen=True, gc=False, tag="l2cap_payload"):
@@ -106,8 +112,11 @@ class Decoder:
         self._channels = ChannelTable()
         self._sdus = SduReassembler()
         self._last_data: dict[tuple[int, Direction], tuple[int, bytes]] = {}
+        self._conn_names: dict[tuple[int | None, int], str] = {}
 
     def decode(self, frame: Frame) -> Packet:
+        if frame.hci_type == _ACL and frame.problem is None:
+            return self._acl_packet(frame)  # most frames of an HCI log: straight there
         if frame.problem is not None:
             layers: list[Any] = [Malformed("capture", frame.problem, frame.payload)]
             return Packet(frame.index, frame.ts_us, frame.direction, None, layers)
@@ -147,27 +156,44 @@ class Decoder:
             self._close(hci_connection(adapter, event.handle & 0x0FFF))
 
     def _acl_packet(self, frame: Frame) -> Packet:
-        decoded = decode_acl(frame.payload)
-        if isinstance(decoded, Malformed):
-            return Packet(frame.index, frame.ts_us, frame.direction, None, [decoded])
-        header, payload = decoded
-        conn = hci_connection(frame.adapter, header.handle)
+        data = frame.payload
+        if len(data) < 4:
+            damage = Malformed("hci", f"ACL header needs 4 bytes, has {len(data)}", data)
+            return Packet(frame.index, frame.ts_us, frame.direction, None, [damage])
+        word, length = _ACL_HEADER.unpack_from(data)
+        handle, pb = word & 0x0FFF, (word >> 12) & 0b11
+        header = AclHeader(handle, pb, word >> 14, length)
+        payload = data[4:]
+        conn = self._hci_conn(frame.adapter, handle)
         layers: list[Any] = [header]
-        if len(payload) != header.length:
-            layers.append(
-                Malformed(
-                    "hci",
-                    f"ACL length says {header.length} bytes, packet has {len(payload)}",
-                    payload,
-                )
-            )
+        if len(payload) != length:
+            reason = f"ACL length says {length} bytes, packet has {len(payload)}"
+            layers.append(Malformed("hci", reason, payload))
             return Packet(frame.index, frame.ts_us, frame.direction, conn, layers)
         key = (conn, frame.direction)
-        if header.starts_pdu:
+        if pb != PB_CONTINUATION:
+            if (
+                len(payload) >= 4
+                and _U16.unpack_from(payload)[0] + 4 == len(payload)
+                and not self._acl.pending(key)
+            ):  # the usual case: a whole PDU in one packet, nothing to join
+                cid = _U16.unpack_from(payload, 2)[0]
+                if cid == CID_ATT:  # and most often ATT: no detour through the dispatch
+                    layers += (L2capHeader(len(payload) - 4, cid), decode_att(payload[4:]))
+                    return Packet(frame.index, frame.ts_us, frame.direction, conn, layers, cid)
+                return self._l2cap(frame, conn, layers, Reassembled(payload, ()), None, b"")
             whole, damage = self._acl.start(key, payload, frame.index)
         else:
             whole, damage = self._acl.cont(key, payload, frame.index)
-        return self._l2cap(frame, conn, layers, whole, damage, payload, header)
+        return self._l2cap(frame, conn, layers, whole, damage, payload)
+
+    def _hci_conn(self, adapter: int | None, handle: int) -> str:
+        """The connection's name, made once per handle (this runs for every ACL packet)."""
+        key = (adapter, handle)
+        name = self._conn_names.get(key)
+        if name is None:
+            name = self._conn_names[key] = hci_connection(adapter, handle)
+        return name
 
     # -- air ----------------------------------------------------------------------------
 
@@ -195,7 +221,7 @@ class Decoder:
             whole, damage = self._acl.start(key, fragment.data, frame.index)
         else:
             whole, damage = self._acl.cont(key, fragment.data, frame.index)
-        return self._l2cap(frame, conn, layers, whole, damage, fragment.data, None)
+        return self._l2cap(frame, conn, layers, whole, damage, fragment.data)
 
     def _retransmitted(self, ll: LlPacket, direction: Direction) -> bool:
         """The same SN and bytes again from the same side: the peer did not acknowledge
@@ -233,7 +259,6 @@ class Decoder:
         whole: Any,
         damage: Malformed | None,
         fragment: bytes,
-        acl: AclHeader | None,
     ) -> Packet:
         if damage is not None:
             layers.append(damage)
@@ -242,11 +267,10 @@ class Decoder:
                 layers.append(L2capPending(len(fragment)))
             return Packet(frame.index, frame.ts_us, frame.direction, conn, layers)
         fragments = whole.frames if len(whole.frames) > 1 else ()
-        decoded = decode_l2cap(whole.pdu)
-        if isinstance(decoded, Malformed):
-            layers.append(decoded)
-            return Packet(frame.index, frame.ts_us, frame.direction, conn, layers, None, fragments)
-        header, payload = decoded
+        pdu = whole.pdu
+        length, cid = _L2CAP_HEADER.unpack_from(pdu)  # reassembly guarantees 4 bytes
+        header = L2capHeader(length, cid)
+        payload = pdu[4:]
         layers.append(header)
         more = self._channel_payload(frame, conn, header, payload)
         layers.extend(more[0])

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import struct
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, Self, TypeVar
 
 import msgspec
@@ -138,8 +138,11 @@ def _plan(cls: type) -> tuple[list[Step], int]:
     return steps, min_size
 
 
-def _decoder(cls: type, steps: list[Step], min_size: int) -> Callable[[bytes], list[Any]]:
+def _decoder(cls: type, steps: list[Step], min_size: int) -> Callable[[bytes], Sequence[Any]]:
     name = cls.__name__
+    fast = _fast_decoder(name, steps, min_size)
+    if fast is not None:
+        return fast
 
     def decode(body: bytes) -> dict[str, Any]:
         if len(body) < min_size:
@@ -172,6 +175,37 @@ def _decoder(cls: type, steps: list[Step], min_size: int) -> Callable[[bytes], l
     return decode
 
 
+def _fast_decoder(
+    name: str, steps: list[Step], min_size: int
+) -> Callable[[bytes], Sequence[Any]] | None:
+    """Decoders for the common shapes (fixed integers, then maybe a value or a UUID),
+    without the general loop: these run for nearly every PDU of a capture."""
+    kinds = [kind for kind, _ in steps]
+    if kinds == ["rest"]:
+        return lambda body: (body,)
+    if not kinds or kinds[0] != "struct" or len(kinds) > 2:
+        return None
+    fmt: struct.Struct = steps[0][1][0]
+    unpack, size = fmt.unpack_from, fmt.size
+    tail = kinds[1] if len(kinds) == 2 else None
+    if tail not in (None, "rest", "uuid"):
+        return None
+
+    def decode(body: bytes) -> Sequence[Any]:
+        n = len(body)
+        if n < size:
+            raise TruncatedPdu(f"{name} needs {min_size} bytes, has {n}")
+        if tail is None:
+            if n != size:
+                raise InvalidPdu(f"{name} has {n - size} bytes more than its fields")
+            return unpack(body)
+        if tail == "rest":
+            return (*unpack(body), body[size:])
+        return (*unpack(body), uuid_text(body[size:]))
+
+    return decode
+
+
 def _encoder(steps: list[Step]) -> Callable[[Any], bytes]:
     def encode(pdu: Any) -> bytes:
         parts: list[bytes] = []
@@ -195,7 +229,7 @@ class Pdu(msgspec.Struct, frozen=True, gc=False, tag=True):
     """Base of every PDU record. Subclasses declare fields with codecs (see module doc);
     `compile_pdu` (applied by each layer's registering decorator) prepares them."""
 
-    _decode: ClassVar[Callable[[bytes], list[Any]]]
+    _decode: ClassVar[Callable[[bytes], Sequence[Any]]]
     _encode: ClassVar[Callable[[Any], bytes]]
 
     @classmethod
