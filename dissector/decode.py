@@ -18,8 +18,8 @@ from attscope.dissector import l2cap_signalling as sig
 from attscope.dissector.att_pdus import decode_att
 from attscope.dissector.channels import ChannelTable, SduReassembler
 from attscope.dissector.hci_acl import AclHeader, decode_iso, decode_sco
-from attscope.dissector.hci_commands import decode_hci_command
-from attscope.dissector.hci_events import DisconnectionComplete, decode_hci_event
+from attscope.dissector.hci_commands import TiAttCommand, decode_hci_command
+from attscope.dissector.hci_events import DisconnectionComplete, TiAttEvent, decode_hci_event
 from attscope.dissector.l2cap import L2capHeader
 from attscope.dissector.ll_adv import AuxConnectReq, ConnectInd
 from attscope.dissector.ll_control import TerminateInd
@@ -27,6 +27,7 @@ from attscope.dissector.ll_data import L2capFragment, LlPacket, decode_ll_frame
 from attscope.dissector.pdu import Malformed
 from attscope.dissector.reassembly import Reassembled, Reassembler
 from attscope.dissector.smp_pdus import decode_smp
+from attscope.dissector.ti_att import TiAtt, ti_to_att
 
 CID_BREDR_SIGNALLING = 0x0001
 CID_ATT = 0x0004
@@ -138,9 +139,14 @@ class Decoder:
             return self._acl_packet(frame)
         layers: list[Any]
         if kind == HciType.COMMAND:
-            layers = [decode_hci_command(data)]
+            command = decode_hci_command(data)
+            if isinstance(command, TiAttCommand):  # TI's vendor ATT: the same ATT records
+                return self._ti(frame, command)
+            layers = [command]
         elif kind == HciType.EVENT:
             event = decode_hci_event(data)
+            if isinstance(event, TiAttEvent):
+                return self._ti(frame, event)
             self._track_event(frame.adapter, event)
             layers = [event]
         elif kind in (HciType.SCO, HciType.ISO):
@@ -149,6 +155,14 @@ class Decoder:
         else:
             layers = [Malformed("hci", f"unknown HCI packet type 0x{kind or 0:02x}", data)]
         return Packet(frame.index, frame.ts_us, frame.direction, None, layers)
+
+    def _ti(self, frame: Frame, record: TiAttCommand | TiAttEvent) -> Packet:
+        converted = ti_to_att(record)
+        conn = self._hci_conn(frame.adapter, record.handle & 0x0FFF)
+        layers: list[Any] = [record, converted]
+        if isinstance(converted, TiAtt) and converted.pdu is not None:
+            layers.append(converted.pdu)
+        return Packet(frame.index, frame.ts_us, frame.direction, conn, layers)
 
     def _track_event(self, adapter: int | None, event: Any) -> None:
         if isinstance(event, DisconnectionComplete) and event.status == 0:

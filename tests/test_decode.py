@@ -157,3 +157,18 @@ def test_any_frames_decode_without_raising(frames: list[tuple[Any, Direction, by
         frame = Frame(i, i, linktype, encap, direction, payload, hci_type=hci_type)
         packet = decoder.decode(frame)
         assert packet.frame == i
+
+
+def test_ti_vendor_att_command_and_event_give_att_records() -> None:
+    command = struct.pack("<HBH", 0xFD0A, 4, 0x0001) + struct.pack("<H", 0x0003)
+    # event 0xFF: event opcode 0x050B (ATT_ReadRsp), status, handle, PDU length, value
+    event_params = struct.pack("<HBHB", 0x050B, 0, 0x0001, 2) + b"AB"
+    event = bytes([0xFF, len(event_params)]) + event_params
+    frames = [
+        Frame(1, 1, lt.BTSNOOP_H4, Encap.HCI, H2C, command, hci_type=HciType.COMMAND),
+        Frame(2, 2, lt.BTSNOOP_H4, Encap.HCI, C2H, event, hci_type=HciType.EVENT),
+    ]
+    request, response = decode_all(frames)
+    assert request.pdu == ReadRequest(handle=3)
+    assert response.pdu == ReadResponse(value=b"AB")
+    assert request.connection == response.connection == "0x0001"
