@@ -30,15 +30,20 @@ def register(sub: Any) -> None:
 def count(path: str) -> tuple[int, Counter[tuple[str, str]], list[str]]:
     reader = open_capture(path)
     decoder = Decoder()
-    seen: Counter[tuple[type, Any]] = Counter()
-    examples: dict[tuple[type, Any], Any] = {}
+    seen: Counter[Any] = Counter()
+    examples: dict[Any, Any] = {}
+    per_instance: dict[type, bool] = {}  # does the type's name change from PDU to PDU?
     frames = 0
     for frame in reader:
         frames += 1
         for layer in decoder.decode(frame).layers:
-            # count by type (and name, which raw HCI records carry per opcode); labels are
-            # worked out once per kind afterwards, not once per PDU
-            key = (type(layer), getattr(layer, "name", None) or getattr(layer, "layer", None))
+            # count by type, and by name only where raw records carry one per opcode;
+            # labels are worked out once per kind afterwards, not once per PDU
+            kind = type(layer)
+            varies = per_instance.get(kind)
+            if varies is None:
+                varies = per_instance[kind] = not isinstance(getattr(kind, "name", None), str)
+            key = (kind, _instance_name(layer)) if varies else kind
             if key not in examples:
                 examples[key] = layer
             seen[key] += 1
@@ -47,6 +52,10 @@ def count(path: str) -> tuple[int, Counter[tuple[str, str]], list[str]]:
         example = examples[key]
         kinds[layer_label(example), record_name(example)] += n
     return frames, kinds, [str(w) for w in reader.warnings]
+
+
+def _instance_name(layer: Any) -> Any:
+    return getattr(layer, "name", None) or getattr(layer, "layer", None)
 
 
 def run(args: argparse.Namespace) -> int:
