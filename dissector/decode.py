@@ -154,7 +154,10 @@ class Decoder:
             layers = [decoded if isinstance(decoded, Malformed) else decoded[0]]
         else:
             layers = [Malformed("hci", f"unknown HCI packet type 0x{kind or 0:02x}", data)]
-        return Packet(frame.index, frame.ts_us, frame.direction, None, layers)
+        # a command or event about one connection (Disconnect, Encryption Change ...)
+        handle = getattr(layers[0], "handle", None)
+        conn = self._hci_conn(frame.adapter, handle & 0x0FFF) if isinstance(handle, int) else None
+        return Packet(frame.index, frame.ts_us, frame.direction, conn, layers)
 
     def _ti(self, frame: Frame, record: TiAttCommand | TiAttEvent) -> Packet:
         converted = ti_to_att(record)
