@@ -112,7 +112,7 @@ class Decoder:
         self._acl = Reassembler()  # keyed by (connection, direction)
         self._channels = ChannelTable()
         self._sdus = SduReassembler()
-        self._last_data: dict[tuple[int, Direction], tuple[int, bytes]] = {}
+        self._last_data: dict[tuple[int, Direction], tuple[int, Any]] = {}
         self._conn_names: dict[tuple[int | None, int], str] = {}
 
     def decode(self, frame: Frame) -> Packet:
@@ -226,19 +226,28 @@ class Decoder:
         fragment = ll.pdu
         if isinstance(fragment, TerminateInd):
             self._forget_air(ll.access_address)
-        if not isinstance(fragment, L2capFragment) or not fragment.data:
-            return Packet(frame.index, frame.ts_us, frame.direction, conn, layers)
         sniffer = frame.sniffer
-        if sniffer is not None and sniffer.crc_ok is False:
-            return Packet(frame.index, frame.ts_us, frame.direction, conn, layers)
-        if ll.problem is not None or self._retransmitted(ll, frame.direction):
+        damaged = (sniffer is not None and sniffer.crc_ok is False) or ll.problem is not None
+        # every PDU a side sends moves its SN on once acknowledged, Empty PDUs and control
+        # PDUs included: so every undamaged one is remembered, not only L2CAP data
+        repeated = not damaged and self._retransmitted(ll, frame.direction)
+        if not isinstance(fragment, L2capFragment) or not fragment.data or damaged or repeated:
             return Packet(frame.index, frame.ts_us, frame.direction, conn, layers)
         key = (conn, frame.direction)
+        data = fragment.data
         if fragment.start:
-            whole, damage = self._acl.start(key, fragment.data, frame.index)
+            if (
+                frame.direction == Direction.UNKNOWN
+                and len(data) >= 4
+                and _U16.unpack_from(data)[0] + 4 == len(data)
+            ):  # whole in one packet. Without directions this may be the other side's
+                # PDU, sent while this side is between the fragments of its own: it must
+                # not cancel that one (Core 5.4 Vol 6 Part B 4.5.1: the sides alternate)
+                return self._l2cap(frame, conn, layers, Reassembled(data, ()), None, b"")
+            whole, damage = self._acl.start(key, data, frame.index)
         else:
-            whole, damage = self._acl.cont(key, fragment.data, frame.index)
-        return self._l2cap(frame, conn, layers, whole, damage, fragment.data)
+            whole, damage = self._acl.cont(key, data, frame.index)
+        return self._l2cap(frame, conn, layers, whole, damage, data)
 
     def _retransmitted(self, ll: LlPacket, direction: Direction) -> bool:
         """The same SN and bytes again from the same side: the peer did not acknowledge
@@ -248,11 +257,10 @@ class Decoder:
         if sn is None:
             return False
         key = (ll.access_address, direction)
-        fragment = ll.pdu
-        data = fragment.data if isinstance(fragment, L2capFragment) else b""
+        sent = (sn, ll.pdu)  # the record: Empty PDU, control PDU, L2CAP fragment ...
         previous = self._last_data.get(key)
-        self._last_data[key] = (sn, data)
-        return previous is not None and previous == (sn, data)
+        self._last_data[key] = sent
+        return previous == sent
 
     def _forget_air(self, access_address: int) -> None:
         self._close(air_connection(access_address))
