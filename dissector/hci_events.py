@@ -777,13 +777,18 @@ def decode_hci_event(data: bytes) -> HciEvent | Malformed:
         return Malformed("hci", f"event header needs 2 bytes, has {len(data)}", data)
     code, length = _HEADER.unpack_from(data)
     params = data[_HEADER.size :]
-    name = event_name(code)
-    if code == 0x3E and params:
-        name = le_subevent_name(params[0])
     if len(params) != length:
         short = "truncated" if len(params) < length else "trailing bytes"
-        return Malformed("hci", f"{name}: {short}: length {length}, has {len(params)}", data)
+        why = f"{short}: length {length}, has {len(params)}"
+        return Malformed("hci", f"{_event_title(code, params)}: {why}", data)
     try:
         return decode_event_params(code, params)
     except (InvalidPdu, struct.error, ValueError, IndexError) as exc:
-        return Malformed("hci", f"{name}: {exc}", data)
+        return Malformed("hci", f"{_event_title(code, params)}: {exc}", data)
+
+
+def _event_title(code: int, params: bytes) -> str:
+    """The event's name for an error message (only then: this runs per event otherwise)."""
+    if code == 0x3E and params:
+        return le_subevent_name(params[0])
+    return event_name(code)

@@ -12,15 +12,17 @@ import msgspec
 
 from attscope.capture import open_capture
 from attscope.dissector.decode import Decoder
+from attscope.dissector.pdu import Malformed
 from attscope.render import layer_label, record_name
 
 
 def register(sub: Any) -> None:
     p = sub.add_parser(
         "stats",
-        help="count the PDUs of each kind, layer by layer",
-        description="Decode every frame and count PDUs per layer and kind, down to ATT "
-        "opcodes, SMP codes and LL control opcodes; malformed PDUs are counted per layer.",
+        help="count the PDUs of each kind",
+        description="Decode every frame and count what each carried, by layer and kind of "
+        "its innermost PDU: ATT opcodes, SMP codes, signalling commands, HCI commands and "
+        "events, LL PDUs; malformed PDUs are counted per layer.",
     )
     p.add_argument("file")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -32,21 +34,26 @@ def count(path: str) -> tuple[int, Counter[tuple[str, str]], list[str]]:
     decoder = Decoder()
     seen: Counter[Any] = Counter()
     examples: dict[Any, Any] = {}
-    per_instance: dict[type, bool] = {}  # does the type's name change from PDU to PDU?
     frames = 0
     for frame in reader:
         frames += 1
-        for layer in decoder.decode(frame).layers:
-            # count by type, and by name only where raw records carry one per opcode;
-            # labels are worked out once per kind afterwards, not once per PDU
-            kind = type(layer)
-            varies = per_instance.get(kind)
-            if varies is None:
-                varies = per_instance[kind] = not isinstance(getattr(kind, "name", None), str)
-            key = (kind, _instance_name(layer)) if varies else kind
-            if key not in examples:
-                examples[key] = layer
-            seen[key] += 1
+        packet = decoder.decode(frame)
+        layers = packet.layers
+        if not layers:
+            continue
+        # the innermost PDU says what the frame carried (the layers around it follow from
+        # it); a Malformed layer further out is counted too. Labels are worked out once
+        # per kind afterwards, not once per PDU.
+        pdu = layers[-1]
+        key = (type(pdu), _instance_name(pdu))
+        if key not in examples:
+            examples[key] = pdu
+        seen[key] += 1
+        for layer in layers[:-1]:
+            if isinstance(layer, Malformed):
+                key = (Malformed, layer.layer)
+                examples.setdefault(key, layer)
+                seen[key] += 1
     kinds: Counter[tuple[str, str]] = Counter()
     for key, n in seen.items():
         example = examples[key]
