@@ -7,6 +7,7 @@ with ATTSCOPE_REQUIRE_CORPUS=1 (CI) the same absence fails them.
 from __future__ import annotations
 
 import csv
+import json
 import os
 import shutil
 import subprocess
@@ -77,3 +78,24 @@ def tshark_fields(path: Path, fields: list[str], *extra: str) -> list[list[str]]
     args += ["-E", "separator=\t", "-E", "occurrence=a", "-E", "aggregator=,"]
     out = subprocess.run(args, capture_output=True, text=True, check=True, timeout=600).stdout
     return [line.split("\t") for line in out.splitlines()]
+
+
+def tshark_pdus(
+    path: Path, protocol: str, fields: list[str]
+) -> list[tuple[int, bytes, dict[str, str]]]:
+    """Each frame's `protocol` PDU as tshark reassembled it, with tshark's `fields`."""
+    tshark = need_tshark()
+    args = [tshark, "-r", str(path), *TSHARK_USER_DLTS, "-Y", protocol, "-T", "json", "-x"]
+    args += ["-j", f"frame {protocol}", "--no-duplicate-keys"]
+    out = subprocess.run(args, capture_output=True, text=True, check=True, timeout=600).stdout
+    fields = ["frame.number", *fields]
+    flat = {int(r[0]): r for r in tshark_fields(path, fields, "-Y", protocol)}
+    found = []
+    for packet in json.loads(out or "[]"):
+        layers = packet["_source"]["layers"]
+        number = int(layers["frame"]["frame.number"])
+        raw = layers[f"{protocol}_raw"]
+        hexes = [raw[0]] if isinstance(raw[0], str) else [r[0] for r in raw]
+        row = dict(zip(fields, flat[number], strict=True))
+        found += [(number, bytes.fromhex(text), row) for text in hexes]
+    return found

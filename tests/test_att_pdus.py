@@ -4,15 +4,19 @@ written here, and every ATT PDU of the shared corpus)."""
 
 from __future__ import annotations
 
-import json
-import subprocess
 import typing
 from pathlib import Path
 from typing import Any
 
 import msgspec
 import pytest
-from corpus import TSHARK_USER_DLTS, corpus_files, need_corpus, need_tshark, tshark_fields
+from corpus import (
+    corpus_files,
+    need_corpus,
+    need_tshark,
+    tshark_fields,
+    tshark_pdus,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -528,27 +532,6 @@ def test_vectors_agree_with_tshark(tmp_path: Path) -> None:
         assert not got["_ws.malformed"], (text, got)
         for field, value in _expected_fields(pdu).items():
             assert got[field].split(",")[0] == value, (text, field, got)  # first: the PDU's own
-
-
-def tshark_pdus(
-    path: Path, protocol: str, fields: list[str]
-) -> list[tuple[int, bytes, dict[str, str]]]:
-    """Each frame's `protocol` PDU as tshark reassembled it, with tshark's `fields`."""
-    tshark = need_tshark()
-    args = [tshark, "-r", str(path), *TSHARK_USER_DLTS, "-Y", protocol, "-T", "json", "-x"]
-    args += ["-j", f"frame {protocol}", "--no-duplicate-keys"]
-    out = subprocess.run(args, capture_output=True, text=True, check=True, timeout=600).stdout
-    fields = ["frame.number", *fields]
-    flat = {int(r[0]): r for r in tshark_fields(path, fields, "-Y", protocol)}
-    found = []
-    for packet in json.loads(out or "[]"):
-        layers = packet["_source"]["layers"]
-        number = int(layers["frame"]["frame.number"])
-        raw = layers[f"{protocol}_raw"]
-        hexes = [raw[0]] if isinstance(raw[0], str) else [r[0] for r in raw]
-        row = dict(zip(fields, flat[number], strict=True))
-        found += [(number, bytes.fromhex(text), row) for text in hexes]
-    return found
 
 
 @pytest.mark.corpus

@@ -10,10 +10,9 @@ from typing import Any
 
 import msgspec
 import pytest
-from corpus import corpus_files, need_corpus, need_tshark, tshark_fields
+from corpus import corpus_files, need_corpus, need_tshark, tshark_fields, tshark_pdus
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_att_pdus import tshark_pdus
 
 from attscope.capture import Direction, Encap, Frame, HciType, write_capture
 from attscope.dissector.pdu import Fixed, Int, Malformed
