@@ -16,7 +16,7 @@ Vol 6 Part E 1): the caller says so (`encrypted=True`) and it stays bytes (`LlEn
 
 from __future__ import annotations
 
-from typing import Self
+from typing import ClassVar, Self
 
 import msgspec
 
@@ -91,15 +91,19 @@ class L2capFragment(msgspec.Struct, frozen=True, gc=False, tag="ll_l2cap_fragmen
 class LlEncrypted(msgspec.Struct, frozen=True, gc=False, tag="ll_encrypted"):
     """An encrypted data PDU payload the sniffer did not decrypt: ciphertext and MIC."""
 
+    name: ClassVar[str] = "Encrypted PDU"
+
     llid: int
     data: bytes
+    mic_ok: bool | None = None  # the sniffer's MIC check: False failed, None not checked
 
     def to_bytes(self) -> bytes:
         return self.data
 
     def summary(self) -> str:
         kind = {3: "control PDU", 2: "L2CAP start", 1: "L2CAP continuation"}.get(self.llid)
-        return f"encrypted {kind or f'LLID {self.llid}'} {len(self.data)} bytes"
+        mic = "" if self.mic_ok is None else ", MIC ok" if self.mic_ok else ", MIC failed"
+        return f"encrypted {kind or f'LLID {self.llid}'} {len(self.data)} bytes{mic}"
 
 
 class LlDataReserved(msgspec.Struct, frozen=True, gc=False, tag="ll_data_reserved"):
@@ -187,6 +191,7 @@ def decode_ll_packet(
     *,
     channel: int | None = None,
     encrypted: bool = False,
+    mic_ok: bool | None = None,
     aux_kind: AuxKind | None = None,
 ) -> LlPacket:
     """An air-captured LE packet as an `LlPacket`; never raises. `advertising` None: by
@@ -224,7 +229,7 @@ def decode_ll_packet(
         except InvalidPdu as e:
             pdu = Malformed("ll_adv", str(e), payload[hpos : hpos + 2] + body)
     elif encrypted and body:
-        pdu = LlEncrypted(header.llid, body)
+        pdu = LlEncrypted(header.llid, body, mic_ok)
     elif header.llid == 3:
         pdu = decode_ll_control(body)
     elif header.llid:
@@ -247,5 +252,10 @@ def decode_ll_frame(frame: Frame) -> LlPacket | None:
     if s is None:
         return decode_ll_packet(frame.payload, None, 0)
     return decode_ll_packet(
-        frame.payload, s.advertising, s.phy, channel=s.channel, encrypted=is_ciphertext(s)
+        frame.payload,
+        s.advertising,
+        s.phy,
+        channel=s.channel,
+        encrypted=is_ciphertext(s),
+        mic_ok=s.mic_ok if s.mic_checked else None,
     )

@@ -337,7 +337,7 @@ def test_tshark_reads_an_opcode_out_of_ciphertext() -> None:
     assert frame.sniffer is not None and frame.sniffer.mic_ok is False
     assert isinstance(pkt.pdu, LlEncrypted) and pkt.pdu.data[0] == 0x78
     assert num(row, "btle.control_opcode") == 0x78 and opcode_from_ciphertext(pkt, row)
-    assert pkt.summary() == "encrypted control PDU 5 bytes"
+    assert pkt.summary() == "encrypted control PDU 5 bytes, MIC failed"
 
 
 @pytest.mark.corpus

@@ -42,8 +42,8 @@ def summary(record: Any) -> str:
     if callable(describe):
         return str(describe())
     reason = getattr(record, "reason", None)
-    if reason is not None:  # Malformed
-        return f"malformed {record.layer}: {reason}"
+    if reason is not None:  # Malformed: the layer label already says so
+        return str(reason)
     return record_name(record)
 
 

@@ -11,8 +11,16 @@ from typing import Any
 import msgspec
 
 from attscope.capture import open_capture
+from attscope.dissector.att_pdus import AttUnknown
 from attscope.dissector.decode import Decoder
+from attscope.dissector.hci_commands import HciCommandRaw
+from attscope.dissector.hci_events import HciEventRaw, LeMetaEventRaw
+from attscope.dissector.l2cap_signalling import SignallingUnknown
+from attscope.dissector.ll_adv import AdvUnknown
+from attscope.dissector.ll_control import LlControlUnknown
+from attscope.dissector.ll_data import L2capFragment, LlPacket
 from attscope.dissector.pdu import Malformed
+from attscope.dissector.smp_pdus import SmpUnknown
 from attscope.render import layer_label, record_name
 
 
@@ -45,7 +53,10 @@ def count(path: str) -> tuple[int, Counter[tuple[str, str]], list[str]]:
         # it); a Malformed layer further out is counted too. Labels are worked out once
         # per kind afterwards, not once per PDU.
         pdu = layers[-1]
-        key = (type(pdu), _instance_name(pdu))
+        if type(pdu) is LlPacket and pdu.pdu is not None:
+            pdu = pdu.pdu  # an air packet: what it carried (ADV_IND, LL_VERSION_IND ...)
+        kind = type(pdu)
+        key = (kind, _instance_name(pdu)) if kind in NAMED_PER_INSTANCE else kind
         if key not in examples:
             examples[key] = pdu
         seen[key] += 1
@@ -57,12 +68,38 @@ def count(path: str) -> tuple[int, Counter[tuple[str, str]], list[str]]:
     kinds: Counter[tuple[str, str]] = Counter()
     for key, n in seen.items():
         example = examples[key]
-        kinds[layer_label(example), record_name(example)] += n
+        if isinstance(example, Malformed):
+            name = "PDUs"  # the label says which layer: "malformed att PDUs"
+        else:
+            name = key[1] if isinstance(key, tuple) else record_name(example)
+        kinds[layer_label(example), name] += n
     return frames, kinds, [str(w) for w in reader.warnings]
 
 
-def _instance_name(layer: Any) -> Any:
-    return getattr(layer, "name", None) or getattr(layer, "layer", None)
+# records whose kind depends on their contents: a raw HCI record's opcode, an unknown
+# opcode, the layer of a Malformed record; every other record's kind is its type
+NAMED_PER_INSTANCE = frozenset(
+    {
+        HciCommandRaw,
+        HciEventRaw,
+        LeMetaEventRaw,
+        AttUnknown,
+        SmpUnknown,
+        SignallingUnknown,
+        LlControlUnknown,
+        AdvUnknown,
+        L2capFragment,
+        Malformed,
+    }
+)
+
+
+def _instance_name(record: Any) -> str:
+    if isinstance(record, L2capFragment):
+        return "Empty PDU" if not record.data and not record.start else "L2CAP fragment"
+    if isinstance(record, Malformed):
+        return record.layer
+    return str(record_name(record))
 
 
 def run(args: argparse.Namespace) -> int:
