@@ -30,6 +30,14 @@ class Channel(msgspec.Struct, frozen=True, gc=False):
     mtu: int  # the receiving end's MTU: the largest SDU it takes
     mps: int  # the receiving end's MPS: the largest K-frame payload (0 for BR/EDR)
     credit_based: bool
+    pair: tuple[int, int] = (0, 0)  # (requester's CID, responder's CID): one channel
+    peer_mtu: int = 0  # the sending end's MTU
+
+    @property
+    def att_mtu(self) -> int:
+        """An EATT bearer's ATT_MTU: the smaller of the two ends' MTUs (Vol 3 Part F
+        3.2.8)."""
+        return min(self.mtu, self.peer_mtu) if self.peer_mtu else self.mtu
 
     @property
     def carries_att(self) -> bool:
@@ -91,10 +99,17 @@ class ChannelTable:
                 return
             # packets travelling like the response go to the requester's CID; packets
             # travelling like the request go to the responder's
+            pair = (req_cid, rsp_cid)
             self._add(
-                conn, direction, Channel(req_cid, req.psm, req.mtu, req.mps, req.credit_based)
+                conn,
+                direction,
+                Channel(req_cid, req.psm, req.mtu, req.mps, req.credit_based, pair, mtu),
             )
-            self._add(conn, req.direction, Channel(rsp_cid, req.psm, mtu, mps, req.credit_based))
+            self._add(
+                conn,
+                req.direction,
+                Channel(rsp_cid, req.psm, mtu, mps, req.credit_based, pair, req.mtu),
+            )
 
     def _add(self, conn: Hashable, direction: Direction, channel: Channel) -> None:
         self._channels[conn, direction, channel.cid] = channel

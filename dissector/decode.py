@@ -16,7 +16,7 @@ import msgspec
 from attscope.capture.frame import Direction, Encap, Frame, HciType
 from attscope.dissector import l2cap_signalling as sig
 from attscope.dissector.att_pdus import decode_att
-from attscope.dissector.channels import ChannelTable, SduReassembler
+from attscope.dissector.channels import Channel, ChannelTable, SduReassembler
 from attscope.dissector.hci_acl import AclHeader, decode_iso, decode_sco
 from attscope.dissector.hci_commands import TiAttCommand, decode_hci_command
 from attscope.dissector.hci_events import DisconnectionComplete, TiAttEvent, decode_hci_event
@@ -37,6 +37,10 @@ CID_BREDR_SMP = 0x0007
 LE_SUCCESS = 0x0000  # result of an accepted (LE / enhanced) credit-based connection
 BREDR_SUCCESS = 0x0000
 PB_CONTINUATION = 0b01
+SAME_EVENT_US = 5000  # see Decoder._side_by_timing: longer than a packet and its answer
+ANCHOR_SLACK_US = 150  # how far a captured anchor point may be from the expected one
+C2P = Direction.CENTRAL_TO_PERIPHERAL
+P2C = Direction.PERIPHERAL_TO_CENTRAL
 _ACL = int(HciType.ACL)  # a plain int compares faster than the enum member
 _ACL_HEADER = struct.Struct("<HH")
 _L2CAP_HEADER = struct.Struct("<HH")
@@ -105,6 +109,18 @@ def air_connection(access_address: int) -> str:
     return f"aa:0x{access_address:08x}"
 
 
+class _AirTiming:
+    """Anchor points of a connection whose sniffer says nothing of direction."""
+
+    __slots__ = ("anchor", "interval", "last_side", "last_ts")
+
+    def __init__(self, interval: int) -> None:
+        self.interval = interval
+        self.anchor: int | None = None
+        self.last_ts: int | None = None
+        self.last_side = C2P
+
+
 class Decoder:
     """Decodes the frames of one capture, in order."""
 
@@ -114,6 +130,8 @@ class Decoder:
         self._sdus = SduReassembler()
         self._last_data: dict[tuple[int, Direction], tuple[int, Any]] = {}
         self._conn_names: dict[tuple[int | None, int], str] = {}
+        self._air_timing: dict[int, _AirTiming] = {}  # sides of a sniffer that says none
+        self._air_intervals: dict[int, int] = {}  # AA -> connection interval (us)
 
     def decode(self, frame: Frame) -> Packet:
         if frame.hci_type == _ACL and frame.problem is None:
@@ -221,8 +239,11 @@ class Decoder:
         if ll.advertising:
             if isinstance(ll.pdu, ConnectInd | AuxConnectReq):
                 self._forget_air(ll.pdu.ll_data.aa)
+                self._air_intervals[ll.pdu.ll_data.aa] = ll.pdu.ll_data.interval * 1250
             return Packet(frame.index, frame.ts_us, frame.direction, None, layers)
         conn = air_connection(ll.access_address)
+        if frame.direction == Direction.UNKNOWN:  # a sniffer that does not say (Ubertooth)
+            frame = msgspec.structs.replace(frame, direction=self._side_by_timing(ll, frame))
         fragment = ll.pdu
         if isinstance(fragment, TerminateInd):
             self._forget_air(ll.access_address)
@@ -236,18 +257,41 @@ class Decoder:
         key = (conn, frame.direction)
         data = fragment.data
         if fragment.start:
-            if (
-                frame.direction == Direction.UNKNOWN
-                and len(data) >= 4
-                and _U16.unpack_from(data)[0] + 4 == len(data)
-            ):  # whole in one packet. Without directions this may be the other side's
-                # PDU, sent while this side is between the fragments of its own: it must
-                # not cancel that one (Core 5.4 Vol 6 Part B 4.5.1: the sides alternate)
-                return self._l2cap(frame, conn, layers, Reassembled(data, ()), None, b"")
             whole, damage = self._acl.start(key, data, frame.index)
         else:
             whole, damage = self._acl.cont(key, data, frame.index)
         return self._l2cap(frame, conn, layers, whole, damage, data)
+
+    def _side_by_timing(self, ll: LlPacket, frame: Frame) -> Direction:
+        """Who sent a data PDU, from when (Core 5.4 Vol 6 Part B 4.5.1): each connection
+        event opens with the central's packet at an anchor point, one connection interval
+        after the last, and the sides then alternate 150 us apart. So a packet soon after
+        the previous one answers it; otherwise it is the central's if it falls on an anchor
+        point, and the peripheral's (the central's packet was missed) if it comes a little
+        after one."""
+        aa = ll.access_address
+        ts = frame.ts_us
+        state = self._air_timing.get(aa)
+        if state is None:
+            state = self._air_timing[aa] = _AirTiming(self._air_intervals.get(aa, 0))
+        side = C2P
+        if state.last_ts is not None and 0 <= ts - state.last_ts <= SAME_EVENT_US:
+            side = P2C if state.last_side == C2P else C2P
+        elif state.anchor is not None and state.interval:
+            events = round((ts - state.anchor) / state.interval)
+            expected = state.anchor + events * state.interval
+            offset = ts - expected
+            if ANCHOR_SLACK_US < offset <= SAME_EVENT_US:
+                side = P2C  # the central's packet of this event was not captured
+                state.anchor = expected
+        if side == C2P and (state.last_ts is None or ts - state.last_ts > SAME_EVENT_US):
+            if state.anchor is not None and not self._air_intervals.get(aa):
+                gap = ts - state.anchor  # learn the interval from anchor spacing
+                if gap > SAME_EVENT_US and (not state.interval or gap < state.interval):
+                    state.interval = gap
+            state.anchor = ts
+        state.last_ts, state.last_side = ts, side
+        return side
 
     def _retransmitted(self, ll: LlPacket, direction: Direction) -> bool:
         """The same SN and bytes again from the same side: the peer did not acknowledge
@@ -266,6 +310,13 @@ class Decoder:
         self._close(air_connection(access_address))
         for direction in (Direction.CENTRAL_TO_PERIPHERAL, Direction.PERIPHERAL_TO_CENTRAL):
             self._last_data.pop((access_address, direction), None)
+        self._air_timing.pop(access_address, None)
+
+    def channel(self, packet: Packet) -> Channel | None:
+        """The dynamic channel a packet travelled on, if signalling opened it."""
+        if packet.connection is None or packet.cid is None:
+            return None
+        return self._channels.lookup(packet.connection, packet.direction, packet.cid)
 
     def _close(self, conn: str) -> None:
         """The link ended: unfinished PDUs are lost and its channels are gone."""

@@ -1,0 +1,160 @@
+"""The analyzer: frames in, events out (sans-I/O, like h11), and the state to query.
+
+    analyzer = Analyzer()
+    for frame in open_capture(path):
+        for event in analyzer.feed(frame):
+            ...
+    analyzer.finish()
+    analyzer.connections, analyzer.transactions(conn_id), analyzer.violations
+
+Events are the records themselves, as they become final: a `Connection` when it opens
+(and again when it closes), a `Transaction` when it completes, a `Violation` when found.
+`feed()` never raises.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from attscope.capture.frame import Direction, Frame
+from attscope.dissector.analysis_records import Connection, Transaction, Violation
+from attscope.dissector.att_pdus import AttPdu
+from attscope.dissector.connections import SIDE_OF, ConnectionTracker
+from attscope.dissector.decode import Decoder, Packet
+from attscope.dissector.l2cap import L2capHeader
+from attscope.dissector.pdu import Malformed
+from attscope.dissector.transactions import (
+    BREDR_DEFAULT_MTU,
+    LE_DEFAULT_MTU,
+    AttTracker,
+    Bearer,
+)
+
+CID_ATT = 0x0004
+Event = Connection | Transaction | Violation
+
+
+class Analyzer:
+    """Everything attscope works out about a capture, fed one frame at a time.
+
+    `retain=False` keeps no transactions or violations (only the events say them), so a
+    capture of any size streams in constant memory; connections are always kept."""
+
+    def __init__(self, retain: bool = True) -> None:
+        self.decoder = Decoder()
+        self.retain = retain
+        self._connections = ConnectionTracker()
+        self._att = AttTracker(self._on_transaction, self._on_violation)
+        self._bearers: dict[tuple[str, int], Bearer] = {}
+        self._transactions: list[Transaction] = []
+        self.violations: list[Violation] = []
+        self._events: list[Event] = []
+        self.frames = 0
+        self.last_packet: Packet | None = None
+
+    # -- feeding ------------------------------------------------------------------------
+
+    def feed(self, frame: Frame) -> list[Event]:
+        """Decode and analyse one frame; the events it completed, in order."""
+        self.frames += 1
+        packet = self.decoder.decode(frame)
+        self.last_packet = packet
+        self._att.expire(packet.ts_us)
+        self._connections.observe(packet)
+        if packet.connection is not None:
+            conn = self._connections.connection_for(packet)
+            if conn is not None:
+                if frame.sniffer is not None:
+                    self._connections.observe_air_events(conn, frame)
+                if any(
+                    isinstance(layer, Malformed) and layer.layer == "l2cap"
+                    for layer in packet.layers
+                ):
+                    conn.missed_events += 1  # fragments lost: the capture has a gap
+        pdu = packet.pdu
+        if isinstance(pdu, AttPdu) and packet.cid is not None:
+            self._att_pdu(packet, pdu, frame.direction == Direction.UNKNOWN)
+        return self._flush()
+
+    def finish(self) -> list[Event]:
+        """The capture ended: open transactions end as incomplete, connections close."""
+        for bearer in self._bearers.values():
+            self._att.close_bearer(bearer)
+        self._bearers.clear()
+        self._connections.finish()
+        return self._flush()
+
+    def _att_pdu(self, packet: Packet, pdu: AttPdu, frame_direction_unknown: bool) -> None:
+        conn = self._connections.connection_for(packet)
+        if conn is None:
+            return
+        cid = packet.cid
+        assert cid is not None
+        if cid == CID_ATT:
+            key = (conn.id, cid)
+            bearer = self._bearers.get(key)
+            if bearer is None:
+                bearer = self._bearers[key] = Bearer(conn.id, cid, LE_DEFAULT_MTU, eatt=False)
+        else:
+            # a dynamic channel has a CID at each end: one bearer for the pair
+            channel = self.decoder.channel(packet)
+            if channel is None:
+                return
+            key = (conn.id, channel.pair[0])
+            bearer = self._bearers.get(key)
+            if bearer is None:
+                eatt = channel.credit_based
+                mtu = channel.att_mtu if eatt else max(channel.att_mtu, BREDR_DEFAULT_MTU)
+                bearer = self._bearers[key] = Bearer(conn.id, channel.pair[0], mtu, eatt)
+        if frame_direction_unknown:
+            bearer.guessed_sides = True
+        self._att.feed(
+            bearer,
+            SIDE_OF[packet.direction],
+            pdu,
+            packet.frame,
+            packet.ts_us,
+            _att_length(packet, pdu),
+            conn.missed_events,
+        )
+
+    def _on_transaction(self, txn: Transaction) -> None:
+        if self.retain:
+            self._transactions.append(txn)
+        self._events.append(txn)
+
+    def _on_violation(self, found: Violation) -> None:
+        if self.retain:
+            self.violations.append(found)
+        self._events.append(found)
+
+    def _flush(self) -> list[Event]:
+        opened, closed = self._connections.take_changes()
+        for conn in closed:
+            for key in [k for k in self._bearers if k[0] == conn.id]:
+                self._att.close_bearer(self._bearers.pop(key))
+        events: list[Event] = [*opened, *self._events, *closed]
+        self._events = []
+        return events
+
+    # -- queries ------------------------------------------------------------------------
+
+    @property
+    def connections(self) -> list[Connection]:
+        return self._connections.all
+
+    def transactions(self, connection: str | None = None) -> list[Transaction]:
+        """Completed transactions, of one connection (its id) or of all."""
+        if connection is None:
+            return list(self._transactions)
+        return [t for t in self._transactions if t.connection == connection]
+
+
+def _att_length(packet: Packet, pdu: Any) -> int:
+    """The ATT PDU's size: the L2CAP length on the fixed channel, else its bytes."""
+    layers = packet.layers
+    if len(layers) >= 2 and packet.cid == CID_ATT:
+        header = layers[-2]
+        if isinstance(header, L2capHeader):
+            return header.length
+    return len(pdu.to_bytes())

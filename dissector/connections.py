@@ -1,0 +1,295 @@
+"""Connections and their timelines, from HCI events (an HCI log) or from link-layer PDUs
+(an air capture). A link seen only through its data is still a connection, `inferred`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from attscope.capture.frame import Direction, Frame
+from attscope.dissector import hci_events as ev
+from attscope.dissector import ll_control as llc
+from attscope.dissector.analysis_records import (
+    CENTRAL,
+    LOCAL,
+    PERIPHERAL,
+    REMOTE,
+    UNKNOWN_SIDE,
+    Connection,
+    TimelineEntry,
+)
+from attscope.dissector.decode import Packet
+from attscope.dissector.hci_commands import ReadBdAddrReturn
+from attscope.dissector.hci_names import error_name
+from attscope.dissector.ll_adv import ConnectInd
+from attscope.dissector.ll_data import LlPacket
+
+SIDE_OF = {
+    Direction.HOST_TO_CONTROLLER: LOCAL,
+    Direction.CONTROLLER_TO_HOST: REMOTE,
+    Direction.CENTRAL_TO_PERIPHERAL: CENTRAL,
+    Direction.PERIPHERAL_TO_CENTRAL: PERIPHERAL,
+    Direction.UNKNOWN: UNKNOWN_SIDE,
+}
+ADDRESS_TYPES = {0: "public", 1: "random", 2: "public identity", 3: "random identity"}
+PHYS = {1: "LE 1M", 2: "LE 2M", 3: "LE Coded"}
+MAX_CONNECTIONS = 100_000  # bounds state on hostile input
+
+
+def bd_addr(raw: bytes) -> str:
+    """A BD_ADDR as written on the wire (little-endian) in display order."""
+    return ":".join(f"{b:02X}" for b in reversed(raw))
+
+
+class ConnectionTracker:
+    """Which connection each packet belongs to, opening, updating and closing them."""
+
+    def __init__(self) -> None:
+        self.all: list[Connection] = []
+        self._current: dict[str, Connection] = {}  # decoder's connection name -> live one
+        self._uses: dict[str, int] = {}
+        self.local_address: str | None = None
+        self._air_events: dict[str, tuple[int | None, int]] = {}  # id -> (counter, time)
+        self.opened: list[Connection] = []  # since the last `take_changes`
+        self.closed: list[Connection] = []
+
+    def take_changes(self) -> tuple[list[Connection], list[Connection]]:
+        opened, closed = self.opened, self.closed
+        self.opened, self.closed = [], []
+        return opened, closed
+
+    def connection_for(self, packet: Packet) -> Connection | None:
+        """The live connection of a packet, opening an inferred one if it is the first."""
+        name = packet.connection
+        if name is None:
+            return None
+        found = self._current.get(name)
+        if found is None:
+            found = self._open(name, packet, inferred=True)
+        return found
+
+    def observe_air_events(self, conn: Connection, frame: Frame) -> None:
+        """Count the connection events an air sniffer missed (and the packets it caught
+        damaged): the central sends in every
+        event (Core 5.4 Vol 6 Part B 4.5.1), so its packets come one event apart. The
+        sniffer's event counter says it exactly; without one, the time since the last
+        packet does, measured in connection intervals."""
+        sniffer = frame.sniffer
+        if sniffer is not None and (sniffer.crc_ok is False or sniffer.mic_ok is False):
+            conn.missed_events += 1  # a packet the sniffer caught damaged: lost to us
+        state = self._air_events.get(conn.id)
+        counter = sniffer.event_counter if sniffer is not None else None
+        if counter is not None and sniffer is not None and sniffer.protover is not None:
+            if counter == 0 and state is not None:
+                return  # some firmware reports 0 for packets it could not place
+            if state is not None and state[0] is not None:
+                missed = (counter - state[0] - 1) & 0xFFFF
+                if 0 < missed < 0x8000:
+                    conn.missed_events += missed
+            self._air_events[conn.id] = (counter, frame.ts_us)
+            return
+        interval_ms = conn.parameters.get("interval_ms")
+        if state is not None and interval_ms:
+            gap = frame.ts_us - state[1]
+            missed = round(gap / (interval_ms * 1000)) - 1
+            if missed > 0:
+                conn.missed_events += missed
+        self._air_events[conn.id] = (None, frame.ts_us)
+
+    def observe(self, packet: Packet) -> None:
+        """Follow what an HCI event or LL PDU says about connections."""
+        layers = packet.layers
+        if not layers:
+            return
+        record = layers[-1]
+        if isinstance(record, LlPacket):
+            self._air(packet, record.pdu)
+        elif isinstance(record, ev.HciEvent):
+            self._hci(packet, record)
+
+    # -- HCI ----------------------------------------------------------------------------
+
+    def _hci(self, packet: Packet, event: Any) -> None:
+        if isinstance(event, ev.CommandComplete):
+            if isinstance(event.ret, ReadBdAddrReturn) and event.ret.status == 0:
+                self.local_address = bd_addr(event.ret.address)
+                for conn in self._current.values():
+                    conn.local_address = conn.local_address or self.local_address
+            return
+        name = packet.connection
+        if name is None or getattr(event, "status", 0) != 0:
+            return
+        if isinstance(event, ev.LeConnectionComplete | ev.LeEnhancedConnectionComplete):
+            self._close(name, packet, "the handle was given to a new connection")
+            conn = self._open(name, packet, inferred=False)
+            conn.transport = "le"
+            conn.local_role = "central" if event.role == 0 else "peripheral"
+            conn.peer_address = bd_addr(event.peer_address)
+            conn.peer_address_type = ADDRESS_TYPES.get(event.peer_address_type, "unknown")
+            conn.parameters = {
+                "interval_ms": event.interval * 1.25,
+                "latency": event.latency,
+                "supervision_timeout_ms": event.supervision_timeout * 10,
+            }
+            self._note(
+                conn,
+                packet,
+                "connect",
+                f"{conn.local_role}, peer {conn.peer_address} "
+                f"({conn.peer_address_type}), interval {event.interval * 1.25:.2f} ms",
+            )
+        elif isinstance(event, ev.ConnectionComplete):
+            self._close(name, packet, "the handle was given to a new connection")
+            conn = self._open(name, packet, inferred=False)
+            conn.transport = "br/edr"
+            conn.peer_address = bd_addr(event.address)
+            self._note(conn, packet, "connect", f"BR/EDR, peer {conn.peer_address}")
+        elif isinstance(event, ev.DisconnectionComplete):
+            self._close(name, packet, error_name(event.reason))
+        elif name in self._current:
+            self._hci_update(self._current[name], packet, event)
+
+    def _hci_update(self, conn: Connection, packet: Packet, event: Any) -> None:
+        if isinstance(event, ev.EncryptionChange):
+            state = "on" if event.encryption_enabled else "off"
+            self._note(conn, packet, "encryption", f"encryption {state}")
+        elif isinstance(event, ev.EncryptionKeyRefreshComplete):
+            self._note(conn, packet, "encryption_refresh", "encryption key refreshed")
+        elif isinstance(event, ev.LeConnectionUpdateComplete):
+            conn.parameters.update(
+                interval_ms=event.interval * 1.25,
+                latency=event.latency,
+                supervision_timeout_ms=event.supervision_timeout * 10,
+            )
+            self._note(
+                conn,
+                packet,
+                "parameter_update",
+                f"interval {event.interval * 1.25:.2f}"
+                f" ms, latency {event.latency}, timeout {event.supervision_timeout * 10}"
+                " ms",
+            )
+        elif isinstance(event, ev.LePhyUpdateComplete):
+            self._note(
+                conn,
+                packet,
+                "phy_update",
+                f"TX {PHYS.get(event.tx_phy, event.tx_phy)}, "
+                f"RX {PHYS.get(event.rx_phy, event.rx_phy)}",
+            )
+        elif isinstance(event, ev.LeDataLengthChange):
+            self._note(
+                conn,
+                packet,
+                "data_length",
+                f"TX {event.max_tx_octets} bytes, RX {event.max_rx_octets} bytes",
+            )
+
+    # -- air ----------------------------------------------------------------------------
+
+    def _air(self, packet: Packet, pdu: Any) -> None:
+        if isinstance(pdu, ConnectInd):
+            name = f"aa:0x{pdu.ll_data.aa:08x}"
+            self._close(name, packet, "a new CONNECT_IND used its access address")
+            conn = self._open(name, packet, inferred=False)
+            conn.central_address = pdu.init_a.addr
+            conn.peripheral_address = pdu.adv_a.addr
+            data = pdu.ll_data
+            conn.parameters = {
+                "interval_ms": data.interval * 1.25,
+                "latency": data.latency,
+                "supervision_timeout_ms": data.timeout * 10,
+                "crc_init": data.crc_init,
+                "hop": data.hop,
+                "channel_map": data.chm.hex(),
+            }
+            self._note(
+                conn,
+                packet,
+                "connect",
+                f"central {conn.central_address}, peripheral "
+                f"{conn.peripheral_address}, interval {data.interval * 1.25:.2f} ms",
+            )
+            return
+        name = packet.connection
+        if name is None:
+            return
+        conn = self.connection_for(packet)
+        if conn is None:
+            return
+        if isinstance(pdu, llc.TerminateInd):
+            # the link ends after the peer acknowledges; the packets until then still
+            # belong to it, so it stays the live connection of its access address
+            reason = error_name(pdu.error_code)
+            conn.end_us, conn.disconnect_reason = packet.ts_us, reason
+            self._note(conn, packet, "disconnect", reason)
+        elif isinstance(pdu, llc.ConnectionUpdateInd):
+            conn.parameters.update(
+                interval_ms=pdu.interval * 1.25,
+                latency=pdu.latency,
+                supervision_timeout_ms=pdu.timeout * 10,
+            )
+            self._note(
+                conn,
+                packet,
+                "parameter_update",
+                f"interval {pdu.interval * 1.25:.2f} "
+                f"ms, latency {pdu.latency}, timeout {pdu.timeout * 10} ms, "
+                f"at instant {pdu.instant}",
+            )
+        elif isinstance(pdu, llc.PhyUpdateInd):
+            self._note(
+                conn,
+                packet,
+                "phy_update",
+                f"C->P {pdu.phy_c_to_p:#x}, P->C {pdu.phy_p_to_c:#x}, at instant {pdu.instant}",
+            )
+        elif isinstance(pdu, llc.LengthRsp):
+            self._note(
+                conn,
+                packet,
+                "data_length",
+                f"max RX {pdu.max_rx_octets} bytes, max TX {pdu.max_tx_octets} bytes",
+            )
+        elif isinstance(pdu, llc.StartEncRsp):
+            self._note(conn, packet, "encryption", "encryption started")
+
+    # -- bookkeeping --------------------------------------------------------------------
+
+    def _open(self, name: str, packet: Packet, inferred: bool) -> Connection:
+        uses = self._uses.get(name, 0) + 1
+        self._uses[name] = uses
+        air = name.startswith("aa:")
+        conn = Connection(
+            id=name if uses == 1 else f"{name} #{uses}",
+            transport="le air" if air else "le",
+            inferred=inferred,
+            start_us=packet.ts_us,
+            first_frame=packet.frame,
+            access_address=int(name[3:], 16) if air else None,
+            handle=None if air else int(name.rsplit("/", 1)[-1], 16),
+            adapter=int(name[3:].split("/")[0]) if name.startswith("hci") else None,
+            local_address=None if air else self.local_address,
+        )
+        if len(self.all) < MAX_CONNECTIONS:
+            self.all.append(conn)
+        self._current[name] = conn
+        self.opened.append(conn)
+        return conn
+
+    def _close(self, name: str, packet: Packet, reason: str) -> None:
+        conn = self._current.pop(name, None)
+        if conn is None:
+            return
+        conn.end_us, conn.last_frame, conn.disconnect_reason = packet.ts_us, packet.frame, reason
+        self._note(conn, packet, "disconnect", reason)
+        self.closed.append(conn)
+
+    def finish(self) -> None:
+        """The capture ended: live connections stay open (no end time), reported closed."""
+        self.closed.extend(self._current.values())
+        self._current.clear()
+
+    @staticmethod
+    def _note(conn: Connection, packet: Packet, kind: str, detail: str) -> None:
+        conn.timeline.append(TimelineEntry(packet.ts_us, packet.frame, kind, detail))
+        conn.last_frame = packet.frame
