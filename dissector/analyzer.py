@@ -61,15 +61,16 @@ class Analyzer:
         self.last_packet = packet
         self._att.expire(packet.ts_us)
         self._connections.observe(packet)
-        if packet.connection is not None:
+        if packet.connection is not None and (
+            frame.sniffer is not None or packet.cid is not None or _lost_fragments(packet)
+        ):
+            # a link's own traffic (not an HCI event naming a handle, which may come after
+            # the link is gone): it opens an inferred connection if none is known
             conn = self._connections.connection_for(packet)
             if conn is not None:
                 if frame.sniffer is not None:
                     self._connections.observe_air_events(conn, frame)
-                if any(
-                    isinstance(layer, Malformed) and layer.layer == "l2cap"
-                    for layer in packet.layers
-                ):
+                if _lost_fragments(packet):
                     conn.missed_events += 1  # fragments lost: the capture has a gap
         pdu = packet.pdu
         if isinstance(pdu, AttPdu) and packet.cid is not None:
@@ -119,6 +120,8 @@ class Analyzer:
         )
 
     def _on_transaction(self, txn: Transaction) -> None:
+        if txn.kind == "exchange_mtu" and txn.outcome == "ok":
+            self._connections.note_mtu(txn)
         if self.retain:
             self._transactions.append(txn)
         self._events.append(txn)
@@ -148,6 +151,10 @@ class Analyzer:
         if connection is None:
             return list(self._transactions)
         return [t for t in self._transactions if t.connection == connection]
+
+
+def _lost_fragments(packet: Packet) -> bool:
+    return any(isinstance(layer, Malformed) and layer.layer == "l2cap" for layer in packet.layers)
 
 
 def _att_length(packet: Packet, pdu: Any) -> int:

@@ -16,6 +16,7 @@ from attscope.dissector.analysis_records import (
     UNKNOWN_SIDE,
     Connection,
     TimelineEntry,
+    Transaction,
 )
 from attscope.dissector.decode import Packet
 from attscope.dissector.hci_commands import ReadBdAddrReturn
@@ -47,6 +48,7 @@ class ConnectionTracker:
         self.all: list[Connection] = []
         self._current: dict[str, Connection] = {}  # decoder's connection name -> live one
         self._uses: dict[str, int] = {}
+        self._by_id: dict[str, Connection] = {}
         self.local_address: str | None = None
         self._air_events: dict[str, tuple[int | None, int]] = {}  # id -> (counter, time)
         self.opened: list[Connection] = []  # since the last `take_changes`
@@ -253,6 +255,22 @@ class ConnectionTracker:
         elif isinstance(pdu, llc.StartEncRsp):
             self._note(conn, packet, "encryption", "encryption started")
 
+    def note_mtu(self, txn: Transaction) -> None:
+        """An MTU exchange completed: it belongs on the connection's timeline."""
+        conn = self._by_id.get(txn.connection)
+        if conn is None:
+            return
+        client, server = txn.request.client_rx_mtu, txn.response.server_rx_mtu
+        conn.timeline.append(
+            TimelineEntry(
+                txn.end_us or txn.start_us,
+                txn.response_frame or txn.request_frame,
+                "mtu_exchange",
+                f"ATT_MTU {max(23, min(client, server))} (client "
+                f"{client}, server {server}, bearer 0x{txn.bearer:04x})",
+            )
+        )
+
     # -- bookkeeping --------------------------------------------------------------------
 
     def _open(self, name: str, packet: Packet, inferred: bool) -> Connection:
@@ -272,6 +290,7 @@ class ConnectionTracker:
         )
         if len(self.all) < MAX_CONNECTIONS:
             self.all.append(conn)
+            self._by_id[conn.id] = conn
         self._current[name] = conn
         self.opened.append(conn)
         return conn

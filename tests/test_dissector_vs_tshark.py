@@ -663,9 +663,11 @@ def test_tshark_decodes_ciphertext_as_an_ll_control_pdu(name: str, number: int) 
 def test_directionless_whole_pdu_does_not_cancel_the_peers_partial_pdu() -> None:
     """crackle_lesc_pairing, no directions: the peripheral's Pairing Public Key (69 bytes)
     comes in frames 134 (start, 27 bytes), 136 and 138; between them, in 135, the
-    central's Read By Type Request, whole in one packet. Without directions both sides
-    share one reassembly buffer; a whole PDU must not go through it, or 135 would drop
-    what 134 started and 136 and 138 would be continuations with no start (the bug this
+    central's Read By Type Request, whole in one packet. The capture has no directions:
+    the decoder works out each packet's side from the connection events' timing (135
+    answers 134 within the event; 136 comes half a millisecond after an anchor point, so
+    it is the peripheral's), and joins each side's fragments apart. Joined in one buffer,
+    135 would drop what 134 started and 136 and 138 would have no start (the bug this
     pins). tshark joins 134, 136 and 138 into the SMP Pairing Public Key, and so do we.
     (Frame 132 is a damaged copy of 134, same SN 0, not acknowledged by 133 (NESN 0); 134
     restarts the PDU.)"""

@@ -6,7 +6,10 @@ import argparse
 import sys
 from typing import Any, TextIO
 
+from attscope.analysis_text import connection_lines, transaction_line, violation_line
 from attscope.capture import Direction, Frame, open_capture
+from attscope.dissector.analysis_records import Connection, Transaction, Violation
+from attscope.dissector.analyzer import Analyzer
 from attscope.dissector.decode import Decoder, Packet
 from attscope.render import field_tree, hexdump, layer_label, record_name
 
@@ -30,6 +33,13 @@ def register(sub: Any) -> None:
     p.add_argument(
         "-v", "--verbose", action="store_true", help="add each layer's fields and a hex dump"
     )
+    what = p.add_argument_group(
+        "analysis", "print what the analyzer found instead of frames (any combination)"
+    )
+    what.add_argument("--transactions", action="store_true", help="ATT transactions")
+    what.add_argument("--violations", action="store_true", help="protocol violations")
+    what.add_argument("--connections", action="store_true", help="connections and timelines")
+    what.add_argument("--gatt", action="store_true", help="GATT databases, at the end")
     p.set_defaults(run=run)
 
 
@@ -70,6 +80,8 @@ def verbose(packet: Packet, frame: Frame, out: TextIO) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.transactions or args.violations or args.connections or args.gatt:
+        return run_analysis(args)
     reader = open_capture(args.file)
     decoder = Decoder()
     out = sys.stdout
@@ -81,6 +93,41 @@ def run(args: argparse.Namespace) -> int:
         out.write(line(packet, start) + "\n")
         if args.verbose:
             verbose(packet, frame, out)
+    for w in reader.warnings:
+        print(f"attscope: warning: {args.file}: {w}", file=sys.stderr)
+    return 0
+
+
+def run_analysis(args: argparse.Namespace) -> int:
+    """Stream the analyzer's findings: transactions and violations as they happen,
+    connections when they end, GATT databases at the end."""
+    reader = open_capture(args.file)
+    analyzer = Analyzer(retain=False)
+    out = sys.stdout
+    start: int | None = None
+
+    def show(events: list[Any]) -> None:
+        for event in events:
+            if isinstance(event, Transaction) and args.transactions:
+                out.write(transaction_line(event, start or 0) + "\n")
+            elif isinstance(event, Violation) and args.violations:
+                out.write(violation_line(event) + "\n")
+            elif isinstance(event, Connection) and args.connections and event.end_us:
+                out.write("\n".join(connection_lines(event, start or 0)) + "\n")
+
+    for frame in reader:
+        if start is None:
+            start = frame.ts_us
+        show(analyzer.feed(frame))
+    show(analyzer.finish())
+    if args.connections:  # those the capture ended in the middle of
+        for conn in analyzer.connections:
+            if conn.end_us is None:
+                out.write("\n".join(connection_lines(conn, start or 0)) + "\n")
+    if args.gatt:
+        gatt_text = getattr(analyzer, "gatt_text", None)
+        if gatt_text is not None:
+            out.write(gatt_text())
     for w in reader.warnings:
         print(f"attscope: warning: {args.file}: {w}", file=sys.stderr)
     return 0

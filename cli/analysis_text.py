@@ -1,0 +1,65 @@
+"""Text for what the analyzer reports (transactions, violations, connections), shared by
+`attscope dump` and the TUI. Values from captures are formatted, never interpreted."""
+
+from __future__ import annotations
+
+from attscope.dissector.analysis_records import Connection, Transaction, Violation
+
+
+def hex_preview(value: bytes | None, limit: int = 16) -> str:
+    if value is None:
+        return ""
+    shown = value[:limit].hex(" ")
+    return shown + (f" ... ({len(value)} bytes)" if len(value) > limit else "")
+
+
+def latency_text(us: int | None) -> str:
+    return "-" if us is None else f"{us / 1000:.1f} ms"
+
+
+def transaction_line(txn: Transaction, start_us: int) -> str:
+    """One line: when, where, who asked whom, what, how it ended, how long it took."""
+    seconds = (txn.start_us - start_us) / 1e6
+    frames = (
+        f"{txn.request_frame}->{txn.response_frame}"
+        if txn.response_frame
+        else str(txn.request_frame)
+    )
+    handle = f" handle 0x{txn.handle:04x}" if txn.handle is not None else ""
+    name = getattr(txn, "characteristic_name", None) or getattr(txn, "descriptor_name", None)
+    named = f" ({name})" if name else ""
+    outcome = txn.outcome if txn.error_name is None else f"error: {txn.error_name}"
+    value = txn.value if txn.value is not None else None
+    decoded = getattr(txn, "decoded", None)
+    shown = f" = {decoded!r}" if decoded else (f" [{hex_preview(value)}]" if value else "")
+    gap = " (capture gap)" if txn.capture_gap else ""
+    return (
+        f"{frames:>13} {seconds:>11.6f} {txn.connection:<18} {txn.client}->{txn.server} "
+        f"{txn.kind}{handle}{named} {outcome}{gap} {latency_text(txn.latency_us)}{shown}"
+    )
+
+
+def violation_line(found: Violation) -> str:
+    frames = ",".join(map(str, found.frames))
+    return (
+        f"{found.severity.upper():<7} {found.kind} frames {frames} [{found.connection}]: "
+        f"{found.message}. Rule: {found.rule} (Core 5.4 {found.spec})"
+    )
+
+
+def connection_lines(conn: Connection, start_us: int) -> list[str]:
+    """A heading and the timeline of one connection."""
+    who = (
+        f"peer {conn.peer_address} ({conn.peer_address_type}), local {conn.local_role}"
+        if conn.peer_address
+        else f"central {conn.central_address}, peripheral {conn.peripheral_address}"
+        if conn.central_address
+        else "addresses unknown"
+    )
+    inferred = ", inferred from its traffic" if conn.inferred else ""
+    missed = f", sniffer missed {conn.missed_events}" if conn.missed_events else ""
+    lines = [f"Connection {conn.id} ({conn.transport}{inferred}): {who}{missed}"]
+    for entry in conn.timeline:
+        seconds = (entry.ts_us - start_us) / 1e6
+        lines.append(f"  {entry.frame:>7} {seconds:>11.6f} {entry.kind}: {entry.detail}")
+    return lines
