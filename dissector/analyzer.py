@@ -22,7 +22,6 @@ from attscope.dissector.att_pdus import AttPdu
 from attscope.dissector.connections import SIDE_OF, ConnectionTracker
 from attscope.dissector.decode import Decoder, Packet
 from attscope.dissector.l2cap import L2capHeader
-from attscope.dissector.pdu import Malformed
 from attscope.dissector.transactions import (
     BREDR_DEFAULT_MTU,
     LE_DEFAULT_MTU,
@@ -60,9 +59,11 @@ class Analyzer:
         packet = self.decoder.decode(frame)
         self.last_packet = packet
         self._att.expire(packet.ts_us)
-        self._connections.observe(packet)
+        cid = packet.cid
+        if cid is None:  # HCI events, LL control and advertising PDUs: connection news
+            self._connections.observe(packet)
         if packet.connection is not None and (
-            frame.sniffer is not None or packet.cid is not None or _lost_fragments(packet)
+            cid is not None or frame.sniffer is not None or packet.lost
         ):
             # a link's own traffic (not an HCI event naming a handle, which may come after
             # the link is gone): it opens an inferred connection if none is known
@@ -70,12 +71,14 @@ class Analyzer:
             if conn is not None:
                 if frame.sniffer is not None:
                     self._connections.observe_air_events(conn, frame)
-                if _lost_fragments(packet):
+                if packet.lost:
                     conn.missed_events += 1  # fragments lost: the capture has a gap
-        pdu = packet.pdu
-        if isinstance(pdu, AttPdu) and packet.cid is not None:
-            self._att_pdu(packet, pdu, frame.direction == Direction.UNKNOWN)
-        return self._flush()
+                pdu = packet.pdu
+                if cid is not None and isinstance(pdu, AttPdu):
+                    self._att_pdu(conn, packet, pdu, frame.direction == Direction.UNKNOWN)
+        if self._events or self._connections.opened or self._connections.closed:
+            return self._flush()
+        return []
 
     def finish(self) -> list[Event]:
         """The capture ended: open transactions end as incomplete, connections close."""
@@ -85,10 +88,9 @@ class Analyzer:
         self._connections.finish()
         return self._flush()
 
-    def _att_pdu(self, packet: Packet, pdu: AttPdu, frame_direction_unknown: bool) -> None:
-        conn = self._connections.connection_for(packet)
-        if conn is None:
-            return
+    def _att_pdu(
+        self, conn: Connection, packet: Packet, pdu: AttPdu, frame_direction_unknown: bool
+    ) -> None:
         cid = packet.cid
         assert cid is not None
         if cid == CID_ATT:
@@ -151,10 +153,6 @@ class Analyzer:
         if connection is None:
             return list(self._transactions)
         return [t for t in self._transactions if t.connection == connection]
-
-
-def _lost_fragments(packet: Packet) -> bool:
-    return any(isinstance(layer, Malformed) and layer.layer == "l2cap" for layer in packet.layers)
 
 
 def _att_length(packet: Packet, pdu: Any) -> int:

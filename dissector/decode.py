@@ -9,7 +9,7 @@ record in the layer where decoding stopped.
 from __future__ import annotations
 
 import struct
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 
@@ -82,6 +82,16 @@ class MonitorRecord(msgspec.Struct, frozen=True, gc=False, tag="monitor_record")
         return f"{name}, {len(self.data)} bytes"
 
 
+class KFrame(NamedTuple):
+    """A K-frame on a credit-based channel (Core 5.4 Vol 3 Part A 3.4.3): its frame, its
+    payload length (the L2CAP Length field: SDU Length field included) and, when it
+    begins an SDU, the SDU length it announces (else None)."""
+
+    frame: int
+    length: int
+    sdu_length: int | None
+
+
 class Packet(msgspec.Struct, gc=False, omit_defaults=True):
     """One frame decoded: its layers from the outermost in. `connection` names the link
     (HCI: adapter and handle; air: access address); `cid` is the L2CAP channel of the
@@ -94,6 +104,7 @@ class Packet(msgspec.Struct, gc=False, omit_defaults=True):
     layers: list[Any]
     cid: int | None = None
     fragments: tuple[int, ...] = ()
+    lost: bool = False  # fragments of an L2CAP PDU or SDU were lost before this frame
 
     @property
     def pdu(self) -> Any:
@@ -132,6 +143,7 @@ class Decoder:
         self._conn_names: dict[tuple[int | None, int], str] = {}
         self._air_timing: dict[int, _AirTiming] = {}  # sides of a sniffer that says none
         self._air_intervals: dict[int, int] = {}  # AA -> connection interval (us)
+        self._kframe: KFrame | None = None  # the last K-frame decoded
 
     def decode(self, frame: Frame) -> Packet:
         if frame.hci_type == _ACL and frame.problem is None:
@@ -318,6 +330,11 @@ class Decoder:
             return None
         return self._channels.lookup(packet.connection, packet.direction, packet.cid)
 
+    def kframe(self, packet: Packet) -> KFrame | None:
+        """The K-frame `packet` carried on a credit-based channel, if it carried one."""
+        found = self._kframe
+        return found if found is not None and found.frame == packet.frame else None
+
     def _close(self, conn: str) -> None:
         """The link ended: unfinished PDUs are lost and its channels are gone."""
         for direction in Direction:
@@ -338,18 +355,21 @@ class Decoder:
     ) -> Packet:
         if damage is not None:
             layers.append(damage)
+        lost = damage is not None
         if whole is None:
-            if damage is None:
+            if not lost:
                 layers.append(L2capPending(len(fragment)))
-            return Packet(frame.index, frame.ts_us, frame.direction, conn, layers)
+            return Packet(frame.index, frame.ts_us, frame.direction, conn, layers, lost=lost)
         fragments = whole.frames if len(whole.frames) > 1 else ()
         pdu = whole.pdu
         length, cid = _L2CAP_HEADER.unpack_from(pdu)  # reassembly guarantees 4 bytes
         header = L2capHeader(length, cid)
         payload = pdu[4:]
         layers.append(header)
-        more = self._channel_payload(frame, conn, header, payload)
-        layers.extend(more[0])
+        inner, sdu_frames = self._channel_payload(frame, conn, header, payload)
+        layers.extend(inner)
+        if inner and type(inner[0]) is Malformed and inner[0].layer == "l2cap":
+            lost = True  # K-frames of an SDU went missing
         return Packet(
             frame.index,
             frame.ts_us,
@@ -357,7 +377,8 @@ class Decoder:
             conn,
             layers,
             header.cid,
-            more[1] or fragments,
+            sdu_frames or fragments,
+            lost,
         )
 
     def _channel_payload(
@@ -381,6 +402,9 @@ class Decoder:
                 [decode_att(payload)] if channel.carries_att else [L2capPayload(cid, payload)]
             ), ()
         key = (conn, frame.direction, cid)
+        starts = len(payload) >= 2 and not self._sdus.pending(key)
+        sdu_length = int.from_bytes(payload[:2], "little") if starts else None
+        self._kframe = KFrame(frame.index, len(payload), sdu_length)
         sdu, frames, damage = self._sdus.feed(key, payload, frame.index)
         if damage is not None:
             return [damage], frames
