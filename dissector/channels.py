@@ -135,6 +135,10 @@ class SduReassembler:
     def __init__(self) -> None:
         self._open: dict[Hashable, tuple[int, list[bytes], int, list[int]]] = {}
 
+    def pending(self, key: Hashable) -> bool:
+        """An SDU is part way through: the next K-frame continues it."""
+        return key in self._open
+
     def feed(
         self, key: Hashable, payload: bytes, frame: int
     ) -> tuple[bytes | None, tuple[int, ...], Malformed | None]:
