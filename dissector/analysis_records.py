@@ -95,6 +95,14 @@ class Transaction(msgspec.Struct, gc=False, tag="transaction"):
     error_name: str | None = None
     capture_gap: bool = False  # the sniffer missed connection events meanwhile
     exchanges: list[Exchange] = msgspec.field(default_factory=list)
+    # what the GATT database knew of the handle when the transaction completed
+    service_uuid: str | None = None
+    service_name: str | None = None
+    characteristic_uuid: str | None = None
+    characteristic_name: str | None = None
+    descriptor_uuid: str | None = None
+    descriptor_name: str | None = None
+    decoded: str | None = None  # the value decoded (gatt_values), for display
 
 
 class Violation(msgspec.Struct, frozen=True, gc=False, tag="violation"):

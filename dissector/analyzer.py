@@ -17,10 +17,14 @@ from __future__ import annotations
 from typing import Any
 
 from attscope.capture.frame import Direction, Frame
+from attscope.dissector.acl_flow import AclFlowTracker
 from attscope.dissector.analysis_records import Connection, Transaction, Violation
 from attscope.dissector.att_pdus import AttPdu
 from attscope.dissector.connections import SIDE_OF, ConnectionTracker
+from attscope.dissector.credits import CreditTracker
 from attscope.dissector.decode import Decoder, Packet
+from attscope.dissector.gatt_db import GattDatabase
+from attscope.dissector.gatt_learn import GattDatabases
 from attscope.dissector.l2cap import L2capHeader
 from attscope.dissector.transactions import (
     BREDR_DEFAULT_MTU,
@@ -39,11 +43,14 @@ class Analyzer:
     `retain=False` keeps no transactions or violations (only the events say them), so a
     capture of any size streams in constant memory; connections are always kept."""
 
-    def __init__(self, retain: bool = True) -> None:
+    def __init__(self, retain: bool = True, uuid_names: dict[str, str] | None = None) -> None:
         self.decoder = Decoder()
         self.retain = retain
         self._connections = ConnectionTracker()
         self._att = AttTracker(self._on_transaction, self._on_violation)
+        self._acl_flow = AclFlowTracker(self._on_violation, self._connection_id)
+        self._credits = CreditTracker(self.decoder, self._on_violation)
+        self._gatt = GattDatabases(self._on_violation, uuid_names)  # custom UUID names
         self._bearers: dict[tuple[str, int], Bearer] = {}
         self._transactions: list[Transaction] = []
         self.violations: list[Violation] = []
@@ -59,6 +66,8 @@ class Analyzer:
         packet = self.decoder.decode(frame)
         self.last_packet = packet
         self._att.expire(packet.ts_us)
+        if frame.hci_type is not None:  # controller buffers (Vol 4 Part E 4.1)
+            self._acl_flow.observe(frame, packet)
         cid = packet.cid
         if cid is None:  # HCI events, LL control and advertising PDUs: connection news
             self._connections.observe(packet)
@@ -73,6 +82,8 @@ class Analyzer:
                     self._connections.observe_air_events(conn, frame)
                 if packet.lost:
                     conn.missed_events += 1  # fragments lost: the capture has a gap
+                if cid is not None and cid != CID_ATT and frame.direction != Direction.UNKNOWN:
+                    self._credits.observe(packet, conn.id, conn.missed_events)  # K-frames
                 pdu = packet.pdu
                 if cid is not None and isinstance(pdu, AttPdu):
                     self._att_pdu(conn, packet, pdu, frame.direction == Direction.UNKNOWN)
@@ -111,9 +122,11 @@ class Analyzer:
                 bearer = self._bearers[key] = Bearer(conn.id, channel.pair[0], mtu, eatt)
         if frame_direction_unknown:
             bearer.guessed_sides = True
+        side = SIDE_OF[packet.direction]
+        self._gatt.observe_pdu(conn, side, pdu, packet.frame, packet.ts_us, bearer.cid)
         self._att.feed(
             bearer,
-            SIDE_OF[packet.direction],
+            side,
             pdu,
             packet.frame,
             packet.ts_us,
@@ -122,6 +135,7 @@ class Analyzer:
         )
 
     def _on_transaction(self, txn: Transaction) -> None:
+        self._gatt.observe_transaction(txn)  # learns from it, names and decodes it
         if txn.kind == "exchange_mtu" and txn.outcome == "ok":
             self._connections.note_mtu(txn)
         if self.retain:
@@ -133,9 +147,14 @@ class Analyzer:
             self.violations.append(found)
         self._events.append(found)
 
+    def _connection_id(self, packet: Packet) -> str | None:
+        conn = self._connections.connection_for(packet)
+        return conn.id if conn is not None else None
+
     def _flush(self) -> list[Event]:
         opened, closed = self._connections.take_changes()
         for conn in closed:
+            self._credits.close(conn.id)
             for key in [k for k in self._bearers if k[0] == conn.id]:
                 self._att.close_bearer(self._bearers.pop(key))
         events: list[Event] = [*opened, *self._events, *closed]
@@ -153,6 +172,16 @@ class Analyzer:
         if connection is None:
             return list(self._transactions)
         return [t for t in self._transactions if t.connection == connection]
+
+    def gatt(self, device: str) -> GattDatabase | None:
+        """The GATT database of a server device: its address, "local" (the HCI log's own
+        host before its address is known) or "<connection id>/<side>"."""
+        return self._gatt.get(device)
+
+    @property
+    def gatt_databases(self) -> dict[str, GattDatabase]:
+        """Every server device's GATT database, by device key."""
+        return dict(self._gatt.all)
 
 
 def _att_length(packet: Packet, pdu: Any) -> int:

@@ -66,8 +66,8 @@ class _Stream:
 class Bearer:
     """One ATT bearer of a connection: its MTU and its two streams."""
 
-    __slots__ = ("cid", "conn", "eatt", "guessed_sides", "indications", "missed", "mtu",
-                 "mtu_clients", "streams", "timed_out")  # fmt: skip
+    __slots__ = ("cid", "conn", "eatt", "expired", "guessed_sides", "indications", "missed",
+                 "mtu", "mtu_clients", "streams", "timed_out")  # fmt: skip
 
     def __init__(self, conn: str, cid: int, mtu: int, eatt: bool) -> None:
         self.conn = conn
@@ -78,6 +78,7 @@ class Bearer:
         self.indications: dict[str, Transaction] = {}  # by server side
         self.mtu_clients: set[str] = set()  # sides that sent Exchange MTU
         self.timed_out = False
+        self.expired: list[Transaction] = []  # timed out: a late answer is no orphan
         self.missed = 0  # the connection's missed events at this bearer's last PDU
         self.guessed_sides = False  # the sniffer did not say who sent what
 
@@ -193,11 +194,15 @@ class AttTracker:
         if stream is None or not stream.pending:
             if self._gap:
                 return  # its request went while the sniffer was not listening
+            if _late(bearer, client, pdu):
+                return  # the answer to a request that timed out: pdu_after_timeout says it
             self._report(
                 "orphan_response", f"{pdu.title} with no request outstanding", bearer, (frame,)
             )
             return
-        txn = _matching(stream.pending, pdu)
+        # after a capture gap the older requests' answers are the likelier ones lost
+        txn = _matching(stream.pending, pdu, newest_first=self._gap)
+        mismatched = txn is None
         if txn is None:
             txn = stream.pending[0]
             self._report(
@@ -207,6 +212,9 @@ class AttTracker:
                 (txn.request_frame, frame),
                 txn.request.opcode,
             )
+        if self._gap:  # what was sent before it was answered while the sniffer missed it
+            while stream.pending[0] is not txn:
+                self._close(stream.pending.pop(0), "incomplete")
         stream.pending.remove(txn)
         txn.response = pdu
         txn.response_frame = frame
@@ -218,6 +226,9 @@ class AttTracker:
             txn.outcome = "error"
             txn.error_code = pdu.error_code
             txn.error_name = error_name(pdu.error_code)
+        elif mismatched:  # not the answer its request asks for: nothing in it to read
+            txn.outcome = "error"
+            txn.error_name = f"mismatched response ({pdu.title})"
         else:
             txn.outcome = "ok"
             if isinstance(pdu, att.ExchangeMtuResponse):
@@ -295,7 +306,7 @@ class AttTracker:
     def _confirmation(self, bearer: Bearer, client: str, pdu: Any, frame: int, ts: int) -> None:
         txn = bearer.indications.pop(OTHER_SIDE[client], None)
         if txn is None:
-            if self._gap:
+            if self._gap or _late(bearer, client, pdu):
                 return
             self._report(
                 "orphan_confirmation",
@@ -359,6 +370,7 @@ class AttTracker:
             )
             bearer.timed_out = True
             self._drop(bearer, txn)
+            bearer.expired = [*bearer.expired[1 - MAX_PENDING :], txn]
             txn.end_us = txn.start_us + ATT_TIMEOUT_US
             self._close(txn, "timeout")
 
@@ -429,16 +441,36 @@ def _mark_gap(bearer: Bearer) -> None:
         txn.capture_gap = True
 
 
-def _matching(pending: list[Transaction], pdu: Any) -> Transaction | None:
-    """The outstanding request this response answers, oldest first."""
+def _matching(
+    pending: list[Transaction], pdu: Any, newest_first: bool = False
+) -> Transaction | None:
+    """The outstanding request this response answers: the oldest of its type (a server
+    answers in order), or the newest when the sniffer missed packets since the bearer's
+    last PDU (a client sends its next request only once answered, so two outstanding
+    requests with a gap between mean the older one's answer was not captured)."""
     if isinstance(pdu, att.ErrorResponse):
         wanted = pdu.request_opcode
-        return next((t for t in pending if t.request.opcode == wanted), None)
-    try:
-        wanted = att.request_for(pdu.opcode)
-    except ValueError:
-        return None
-    return next((t for t in pending if t.request.opcode == wanted), None)
+    else:
+        try:
+            wanted = att.request_for(pdu.opcode)
+        except ValueError:
+            return None
+    candidates = reversed(pending) if newest_first else iter(pending)
+    return next((t for t in candidates if t.request.opcode == wanted), None)
+
+
+def _late(bearer: Bearer, client: str, pdu: Any) -> bool:
+    """`pdu` answers a request or indication of `client`'s stream that timed out (and
+    takes it off the list)."""
+    if isinstance(pdu, att.HandleValueConfirmation):
+        indications = (t for t in bearer.expired if t.kind == "indication" and t.client == client)
+        found = next(indications, None)
+    else:
+        requests = [t for t in bearer.expired if t.kind != "indication" and t.client == client]
+        found = _matching(requests, pdu)
+    if found is not None:
+        bearer.expired.remove(found)
+    return found is not None
 
 
 def _continues(long_read: Transaction, pdu: Any) -> bool:
