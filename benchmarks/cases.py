@@ -52,6 +52,16 @@ CASES: tuple[Case, ...] = (
         ),
     ),
     Case(
+        name="analyze",
+        what="full analysis: connections, transactions, GATT, violations, printed as found",
+        attscope=("dump", "--transactions", "--violations", "{capture}"),
+        tshark=(
+            "-r", "{capture}", "-T", "fields",
+            "-e", "btatt.opcode", "-e", "btatt.handle", "-e", "btatt.value",
+            "-e", "btatt.request_in_frame", "-e", "btatt.error_code",
+        ),
+    ),
+    Case(
         name="dump",
         what="decode every frame and print one summary line for each",
         attscope=("dump", "{capture}"),

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from attscope.dissector.analysis_records import Connection, Transaction, Violation
+from attscope.dissector.gatt_db import GattDatabase
 
 
 def hex_preview(value: bytes | None, limit: int = 16) -> str:
@@ -31,7 +32,7 @@ def transaction_line(txn: Transaction, start_us: int) -> str:
     outcome = txn.outcome if txn.error_name is None else f"error: {txn.error_name}"
     value = txn.value if txn.value is not None else None
     decoded = getattr(txn, "decoded", None)
-    shown = f" = {decoded!r}" if decoded else (f" [{hex_preview(value)}]" if value else "")
+    shown = f" = {decoded}" if decoded else (f" [{hex_preview(value)}]" if value else "")
     gap = " (capture gap)" if txn.capture_gap else ""
     return (
         f"{frames:>13} {seconds:>11.6f} {txn.connection:<18} {txn.client}->{txn.server} "
@@ -62,4 +63,58 @@ def connection_lines(conn: Connection, start_us: int) -> list[str]:
     for entry in conn.timeline:
         seconds = (entry.ts_us - start_us) / 1e6
         lines.append(f"  {entry.frame:>7} {seconds:>11.6f} {entry.kind}: {entry.detail}")
+    return lines
+
+
+def _named(uuid: str | None, name: str | None) -> str:
+    if uuid is None:
+        return "(type unknown)"
+    return f"{name} ({uuid})" if name else uuid
+
+
+def _value_text(db: GattDatabase, handle: int) -> str:
+    last = db.value(handle)
+    if last is None:
+        return ""
+    decoded = db.decode(handle)
+    shown = decoded.text() if decoded is not None else hex_preview(last.value)
+    return f" = {shown} (frame {last.frame}, {last.source})"
+
+
+def gatt_lines(db: GattDatabase) -> list[str]:
+    """A server's database as a tree: services, characteristics with their properties and
+    last values, descriptors, and each client's CCCD settings."""
+    where = ", ".join(sorted(db.connections))
+    lines = [f"GATT database of {db.device} (connections {where or '-'})"]
+    for service in db.services:
+        kind = "primary" if service.primary else "secondary" if service.primary is False else ""
+        lines.append(
+            f"  0x{service.start:04x}-0x{service.end:04x} {kind} service "
+            f"{_named(service.uuid, service.name)}"
+        )
+        for include in service.includes:
+            lines.append(
+                f"    0x{include.handle:04x} include 0x{include.start:04x}-"
+                f"0x{include.end:04x} {include.uuid or ''}"
+            )
+        for char in service.characteristics:
+            props = ", ".join(char.property_names)
+            lines.append(
+                f"    0x{char.declaration:04x} characteristic "
+                f"{_named(char.uuid, char.name)} [{props}]"
+            )
+            lines.append(
+                f"      0x{char.value_handle:04x} value{_value_text(db, char.value_handle)}"
+            )
+            for desc in char.descriptors:
+                lines.append(
+                    f"      0x{desc.handle:04x} descriptor "
+                    f"{_named(desc.uuid, desc.name)}{_value_text(db, desc.handle)}"
+                )
+    for state in db.cccd_states():
+        enabled = ", ".join(state.enabled) or "off"
+        lines.append(
+            f"  CCCD 0x{state.handle:04x} of client {state.client}: {enabled}"
+            + (f" (frame {state.frame})" if state.frame else "")
+        )
     return lines

@@ -489,12 +489,3 @@ def overlapping(services: list[Service]) -> list[tuple[Service, Service]]:
         j = bisect_left(starts, service.end + 1)
         pairs += [(service, other) for other in ordered[i + 1 : j]]
     return pairs
-
-
-def __getattr__(name: str) -> object:
-    """`GattDatabases` lives in gatt_learn (it imports this module); found here too."""
-    if name == "GattDatabases":
-        from attscope.dissector.gatt_learn import GattDatabases
-
-        return GattDatabases
-    raise AttributeError(name)

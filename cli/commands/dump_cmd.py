@@ -6,12 +6,18 @@ import argparse
 import sys
 from typing import Any, TextIO
 
-from attscope.analysis_text import connection_lines, transaction_line, violation_line
+from attscope.analysis_text import (
+    connection_lines,
+    gatt_lines,
+    transaction_line,
+    violation_line,
+)
 from attscope.capture import Direction, Frame, open_capture
 from attscope.dissector.analysis_records import Connection, Transaction, Violation
 from attscope.dissector.analyzer import Analyzer
 from attscope.dissector.decode import Decoder, Packet
 from attscope.render import field_tree, hexdump, layer_label, record_name
+from attscope.uuid_file import load_uuid_names
 
 ARROWS = {
     Direction.HOST_TO_CONTROLLER: "<",  # btmon's marks: < to the controller, > from it
@@ -40,6 +46,11 @@ def register(sub: Any) -> None:
     what.add_argument("--violations", action="store_true", help="protocol violations")
     what.add_argument("--connections", action="store_true", help="connections and timelines")
     what.add_argument("--gatt", action="store_true", help="GATT databases, at the end")
+    what.add_argument(
+        "--uuid-names",
+        metavar="FILE",
+        help="names for custom UUIDs: a JSON object, or lines of 'UUID name' (# comments)",
+    )
     p.set_defaults(run=run)
 
 
@@ -102,7 +113,7 @@ def run_analysis(args: argparse.Namespace) -> int:
     """Stream the analyzer's findings: transactions and violations as they happen,
     connections when they end, GATT databases at the end."""
     reader = open_capture(args.file)
-    analyzer = Analyzer(retain=False)
+    analyzer = Analyzer(retain=False, uuid_names=load_uuid_names(args.uuid_names))
     out = sys.stdout
     start: int | None = None
 
@@ -125,9 +136,8 @@ def run_analysis(args: argparse.Namespace) -> int:
             if conn.end_us is None:
                 out.write("\n".join(connection_lines(conn, start or 0)) + "\n")
     if args.gatt:
-        gatt_text = getattr(analyzer, "gatt_text", None)
-        if gatt_text is not None:
-            out.write(gatt_text())
+        for db in analyzer.gatt_databases.values():
+            out.write("\n".join(gatt_lines(db)) + "\n")
     for w in reader.warnings:
         print(f"attscope: warning: {args.file}: {w}", file=sys.stderr)
     return 0
