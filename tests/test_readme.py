@@ -31,3 +31,21 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert "pytest" in test_command
     ci = (REPO / ".ci" / "run").read_text().splitlines()
     assert test_command in [line.strip() for line in ci]
+
+
+def test_python_api_example_prints_what_the_readme_shows() -> None:
+    import subprocess
+    import sys
+
+    section = (REPO / "README.md").read_text().split("### Python API", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, flags=re.S)
+    shown = re.search(r"```console\n(.*?)```", section, flags=re.S)
+    assert code and shown
+    out = subprocess.run(
+        [sys.executable, "-c", code.group(1)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert out == shown.group(1)
