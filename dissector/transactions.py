@@ -117,8 +117,8 @@ class AttTracker:
         missed: int = 0,
     ) -> None:
         """`pdu` (an AttPdu) went from `side` on `bearer`; `length` is its size in bytes;
-        `missed` counts the connection events an air sniffer has missed so far."""
-        self.expire(ts)
+        `missed` counts the connection events an air sniffer has missed so far. The caller
+        calls `expire` first with the PDU's time (the analyzer does, once per frame)."""
         opcode = pdu.opcode
         self._gap = missed != bearer.missed
         if self._gap:  # what is outstanding may have been answered unseen
