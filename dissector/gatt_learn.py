@@ -120,12 +120,10 @@ class GattDatabases:
     ) -> None:
         """An ATT PDU `side` sent on `conn`, before the transaction tracker sees it."""
         opcode = pdu.opcode
-        if opcode not in _OBSERVED:
-            return  # the transaction, when it completes, says the rest
         server = side if opcode in _FROM_SERVER else OTHER_SIDE[side]
         route = self._routes.get((conn.id, server)) or self._route(conn, server)
-        if route is None:
-            return
+        if route is None or opcode not in _OBSERVED:
+            return  # the transaction, when it completes, says the rest
         db, client = route
         if opcode in (_NTF, _IND):
             self._notified(
