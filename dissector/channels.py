@@ -20,6 +20,11 @@ from attscope.dissector.pdu import Malformed
 PSM_ATT = 0x001F  # ATT over BR/EDR
 PSM_EATT = 0x0027  # enhanced ATT over (enhanced) credit-based channels
 MAX_CHANNELS_PER_CONNECTION = 512  # bounds state on hostile input
+# enhanced credit-based connection results (Vol 3 Part A 4.26): those under which the
+# channels given a non-zero CID are open, and those that promise a final response
+CREDIT_OPENED = frozenset({0x0000, 0x0004, 0x0009, 0x000A})
+CREDIT_PENDING = frozenset({0x000D, 0x000E, 0x000F})
+BREDR_PENDING = 0x0001  # BR/EDR connection response: pending, a final one follows (4.3)
 
 
 class Channel(msgspec.Struct, frozen=True, gc=False):
@@ -87,8 +92,12 @@ class ChannelTable:
         mtu: int,
         mps: int,
         accepted: bool,
+        pending: bool = False,
     ) -> None:
-        """The answer went `direction`: the responder's CIDs, pairwise with the request's."""
+        """The answer went `direction`: the responder's CIDs, pairwise with the request's.
+        A pending answer leaves the request waiting for the final one."""
+        if pending:
+            return
         req = self._requests.pop((conn, ident), None)
         if req is None or not accepted:
             return

@@ -25,15 +25,13 @@ from collections.abc import Callable
 from attscope.capture.frame import Direction
 from attscope.dissector import l2cap_signalling as sig
 from attscope.dissector.analysis_records import Violation, violation
+from attscope.dissector.channels import CREDIT_OPENED, CREDIT_PENDING
 from attscope.dissector.decode import Decoder, Packet
 
 CID_DYNAMIC = 0x0040  # the first CID a channel can be given (Vol 3 Part A 2.1)
 CID_BREDR_SIGNALLING = 0x0001
 CID_LE_SIGNALLING = 0x0005
 LE_SUCCESS = 0x0000
-# enhanced credit-based: results under which the channels with a non-zero CID are open
-CREDIT_OPENED = frozenset({0x0000, 0x0004, 0x0009, 0x000A})
-CREDIT_PENDING = frozenset({0x000D, 0x000E, 0x000F})  # a final response follows (4.26)
 MAX_FLOWS = 4096  # channel directions kept; bounds state on hostile input
 MAX_PENDING = 1024  # unanswered requests kept
 OPPOSITE = {

@@ -16,7 +16,14 @@ import msgspec
 from attscope.capture.frame import Direction, Encap, Frame, HciType
 from attscope.dissector import l2cap_signalling as sig
 from attscope.dissector.att_pdus import decode_att
-from attscope.dissector.channels import Channel, ChannelTable, SduReassembler
+from attscope.dissector.channels import (
+    BREDR_PENDING,
+    CREDIT_OPENED,
+    CREDIT_PENDING,
+    Channel,
+    ChannelTable,
+    SduReassembler,
+)
 from attscope.dissector.hci_acl import AclHeader, decode_iso, decode_sco
 from attscope.dissector.hci_commands import TiAttCommand, decode_hci_command
 from attscope.dissector.hci_events import DisconnectionComplete, TiAttEvent, decode_hci_event
@@ -458,7 +465,8 @@ class Decoder:
                 list(command.destination_cids),
                 command.mtu,
                 command.mps,
-                command.result == LE_SUCCESS,
+                command.result in CREDIT_OPENED,
+                command.result in CREDIT_PENDING,
             )
         elif isinstance(command, sig.ConnectionResponse):
             self._channels.response(
@@ -469,6 +477,7 @@ class Decoder:
                 0,
                 0,
                 command.result == BREDR_SUCCESS,
+                command.result == BREDR_PENDING,
             )
         elif isinstance(command, sig.DisconnectionResponse):
             self._channels.disconnect(conn, (command.destination_cid, command.source_cid))

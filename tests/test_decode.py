@@ -172,3 +172,17 @@ def test_ti_vendor_att_command_and_event_give_att_records() -> None:
     assert request.pdu == ReadRequest(handle=3)
     assert response.pdu == ReadResponse(value=b"AB")
     assert request.connection == response.connection == "0x0001"
+
+
+def test_enhanced_channels_open_when_some_are_refused_and_after_pending() -> None:
+    read_req = bytes.fromhex("0a0300")
+    request = struct.pack("<BBHHHHHHH", 0x17, 1, 12, 0x27, 100, 50, 10, 0x40, 0x41)
+    frames = [
+        acl(1, H2C, l2cap(5, request)),
+        # pending (0x000D, authentication pending): a final answer follows
+        acl(2, C2H, l2cap(5, struct.pack("<BBHHHHHHH", 0x18, 1, 12, 0, 0, 0, 0x000D, 0, 0))),
+        # some refused (0x0004): the first channel opens, the second (DCID 0) does not
+        acl(3, C2H, l2cap(5, struct.pack("<BBHHHHHHH", 0x18, 1, 12, 200, 60, 10, 4, 0x50, 0))),
+        acl(4, H2C, l2cap(0x50, struct.pack("<H", len(read_req)) + read_req)),
+    ]
+    assert att_of(decode_all(frames)[3]) == ReadRequest(handle=3)
