@@ -100,17 +100,25 @@ class TsharkReader(CaptureReader):
                 yield self._frame(index, pkt)
         except pyshark.capture.capture.TSharkCrashException as exc:
             self.warn(0, f"tshark stopped after frame {index}: {exc}")
+        except KeyError as exc:  # pyshark cannot parse a record without that field
+            if index == 0:
+                raise CaptureError(
+                    f"{self.path}: tshark opens it as {self.format.split(' (')[0]}, but its "
+                    f"records have no {exc} and are no packets attscope can read"
+                ) from None
+            self.warn(0, f"tshark's record after frame {index} has no {exc}; the rest is not read")
         finally:
             capture.close()
 
     def _frame(self, index: int, pkt: Any) -> Frame:
         info = pkt.frame_info
-        encap = int(info.encap_type)
-        sec, _, frac = str(info.time_epoch).partition(".")
-        ts_us = int(sec) * 1_000_000 + int((frac + "000000")[:6])
+        encap = int(_field(info, "encap_type", "0"))
+        # some formats tshark opens have no timestamps (a JSON file, say): time 0
+        sec, _, frac = str(_field(info, "time_epoch", "0")).partition(".")
+        ts_us = int(sec or 0) * 1_000_000 + int((frac + "000000")[:6])
         raw: bytes = pkt.get_raw_packet()
         linktype = self._linktype(encap)
-        p2p = getattr(info, "p2p_dir", None)
+        p2p = _field(info, "p2p_dir", None)
         if encap == WTAP_PACKETLOGGER:
             kind = PACKETLOGGER_TYPES.get(raw[0]) if raw else None
             if kind is None:
@@ -129,3 +137,11 @@ class TsharkReader(CaptureReader):
             direction = C2H if str(getattr(h1, "direction", "0")) == "1" else H2C
             return Frame(index, ts_us, linktype, Encap.HCI, direction, raw, hci_type=int(h1.type))
         return decoder_for(linktype)(index, ts_us, raw, 0, 0, None)
+
+
+def _field(layer: Any, name: str, default: Any) -> Any:
+    """A field pyshark may not have: missing fields raise AttributeError or KeyError."""
+    try:
+        return getattr(layer, name)
+    except (AttributeError, KeyError):
+        return default

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from attscope import __version__
 from attscope.capture import CaptureError
-from attscope.commands import convert_cmd, dump_cmd, info_cmd, stats_cmd
+from attscope.commands import convert_cmd, dump_cmd, export_cmd, info_cmd, stats_cmd
 
 EXIT_OK = 0
 EXIT_USAGE = 2  # bad usage or unreadable input
@@ -25,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     dump_cmd.register(sub)
     stats_cmd.register(sub)
     convert_cmd.register(sub)
+    export_cmd.register(sub)
     return parser
 
 

@@ -47,7 +47,7 @@ class Connection(msgspec.Struct, gc=False, tag="connection"):
     peripheral_address: str | None = None  # air
     parameters: dict[str, Any] = msgspec.field(default_factory=dict)
     end_us: int | None = None
-    last_frame: int | None = None
+    last_frame: int | None = None  # the last frame of its traffic or timeline
     disconnect_reason: str | None = None
     missed_events: int = 0  # air: connection events (or packets) the sniffer lost
     timeline: list[TimelineEntry] = msgspec.field(default_factory=list)

@@ -78,6 +78,7 @@ class Analyzer:
             # the link is gone): it opens an inferred connection if none is known
             conn = self._connections.connection_for(packet)
             if conn is not None:
+                conn.last_frame = packet.frame
                 if frame.sniffer is not None:
                     self._connections.observe_air_events(conn, frame)
                 if packet.lost:

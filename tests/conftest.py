@@ -8,6 +8,20 @@ import pytest
 from corpus import need_corpus, need_tshark
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite tests/golden/ from today's output instead of comparing with it "
+        "(review the diff before committing it)",
+    )
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
 @pytest.fixture
 def captures() -> Path:
     return need_corpus()

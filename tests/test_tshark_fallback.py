@@ -96,3 +96,15 @@ def test_without_tshark_the_message_names_it(
     monkeypatch.setattr(tshark_reader, "tshark_path", lambda: None)
     with pytest.raises(CaptureError, match="install Wireshark's tshark"):
         open_capture(_packetlogger(tmp_path / "session.pklg"))
+
+
+def test_a_format_tshark_opens_without_packet_records(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """tshark opens a JSON file as a 'capture' whose records have no time: one line, 2."""
+    need_tshark()
+    path = tmp_path / "settings.json"
+    path.write_text('{"a": 1}\n')
+    assert main(["info", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no packets attscope can read" in err

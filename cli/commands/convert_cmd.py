@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from attscope.atomic import error_text, replaced_on_success
 from attscope.capture import Frame, open_capture, write_capture
 from attscope.capture import linktypes as lt
 from attscope.capture.records import carries
@@ -55,12 +53,6 @@ def _linktype(text: str | None, fallback: int) -> int | None:
         return None
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def run(args: argparse.Namespace) -> int:
     reader = open_capture(args.input)
     if not reader.linktypes:
@@ -71,36 +63,23 @@ def run(args: argparse.Namespace) -> int:
         print(f"attscope convert: unknown link type {args.linktype!r}", file=sys.stderr)
         return 2
     out = Path(args.output)
-    # write beside the output and rename over it, so a failure never leaves half a file
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    except OSError as exc:
-        print(f"attscope: {args.output}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
-    os.close(fd)
-    written = False
-    try:
-        left_out = 0
+    left_out = 0
+    wanted: int = linktype
 
-        def packets() -> Iterator[Frame]:
-            nonlocal left_out
-            for frame in reader:
-                if carries(frame, linktype):
-                    yield frame
-                else:
-                    left_out += 1
+    def packets() -> Iterator[Frame]:
+        nonlocal left_out
+        for frame in reader:
+            if carries(frame, wanted):
+                yield frame
+            else:
+                left_out += 1
 
-        count = write_capture(tmp, packets(), args.format, linktype)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp's 0600 is not what a new file gets
-        os.replace(tmp, out)
-        written = True
+    try:
+        with replaced_on_success(out) as tmp:
+            count = write_capture(tmp, packets(), args.format, linktype)
     except (ValueError, OSError) as exc:
-        print(f"attscope: {args.output}: {exc}", file=sys.stderr)
+        print(f"attscope: {args.output}: {error_text(exc)}", file=sys.stderr)
         return 2
-    finally:
-        if not written:  # also on Ctrl-C or an unexpected error
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
     for w in reader.warnings:
         print(f"attscope: warning: {args.input}: {w}", file=sys.stderr)
     table = BTSNOOP_EQUIVALENT if args.format == "btsnoop" else PCAP_EQUIVALENT
