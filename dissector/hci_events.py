@@ -775,6 +775,10 @@ def decode_hci_event(data: bytes) -> HciEvent | Malformed:
     data = bytes(data)
     if len(data) < _HEADER.size:
         return Malformed("hci", f"event header needs 2 bytes, has {len(data)}", data)
+    if len(data) == 7 and data[0] == 0x13 and data[1] == 5 and data[2] == 1:
+        # Number Of Completed Packets for one handle: a third of an HCI log's frames
+        handle, count = _COMPLETED.unpack_from(data, 3)
+        return NumberOfCompletedPackets((CompletedPackets(handle, count),))
     code, length = _HEADER.unpack_from(data)
     params = data[_HEADER.size :]
     if len(params) != length:
