@@ -34,6 +34,7 @@ from attscope.dissector.transactions import (
 )
 
 CID_ATT = 0x0004
+_UNKNOWN = Direction.UNKNOWN
 Event = Connection | Transaction | Violation
 
 
@@ -62,33 +63,38 @@ class Analyzer:
 
     def feed(self, frame: Frame) -> list[Event]:
         """Decode and analyse one frame; the events it completed, in order."""
+        # this runs for every frame: locals rather than attribute lookups, and only what
+        # the frame needs
         self.frames += 1
         packet = self.decoder.decode(frame)
         self.last_packet = packet
         self._att.expire(packet.ts_us)
+        connections = self._connections
         if frame.hci_type is not None:  # controller buffers (Vol 4 Part E 4.1)
             self._acl_flow.observe(frame, packet)
         cid = packet.cid
         if cid is None:  # HCI events, LL control and advertising PDUs: connection news
-            self._connections.observe(packet)
-        if packet.connection is not None and (
-            cid is not None or frame.sniffer is not None or packet.lost
-        ):
+            connections.observe(packet)
+        sniffer = frame.sniffer
+        lost = packet.lost
+        if packet.connection is not None and (cid is not None or sniffer is not None or lost):
             # a link's own traffic (not an HCI event naming a handle, which may come after
             # the link is gone): it opens an inferred connection if none is known
-            conn = self._connections.connection_for(packet)
+            conn = connections.connection_for(packet)
             if conn is not None:
                 conn.last_frame = packet.frame
-                if frame.sniffer is not None:
-                    self._connections.observe_air_events(conn, frame)
-                if packet.lost:
+                if sniffer is not None:
+                    connections.observe_air_events(conn, frame)
+                if lost:
                     conn.missed_events += 1  # fragments lost: the capture has a gap
-                if cid is not None and cid != CID_ATT and frame.direction != Direction.UNKNOWN:
-                    self._credits.observe(packet, conn.id, conn.missed_events)  # K-frames
-                pdu = packet.pdu
-                if cid is not None and isinstance(pdu, AttPdu):
-                    self._att_pdu(conn, packet, pdu, frame.direction == Direction.UNKNOWN)
-        if self._events or self._connections.opened or self._connections.closed:
+                if cid is not None:
+                    unknown = frame.direction is _UNKNOWN
+                    if cid != CID_ATT and not unknown:
+                        self._credits.observe(packet, conn.id, conn.missed_events)  # K-frames
+                    pdu = packet.pdu
+                    if isinstance(pdu, AttPdu):
+                        self._att_pdu(conn, packet, pdu, unknown)
+        if self._events or connections.opened or connections.closed:
             return self._flush()
         return []
 
