@@ -210,6 +210,7 @@ class Decoder:
             self._close(hci_connection(adapter, event.handle & 0x0FFF))
 
     def _acl_packet(self, frame: Frame) -> Packet:
+        # the hottest path of an HCI log: attributes read once, the common case first
         data = frame.payload
         if len(data) < 4:
             damage = Malformed("hci", f"ACL header needs 4 bytes, has {len(data)}", data)
@@ -218,27 +219,30 @@ class Decoder:
         handle, pb = word & 0x0FFF, (word >> 12) & 0b11
         header = AclHeader(handle, pb, word >> 14, length)
         payload = data[4:]
-        conn = self._hci_conn(frame.adapter, handle)
+        direction = frame.direction
+        conn = self._conn_names.get((frame.adapter, handle)) or self._hci_conn(
+            frame.adapter, handle
+        )
         layers: list[Any] = [header]
-        if len(payload) != length:
-            reason = f"ACL length says {length} bytes, packet has {len(payload)}"
+        size = len(payload)
+        if size != length:
+            reason = f"ACL length says {length} bytes, packet has {size}"
             layers.append(Malformed("hci", reason, payload))
-            return Packet(frame.index, frame.ts_us, frame.direction, conn, layers)
-        key = (conn, frame.direction)
+            return Packet(frame.index, frame.ts_us, direction, conn, layers)
+        partials = self._acl.partials
         if pb != PB_CONTINUATION:
-            if (
-                len(payload) >= 4
-                and _U16.unpack_from(payload)[0] + 4 == len(payload)
-                and not self._acl.pending(key)
-            ):  # the usual case: a whole PDU in one packet, nothing to join
-                cid = _U16.unpack_from(payload, 2)[0]
-                if cid == CID_ATT:  # and most often ATT: no detour through the dispatch
-                    layers += (L2capHeader(len(payload) - 4, cid), decode_att(payload[4:]))
-                    return Packet(frame.index, frame.ts_us, frame.direction, conn, layers, cid)
-                return self._l2cap(frame, conn, layers, Reassembled(payload, ()), None, b"")
-            whole, damage = self._acl.start(key, payload, frame.index)
+            if size >= 4:
+                l2len, cid = _L2CAP_HEADER.unpack_from(payload)
+                if l2len + 4 == size and (not partials or (conn, direction) not in partials):
+                    # the usual case: a whole PDU in one packet, nothing to join
+                    if cid == CID_ATT:  # and most often ATT: no detour through the dispatch
+                        layers += (L2capHeader(l2len, cid), decode_att(payload[4:]))
+                        return Packet(frame.index, frame.ts_us, direction, conn, layers, cid)
+                    whole = Reassembled(payload, ())
+                    return self._l2cap(frame, conn, layers, whole, None, b"")
+            whole, damage = self._acl.start((conn, direction), payload, frame.index)
         else:
-            whole, damage = self._acl.cont(key, payload, frame.index)
+            whole, damage = self._acl.cont((conn, direction), payload, frame.index)
         return self._l2cap(frame, conn, layers, whole, damage, payload)
 
     def _hci_conn(self, adapter: int | None, handle: int) -> str:

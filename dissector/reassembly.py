@@ -39,7 +39,7 @@ class Reassembler:
     Malformed records naming the frames lost, and reassembly goes on with the next start."""
 
     def __init__(self) -> None:
-        self._open: dict[Hashable, _Partial] = {}
+        self.partials: dict[Hashable, _Partial] = {}  # key -> a PDU still being joined
 
     def start(
         self, key: Hashable, data: bytes, frame: int
@@ -51,7 +51,7 @@ class Reassembler:
     def cont(
         self, key: Hashable, data: bytes, frame: int
     ) -> tuple[Reassembled | None, Malformed | None]:
-        partial = self._open.get(key)
+        partial = self.partials.get(key)
         if partial is None:
             return None, Malformed("l2cap", "continuation fragment with no start before it", data)
         partial.parts.append(data)
@@ -60,14 +60,14 @@ class Reassembler:
         return self._progress(key, partial, None)
 
     def pending(self, key: Hashable) -> bool:
-        return key in self._open
+        return key in self.partials
 
     def close(self, key: Hashable) -> Malformed | None:
         """The link went away: an unfinished PDU is lost."""
         return self._drop(key, "the connection ended before this PDU was complete")
 
     def _drop(self, key: Hashable, why: str) -> Malformed | None:
-        partial = self._open.pop(key, None)
+        partial = self.partials.pop(key, None)
         if partial is None:
             return None
         frames = ", ".join(map(str, partial.frames))
@@ -82,7 +82,7 @@ class Reassembler:
             head = partial.parts[0] if len(partial.parts[0]) >= 2 else b"".join(partial.parts)
             partial.need = L2CAP_HEADER + int.from_bytes(head[:2], "little")
         if partial.need and partial.size >= partial.need:
-            self._open.pop(key, None)
+            self.partials.pop(key, None)
             pdu = partial.parts[0] if len(partial.parts) == 1 else b"".join(partial.parts)
             if len(pdu) > partial.need:
                 extra = len(pdu) - partial.need
@@ -91,9 +91,9 @@ class Reassembler:
                 )
             return Reassembled(pdu, tuple(partial.frames)), dropped
         if partial.size > MAX_L2CAP_PDU:  # unreachable with a sane length, kept as a bound
-            self._open.pop(key, None)
+            self.partials.pop(key, None)
             return None, Malformed(
                 "l2cap", "fragments exceed the largest L2CAP PDU", b"".join(partial.parts)
             )
-        self._open[key] = partial
+        self.partials[key] = partial
         return None, dropped
