@@ -48,25 +48,33 @@ class BtsnoopReader(CaptureReader):
         self.linktypes = [datalink]
 
     def __iter__(self) -> Iterator[Frame]:
+        # the hot loop of every Android log: constants and buffer length kept in locals,
+        # the buffer refilled only when a record does not fit in what is read
         self.warnings = []
         datalink = self.datalink
+        h4 = datalink == lt.BTSNOOP_H4
+        hci = Encap.HCI
         unpack = _RECORD.unpack_from
         with open(self.path, "rb") as f:
             inp = ChunkedInput(f, _HEADER.size)
             f.seek(_HEADER.size)
             pos = 0
             index = 0
+            buf = inp.buf
+            size = len(buf)
             while True:
-                pos = inp.fill(pos, 24)
-                buf = inp.buf
-                left = len(buf) - pos
-                if left < 24:
-                    if left:
-                        self.warn(
-                            inp.file_offset(pos),
-                            f"record header cut short ({left} of 24 bytes); file ends",
-                        )
-                    return
+                if pos + 24 > size:
+                    pos = inp.fill(pos, 24)
+                    buf = inp.buf
+                    size = len(buf)
+                    left = size - pos
+                    if left < 24:
+                        if left:
+                            self.warn(
+                                inp.file_offset(pos),
+                                f"record header cut short ({left} of 24 bytes); file ends",
+                            )
+                        return
                 _orig, incl, flags, _drops, ts = unpack(buf, pos)
                 if incl > MAX_RECORD:
                     self.warn(
@@ -76,44 +84,54 @@ class BtsnoopReader(CaptureReader):
                     )
                     return
                 end = pos + 24 + incl
-                if end > len(buf):
+                if end > size:
                     pos = inp.fill(pos, 24 + incl)
                     buf = inp.buf
+                    size = len(buf)
                     end = pos + 24 + incl
-                    if end > len(buf):
+                    if end > size:
                         self.warn(
                             inp.file_offset(pos),
-                            f"record cut short ({len(buf) - pos - 24} of {incl} bytes); file ends",
+                            f"record cut short ({size - pos - 24} of {incl} bytes); file ends",
                         )
                         return
                 index += 1
-                data = buf[pos + 24 : end]
                 ts_us = ts - EPOCH_DELTA_US
                 offset = inp.base + pos
                 orig = None if _orig == incl else _orig
-                if datalink == lt.BTSNOOP_H4:
+                if h4:
                     direction = C2H if flags & 1 else H2C
-                    if data:  # h4_frame inlined: this is the hot loop of every Android log
+                    if incl:  # h4_frame inlined, the indicator split off without a copy
                         yield Frame(
                             index,
                             ts_us,
                             datalink,
-                            Encap.HCI,
+                            hci,
                             direction,
-                            data[1:],
+                            buf[pos + 25 : end],
                             offset,
                             0,
                             orig,
-                            data[0],
+                            buf[pos + 24],
                         )
                     else:
-                        yield h4_frame(index, ts_us, datalink, data, direction, offset, 0, orig)
-                elif datalink == lt.BTSNOOP_MONITOR:
-                    yield monitor_frame(
-                        index, ts_us, datalink, data, flags >> 16, flags & 0xFFFF, offset, 0, orig
-                    )
+                        yield h4_frame(index, ts_us, datalink, b"", direction, offset, 0, orig)
                 else:
-                    yield _h1_frame(index, ts_us, data, flags, offset, orig)
+                    data = buf[pos + 24 : end]
+                    if datalink == lt.BTSNOOP_MONITOR:
+                        yield monitor_frame(
+                            index,
+                            ts_us,
+                            datalink,
+                            data,
+                            flags >> 16,
+                            flags & 0xFFFF,
+                            offset,
+                            0,
+                            orig,
+                        )
+                    else:
+                        yield _h1_frame(index, ts_us, data, flags, offset, orig)
                 pos = end
 
 
