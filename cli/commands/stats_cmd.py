@@ -40,7 +40,7 @@ def register(sub: Any) -> None:
 def count(path: str) -> tuple[int, Counter[tuple[str, str]], list[str]]:
     reader = open_capture(path)
     decoder = Decoder()
-    seen: Counter[Any] = Counter()
+    seen: dict[Any, int] = {}
     examples: dict[Any, Any] = {}
     frames = 0
     for frame in reader:
@@ -57,14 +57,17 @@ def count(path: str) -> tuple[int, Counter[tuple[str, str]], list[str]]:
             pdu = pdu.pdu  # an air packet: what it carried (ADV_IND, LL_VERSION_IND ...)
         kind = type(pdu)
         key = (kind, _instance_name(pdu)) if kind in NAMED_PER_INSTANCE else kind
-        if key not in examples:
+        count = seen.get(key)
+        if count is None:
             examples[key] = pdu
-        seen[key] += 1
-        for layer in layers[:-1]:
-            if isinstance(layer, Malformed):
-                key = (Malformed, layer.layer)
-                examples.setdefault(key, layer)
-                seen[key] += 1
+            count = 0
+        seen[key] = count + 1
+        if packet.lost:  # fragments dropped: a Malformed layer before the innermost one
+            for layer in layers[:-1]:
+                if isinstance(layer, Malformed):
+                    key = (Malformed, layer.layer)
+                    examples.setdefault(key, layer)
+                    seen[key] = seen.get(key, 0) + 1
     kinds: Counter[tuple[str, str]] = Counter()
     for key, n in seen.items():
         example = examples[key]
