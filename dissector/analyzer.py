@@ -14,8 +14,6 @@ Events are the records themselves, as they become final: a `Connection` when it 
 
 from __future__ import annotations
 
-from typing import Any
-
 from attscope.capture.frame import Direction, Frame
 from attscope.dissector.acl_flow import AclFlowTracker
 from attscope.dissector.analysis_records import Connection, Transaction, Violation
@@ -25,7 +23,6 @@ from attscope.dissector.credits import CreditTracker
 from attscope.dissector.decode import Decoder, Packet
 from attscope.dissector.gatt_db import GattDatabase
 from attscope.dissector.gatt_learn import GattDatabases
-from attscope.dissector.l2cap import L2capHeader
 from attscope.dissector.transactions import (
     BREDR_DEFAULT_MTU,
     LE_DEFAULT_MTU,
@@ -130,16 +127,12 @@ class Analyzer:
         if frame_direction_unknown:
             bearer.guessed_sides = True
         side = SIDE_OF[packet.direction]
-        self._gatt.observe_pdu(conn, side, pdu, packet.frame, packet.ts_us, bearer.cid)
-        self._att.feed(
-            bearer,
-            side,
-            pdu,
-            packet.frame,
-            packet.ts_us,
-            _att_length(packet, pdu),
-            conn.missed_events,
-        )
+        frame, ts = packet.frame, packet.ts_us
+        self._gatt.observe_pdu(conn, side, pdu, frame, ts, bearer.cid)
+        # the ATT PDU's size: the L2CAP length on the fixed channel (the header is the
+        # layer just outside the PDU there), else its bytes
+        length = packet.layers[-2].length if cid == CID_ATT else len(pdu.to_bytes())
+        self._att.feed(bearer, side, pdu, frame, ts, length, conn.missed_events)
 
     def _on_transaction(self, txn: Transaction) -> None:
         self._gatt.observe_transaction(txn)  # learns from it, names and decodes it
@@ -189,13 +182,3 @@ class Analyzer:
     def gatt_databases(self) -> dict[str, GattDatabase]:
         """Every server device's GATT database, by device key."""
         return dict(self._gatt.all)
-
-
-def _att_length(packet: Packet, pdu: Any) -> int:
-    """The ATT PDU's size: the L2CAP length on the fixed channel, else its bytes."""
-    layers = packet.layers
-    if len(layers) >= 2 and packet.cid == CID_ATT:
-        header = layers[-2]
-        if isinstance(header, L2capHeader):
-            return header.length
-    return len(pdu.to_bytes())
