@@ -211,10 +211,6 @@ def monitor_opcode_of(frame: Frame) -> int | None:
     return MONITOR_OPCODE.get((frame.hci_type, frame.direction))
 
 
-def encode_h4(frame: Frame) -> bytes:
-    return h4_bytes(frame)
-
-
 def encode_h4_phdr(frame: Frame) -> bytes:
     return _U32BE.pack(1 if frame.direction == C2H else 0) + h4_bytes(frame)
 

@@ -30,6 +30,3 @@ class CaptureReader:
 
     def __iter__(self) -> Iterator[Frame]:
         raise NotImplementedError
-
-    def describe(self) -> str:
-        return f"{self.format} ({self.detail})" if self.detail else self.format

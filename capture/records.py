@@ -13,7 +13,7 @@ DECODERS: dict[int, RecordDecoder] = {**hci_records.DECODERS, **le_records.DECOD
 
 # what writers can produce; reading covers more (see DECODERS)
 ENCODERS: dict[int, Callable[[Frame], bytes]] = {
-    lt.BLUETOOTH_HCI_H4: hci_records.encode_h4,
+    lt.BLUETOOTH_HCI_H4: hci_records.h4_bytes,
     lt.BLUETOOTH_HCI_H4_WITH_PHDR: hci_records.encode_h4_phdr,
     lt.BLUETOOTH_LINUX_MONITOR: hci_records.encode_monitor,
     lt.NORDIC_BLE: le_records.encode_nordic,

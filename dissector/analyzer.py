@@ -53,7 +53,6 @@ class Analyzer:
         self._transactions: list[Transaction] = []
         self.violations: list[Violation] = []
         self._events: list[Event] = []
-        self.frames = 0
         self.last_packet: Packet | None = None
 
     # -- feeding ------------------------------------------------------------------------
@@ -62,7 +61,6 @@ class Analyzer:
         """Decode and analyse one frame; the events it completed, in order."""
         # this runs for every frame: locals rather than attribute lookups, and only what
         # the frame needs
-        self.frames += 1
         packet = self.decoder.decode(frame)
         self.last_packet = packet
         self._att.expire(packet.ts_us)

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from attscope.capture import Direction, Encap, Frame, HciType, open_capture, write_capture
+from attscope.capture.linktypes import BTSNOOP_H4
 from attscope.dissector.analyzer import Analyzer
 from attscope.dissector.att_pdus import AttPdu
 from attscope.dissector.l2cap_signalling import SignallingCommand
@@ -48,6 +49,21 @@ def acl(direction: Direction, data: bytes, first: bool = True, handle: int = ACL
     else:
         pb = PB_FIRST_FLUSHABLE
     return _ACL.pack(handle | pb << 12, len(data)) + data
+
+
+def acl_frame(
+    index: int,
+    direction: Direction,
+    data: bytes,
+    pb: int = PB_FIRST_FLUSHABLE,
+    handle: int = ACL_HANDLE,
+) -> Frame:
+    """An ACL packet as the capture layer gives it (H4, frame `index`, 1 ms apart), for
+    feeding a `Decoder` directly."""
+    header = _ACL.pack(handle | pb << 12, len(data))
+    return Frame(
+        index, index * 1000, BTSNOOP_H4, Encap.HCI, direction, header + data, hci_type=HciType.ACL
+    )
 
 
 class Script:

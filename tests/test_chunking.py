@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from corpus import need_corpus
+from frames import acl_frame, l2cap
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -40,23 +41,6 @@ HYPOTHESIS = settings(max_examples=60, deadline=None, suppress_health_check=[Hea
 
 Stream = tuple[int, Direction]  # (connection handle or 0 for air, direction)
 Sent = tuple[Stream, bytes]  # one L2CAP PDU, header included
-
-
-def l2cap(cid: int, payload: bytes) -> bytes:
-    return struct.pack("<HH", len(payload), cid) + payload
-
-
-def acl_frame(index: int, handle: int, direction: Direction, pb: int, data: bytes) -> Frame:
-    header = struct.pack("<HH", handle | pb << 12, len(data))
-    return Frame(
-        index,
-        index * 1000,
-        lt.BTSNOOP_H4,
-        Encap.HCI,
-        direction,
-        header + data,
-        hci_type=HciType.ACL,
-    )
 
 
 def ll_frame(index: int, direction: Direction, llid: int, sn: int, nesn: int, data: bytes) -> Frame:
@@ -89,7 +73,7 @@ def whole(pdus: list[Sent]) -> dict[Stream, list[list[Any]]]:
     """The records each stream gives when every PDU is one ACL packet."""
     decoder, out = Decoder(), defaultdict(list)
     for i, ((handle, direction), pdu) in enumerate(pdus, start=1):
-        packet = decoder.decode(acl_frame(i, handle, direction, PB_START_FLUSHABLE, pdu))
+        packet = decoder.decode(acl_frame(i, direction, pdu, PB_START_FLUSHABLE, handle))
         out[(handle, direction)].append(records(packet))
     return out
 
@@ -129,7 +113,7 @@ def check_acl_chunking(data: st.DataObject, pdus: list[Sent]) -> None:
     for index, (stream, n, piece) in enumerate(interleave(data, pdus, 1 << 16), start=1):
         handle, direction = stream
         pb = data.draw(st.sampled_from([PB_START, PB_START_FLUSHABLE])) if n == 0 else 1
-        packet = decoder.decode(acl_frame(index, handle, direction, pb, piece))
+        packet = decoder.decode(acl_frame(index, direction, piece, pb, handle))
         packets.append(packet)
         joined[stream] = [index] if n == 0 else [*joined[stream], index]
         if isinstance(packet.pdu, L2capPending):

@@ -8,6 +8,7 @@ import struct
 from collections.abc import Iterable
 from typing import Any
 
+from frames import acl_frame, l2cap
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,24 +20,6 @@ from attscope.dissector.pdu import Malformed
 
 H2C = Direction.HOST_TO_CONTROLLER
 C2H = Direction.CONTROLLER_TO_HOST
-HANDLE = 0x0040
-
-
-def acl(index: int, direction: Direction, data: bytes, pb: int = 0b10) -> Frame:
-    header = struct.pack("<HH", HANDLE | pb << 12, len(data))
-    return Frame(
-        index,
-        index * 1000,
-        lt.BTSNOOP_H4,
-        Encap.HCI,
-        direction,
-        header + data,
-        hci_type=HciType.ACL,
-    )
-
-
-def l2cap(cid: int, payload: bytes) -> bytes:
-    return struct.pack("<HH", len(payload), cid) + payload
 
 
 def decode_all(frames: Iterable[Frame]) -> list[Packet]:
@@ -53,18 +36,20 @@ def test_eatt_over_enhanced_credit_based_channels() -> None:
     long_value = bytes(range(60))
     frames = [
         # the host asks for two EATT channels (PSM 0x0027), its CIDs 0x0040 and 0x0041
-        acl(
+        acl_frame(
             1, H2C, l2cap(5, struct.pack("<BBHHHHHHH", 0x17, 1, 12, 0x27, 100, 50, 10, 0x40, 0x41))
         ),
         # the peer accepts with its CIDs 0x0050 and 0x0051
-        acl(2, C2H, l2cap(5, struct.pack("<BBHHHHHHH", 0x18, 1, 12, 200, 60, 10, 0, 0x50, 0x51))),
+        acl_frame(
+            2, C2H, l2cap(5, struct.pack("<BBHHHHHHH", 0x18, 1, 12, 200, 60, 10, 0, 0x50, 0x51))
+        ),
         # a K-frame to the peer's CID: SDU length then the ATT request
-        acl(3, H2C, l2cap(0x50, struct.pack("<H", len(read_req)) + read_req)),
+        acl_frame(3, H2C, l2cap(0x50, struct.pack("<H", len(read_req)) + read_req)),
         # the answer to the host's CID 0x0040 in two K-frames
-        acl(
+        acl_frame(
             4, C2H, l2cap(0x40, struct.pack("<H", 1 + len(long_value)) + b"\x0b" + long_value[:30])
         ),
-        acl(5, C2H, l2cap(0x40, long_value[30:])),
+        acl_frame(5, C2H, l2cap(0x40, long_value[30:])),
     ]
     packets = decode_all(frames)
     assert att_of(packets[2]) == ReadRequest(handle=3)
@@ -76,9 +61,11 @@ def test_eatt_over_enhanced_credit_based_channels() -> None:
 
 def test_le_credit_based_channel_for_another_psm_stays_raw() -> None:
     frames = [
-        acl(1, H2C, l2cap(5, struct.pack("<BBHHHHHH", 0x14, 2, 10, 0x0080, 0x40, 100, 50, 5))),
-        acl(2, C2H, l2cap(5, struct.pack("<BBHHHHHH", 0x15, 2, 10, 0x44, 100, 50, 5, 0))),
-        acl(3, H2C, l2cap(0x44, struct.pack("<H", 3) + b"abc")),
+        acl_frame(
+            1, H2C, l2cap(5, struct.pack("<BBHHHHHH", 0x14, 2, 10, 0x0080, 0x40, 100, 50, 5))
+        ),
+        acl_frame(2, C2H, l2cap(5, struct.pack("<BBHHHHHH", 0x15, 2, 10, 0x44, 100, 50, 5, 0))),
+        acl_frame(3, H2C, l2cap(0x44, struct.pack("<H", 3) + b"abc")),
     ]
     packet = decode_all(frames)[2]
     assert type(packet.pdu).__name__ == "L2capPayload"
@@ -87,10 +74,10 @@ def test_le_credit_based_channel_for_another_psm_stays_raw() -> None:
 
 def test_att_over_bredr_basic_mode_channel() -> None:
     frames = [
-        acl(1, H2C, l2cap(1, struct.pack("<BBHHH", 0x02, 3, 4, 0x001F, 0x40))),
-        acl(2, C2H, l2cap(1, struct.pack("<BBHHHHH", 0x03, 3, 8, 0x60, 0x40, 0, 0))),
-        acl(3, H2C, l2cap(0x60, bytes.fromhex("0a0300"))),
-        acl(4, C2H, l2cap(0x40, bytes.fromhex("0b4142"))),
+        acl_frame(1, H2C, l2cap(1, struct.pack("<BBHHH", 0x02, 3, 4, 0x001F, 0x40))),
+        acl_frame(2, C2H, l2cap(1, struct.pack("<BBHHHHH", 0x03, 3, 8, 0x60, 0x40, 0, 0))),
+        acl_frame(3, H2C, l2cap(0x60, bytes.fromhex("0a0300"))),
+        acl_frame(4, C2H, l2cap(0x40, bytes.fromhex("0b4142"))),
     ]
     packets = decode_all(frames)
     assert att_of(packets[2]) == ReadRequest(handle=3)
@@ -99,9 +86,11 @@ def test_att_over_bredr_basic_mode_channel() -> None:
 
 def test_refused_channel_is_not_opened() -> None:
     frames = [
-        acl(1, H2C, l2cap(5, struct.pack("<BBHHHHHH", 0x14, 2, 10, 0x0027, 0x40, 100, 50, 5))),
-        acl(2, C2H, l2cap(5, struct.pack("<BBHHHHHH", 0x15, 2, 10, 0, 0, 0, 0, 0x0004))),
-        acl(3, H2C, l2cap(0x40, struct.pack("<H", 3) + bytes.fromhex("0a0300"))),
+        acl_frame(
+            1, H2C, l2cap(5, struct.pack("<BBHHHHHH", 0x14, 2, 10, 0x0027, 0x40, 100, 50, 5))
+        ),
+        acl_frame(2, C2H, l2cap(5, struct.pack("<BBHHHHHH", 0x15, 2, 10, 0, 0, 0, 0, 0x0004))),
+        acl_frame(3, H2C, l2cap(0x40, struct.pack("<H", 3) + bytes.fromhex("0a0300"))),
     ]
     assert att_of(decode_all(frames)[2]) is None
 
@@ -178,11 +167,13 @@ def test_enhanced_channels_open_when_some_are_refused_and_after_pending() -> Non
     read_req = bytes.fromhex("0a0300")
     request = struct.pack("<BBHHHHHHH", 0x17, 1, 12, 0x27, 100, 50, 10, 0x40, 0x41)
     frames = [
-        acl(1, H2C, l2cap(5, request)),
+        acl_frame(1, H2C, l2cap(5, request)),
         # pending (0x000D, authentication pending): a final answer follows
-        acl(2, C2H, l2cap(5, struct.pack("<BBHHHHHHH", 0x18, 1, 12, 0, 0, 0, 0x000D, 0, 0))),
+        acl_frame(2, C2H, l2cap(5, struct.pack("<BBHHHHHHH", 0x18, 1, 12, 0, 0, 0, 0x000D, 0, 0))),
         # some refused (0x0004): the first channel opens, the second (DCID 0) does not
-        acl(3, C2H, l2cap(5, struct.pack("<BBHHHHHHH", 0x18, 1, 12, 200, 60, 10, 4, 0x50, 0))),
-        acl(4, H2C, l2cap(0x50, struct.pack("<H", len(read_req)) + read_req)),
+        acl_frame(
+            3, C2H, l2cap(5, struct.pack("<BBHHHHHHH", 0x18, 1, 12, 200, 60, 10, 4, 0x50, 0))
+        ),
+        acl_frame(4, H2C, l2cap(0x50, struct.pack("<H", len(read_req)) + read_req)),
     ]
     assert att_of(decode_all(frames)[3]) == ReadRequest(handle=3)
