@@ -80,6 +80,18 @@ CASES: tuple[Case, ...] = (
         tshark=("-r", "{capture}", "-Y", "btatt", "-T", "json", "-J", "frame btatt"),
     ),
     Case(
+        name="tui-first-screen",
+        what="TUI: start, open the capture and draw the first screen (analysis goes on)",
+        attscope=("open", "{capture}", "--exit-after", "first-screen"),
+        tshark=("-r", "{capture}", "-c", "40"),  # tshark's first screenful of summary lines
+    ),
+    Case(
+        name="tui-analysed",
+        what="TUI: open the capture and analyse all of it in the worker, screen updating",
+        attscope=("open", "{capture}", "--exit-after", "analysed"),
+        tshark=("-r", "{capture}"),  # tshark's summary of every frame
+    ),
+    Case(
         name="dump",
         what="decode every frame and print one summary line for each",
         attscope=("dump", "{capture}"),

@@ -149,6 +149,10 @@ class Analyzer:
         conn = self._connections.connection_for(packet)
         return conn.id if conn is not None else None
 
+    def connection_of(self, packet: Packet) -> str | None:
+        """The id of the connection a packet just fed belongs to."""
+        return self._connection_id(packet)
+
     def _flush(self) -> list[Event]:
         opened, closed = self._connections.take_changes()
         for conn in closed:
@@ -175,6 +179,11 @@ class Analyzer:
         """The GATT database of a server device: its address, "local" (the HCI log's own
         host before its address is known) or "<connection id>/<side>"."""
         return self._gatt.get(device)
+
+    def gatt_for(self, connection: str, server_side: str) -> GattDatabase | None:
+        """The database of the server at one side ("local", "peripheral" ...) of a
+        connection (its id)."""
+        return self._gatt.for_connection(connection, server_side)
 
     @property
     def gatt_databases(self) -> dict[str, GattDatabase]:

@@ -24,6 +24,8 @@ def test_main_job_opens_a_bundled_sample() -> None:
     assert samples, main_job
     for sample in samples:
         assert (REPO / sample).is_file(), sample
+    # the main job is the TUI: `attscope FILE` (or `attscope open FILE`), no other command
+    assert re.search(r"attscope (open )?samples/", main_job), main_job
 
 
 def test_ci_runs_the_readme_test_command() -> None:

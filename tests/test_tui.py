@@ -1,0 +1,285 @@
+"""The TUI driven like a person would: Pilot key presses over the bundled sample and a
+real multi-connection capture, hostile device names, and snapshots of the main screens."""
+
+from __future__ import annotations
+
+import json
+import struct
+from pathlib import Path
+
+import pytest
+from corpus import SAMPLES, need_corpus
+from frames import Script
+from textual.widgets import Input, Static, TabbedContent, Tree
+from tui_helpers import run_async, settle, shown
+
+from attscope.capture import open_capture, write_capture
+from attscope.dissector.analyzer import Analyzer
+from attscope.dissector.att_pdus import (
+    HandleValue,
+    ReadBlobRequest,
+    ReadBlobResponse,
+    ReadByTypeRequest,
+    ReadByTypeResponse,
+    ReadRequest,
+    ReadResponse,
+)
+from attscope.tui.app import make_app
+from attscope.tui.help_screen import HelpScreen
+from attscope.tui.packet_detail import PacketDetail
+
+SAMPLE = str(SAMPLES / "heart_rate.btsnoop")
+
+
+@run_async
+async def test_every_panel_by_keyboard():
+    app = make_app(SAMPLE)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        conns = shown(app.list("connections"))
+        assert conns[0].startswith("(all)") and "0x0040" in conns[1]
+        assert "Lena's HR2" in conns[1]  # the Device Name the capture read
+        await pilot.press("down", "enter")  # focus on the connection
+        await settle(pilot, app)
+        assert app.focus_conn == 0
+        await pilot.press("2")
+        assert app.query_one(TabbedContent).active == "flow"
+        flow = shown(app.list("flow"))
+        assert len(flow) == 101
+        assert "Exchange MTU Request" in flow[0] and "▶" in flow[0]
+        assert "◀" in flow[1] and "54.1 ms" in flow[1]  # the answer, with its latency
+        assert any("Heart Rate Measurement" in row for row in flow)
+        await pilot.press("3")
+        rows = shown(app.list("transactions"))
+        assert len(rows) == 35
+        await pilot.press("s")  # sort by latency
+        await settle(pilot, app)
+        assert app.sort == "latency"
+        txns = app.list("transactions").source
+        latencies = [txns.transaction(i).latency_us or -1 for i in range(len(txns))]
+        assert latencies == sorted(latencies)
+        await pilot.press("4")
+        tree = app.query_one("#gatt-tree", Tree)
+        labels = [n.label.plain for n in tree.root.children[0].children]
+        assert any("Heart Rate (180d)" in label for label in labels)
+        await pilot.press("5")
+        assert shown(app.list("violations")) == []
+        await pilot.press("6", "down", "down")
+        detail = app.query_one(PacketDetail)
+        fields = app.query_one("#fields", Tree)
+        # the focused connection's frames: 41, 42, 44 ...
+        assert fields.root.label.plain.startswith("Frame 44")
+        assert "HCI Event: LE Data Length Change" in fields.root.children[0].label.plain
+        assert detail.query_one("#hex", Static).render().plain.startswith("0000  3e 0b 07 40")
+
+
+@run_async
+async def test_long_read_expands_into_its_exchanges(tmp_path: Path):
+    script = Script()
+    script.local(ReadRequest(0x0003))
+    script.remote(ReadResponse(b"a" * 22))
+    script.local(ReadBlobRequest(3, 22))
+    script.remote(ReadBlobResponse(b"b" * 5))
+    path = tmp_path / "long.btsnoop"
+    write_capture(path, script.frames, "btsnoop", 1002)
+    app = make_app(str(path))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("3")
+        widget = app.list("transactions")
+        rows = shown(widget)
+        assert "long_read" in rows[0]
+        assert rows[0].startswith("▸") and len(rows) == 1
+        await pilot.press("space")
+        rows = shown(widget)
+        assert rows[0].startswith("▾") and len(rows) == 3
+        assert "exchange 2: frame 3 -> frame 4" in rows[2]
+
+
+@run_async
+async def test_filter_search_and_go_to_frame():
+    app = make_app(SAMPLE)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f")
+        assert isinstance(app.focused, Input)
+        await pilot.press(*"handle:0x0016", "enter")
+        await settle(pilot, app)
+        await pilot.press("2")
+        flow = shown(app.list("flow"))
+        assert flow and all("0x0016" in row for row in flow)
+        assert all("Battery Level" in row for row in flow)
+        await pilot.press("3")
+        assert all("0x0016" in row for row in shown(app.list("transactions")))
+        # a broken filter says why and keeps the last one
+        await pilot.press("f", "ctrl+u", *"handle:zz", "enter")
+        assert app.query_one("#filter", Input).has_class("error")
+        assert app.filter.handles == (0x16,)
+        await pilot.press("ctrl+u", "enter")  # an empty filter shows everything
+        await settle(pilot, app)
+        await pilot.press("6")
+        packets = app.list("packets")
+        assert len(packets.source) == 197
+        await pilot.press("slash", *"Disconnect", "enter")
+        await settle(pilot, app)
+        await pilot.pause(0.3)
+        assert "Disconnect" in shown(packets)[packets.cursor]
+        assert packets.cursor == 194  # frame 195
+        rows = shown(packets)
+        following = next(i for i in range(195, 197) if "disconnect" in rows[i].lower())
+        await pilot.press("n")
+        await pilot.pause(0.3)
+        assert packets.cursor == following
+        await pilot.press("colon", *"100", "enter")
+        await pilot.pause(0.1)
+        assert packets.cursor == 99
+        assert app.query_one("#fields", Tree).root.label.plain.startswith("Frame 100")
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        help_text = app.screen.query_one(Static).render().plain
+        for key in ("/", ":", "f", "e", "c", "?", "enter", "space"):
+            assert f"  {key}" in help_text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+@run_async
+async def test_violation_jumps_to_its_frames(tmp_path: Path):
+    script = Script()
+    script.local(ReadRequest(0x0003))
+    script.local(ReadRequest(0x0005))  # a second request before the response
+    script.remote(ReadResponse(b"x"))
+    path = tmp_path / "twice.btsnoop"
+    write_capture(path, script.frames, "btsnoop", 1002)
+    app = make_app(str(path))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("5")
+        rows = shown(app.list("violations"))
+        assert len(rows) == 1 and rows[0].startswith("ERROR")
+        detail = app.query_one("#violation-detail", Static).render().plain
+        assert "Core 5.4" in detail
+        await pilot.press("enter")
+        await pilot.pause(0.1)
+        assert app.query_one(TabbedContent).active == "packets"
+        first = app.model.violations[0].frames[0]
+        assert app.list("packets").cursor == first - 1
+        flow = app.list("flow")
+        assert flow.source.frame_at(flow.cursor) == first
+
+
+@run_async
+async def test_click_copy_and_export(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = make_app(SAMPLE)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("3")
+        await pilot.click("#transactions-list", offset=(10, 24))  # header line, then rows
+        widget = app.list("transactions")
+        assert widget.cursor == 23
+        txn = widget.source.transaction(widget.cursor)
+        copied: list[str] = []
+        monkeypatch.setattr(app, "copy_to_clipboard", copied.append)
+        await pilot.press("c")
+        assert copied == [txn.value.hex()] if txn.value else copied
+        await pilot.press("e")
+        await pilot.press("enter")  # the proposed file name
+        for _ in range(50):
+            await pilot.pause(0.05)
+            if (tmp_path / "attscope-heart_rate-transactions.jsonl").exists():
+                break
+    lines = (tmp_path / "attscope-heart_rate-transactions.jsonl").read_text().splitlines()
+    records = [json.loads(line) for line in lines]
+    assert records[0]["type"] == "header" and records[-1]["type"] == "end"
+    assert [r["type"] for r in records[1:-1]] == ["transaction"] * 35
+    assert records[-1]["records"] == {"transaction": 35}
+
+
+HOSTILE = b"[bold red]x[/] \x1b[31mRED\x1b[0m [link=http://e.x]y[/link]"
+
+
+@run_async
+async def test_untrusted_text_stays_text(tmp_path: Path):
+    script = Script()
+    script.local(ReadByTypeRequest(0x0001, 0xFFFF, "2803"))
+    declaration = bytes([0x02]) + struct.pack("<H", 3) + struct.pack("<H", 0x2A00)
+    script.remote(ReadByTypeResponse(7, (HandleValue(2, declaration),)))
+    script.local(ReadRequest(3))
+    script.remote(ReadResponse(HOSTILE))
+    path = tmp_path / "hostile.btsnoop"
+    write_capture(path, script.frames, "btsnoop", 1002)
+    app = make_app(str(path))
+    async with app.run_test(size=(160, 30)) as pilot:
+        await settle(pilot, app)
+        conn_row = app.list("connections").source.rows(1, 2, 160)[0]
+        # the name is there letter for letter, the escape shown as text, no style from it
+        assert "[bold red]x[/]" in conn_row.plain
+        assert "\\x1b[31mRED" in conn_row.plain and "\x1b" not in conn_row.plain
+        at = conn_row.plain.index("[bold red]")
+        styles = {str(s.style) for s in conn_row.spans if s.start <= at < s.end}
+        assert styles <= {"italic"}  # the name's own style, nothing from the name
+        await pilot.press("4")
+        tree = app.query_one("#gatt-tree", Tree)
+        text = "\n".join(_labels(tree.root))
+        assert "[bold red]x[/]" in text and "\x1b" not in text
+        await pilot.press("3")
+        rows = shown(app.list("transactions"))
+        assert any("[bold red]x[/]" in row for row in rows)
+        # what reached the screen: the brackets are there, nothing was made bold red
+        screen = app.export_screenshot()
+        assert "[bold red]x[/]" in screen.replace("&#160;", " ")
+
+
+def _labels(node) -> list[str]:
+    out = [node.label.plain]
+    for child in node.children:
+        out.extend(_labels(child))
+    return out
+
+
+@run_async
+async def test_multiconnection_capture_panels_match_the_analyzer():
+    path = need_corpus("android_blefun_multiconn.btsnoop")
+    analyzer = Analyzer()
+    for frame in open_capture(path):
+        analyzer.feed(frame)
+    analyzer.finish()
+    app = make_app(str(path))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot, app, timeout=60)
+        rows = shown(app.list("connections"))
+        assert len(rows) == len(analyzer.connections) + 1
+        for conn, row in zip(analyzer.connections, rows[1:], strict=True):
+            assert row.startswith(conn.id)
+            expected = len(analyzer.transactions(conn.id))
+            assert f" {expected} " in f" {row} "
+        # focus each connection in turn: the transactions table is that connection's
+        for index, conn in enumerate(analyzer.connections[:4], start=1):
+            await pilot.press("1")
+            app.list("connections").move_to(index)
+            await pilot.pause()
+            await pilot.press("enter")
+            await settle(pilot, app)
+            assert len(app.list("transactions").source) == len(analyzer.transactions(conn.id))
+        await pilot.press("a")
+        await settle(pilot, app)
+        assert len(app.list("transactions").source) == len(analyzer.transactions())
+        assert len(app.list("packets").source) == app.model.frames.__len__()
+        dbs = analyzer.gatt_databases
+        await pilot.press("4")
+        tree = app.query_one("#gatt-tree", Tree)
+        assert len(tree.root.children) == len(dbs)
+
+
+# -- snapshots (pytest-textual-snapshot; `pytest --snapshot-update` after reviewing) --------
+
+
+async def _settled(pilot) -> None:
+    await settle(pilot, pilot.app)
+
+
+@pytest.mark.parametrize("key", ["1", "2", "3", "4", "6"])
+def test_main_screens_snapshot(snap_compare, key):
+    app = make_app(SAMPLE)
+    assert snap_compare(app, press=[key, "_"], terminal_size=(110, 30), run_before=_settled)

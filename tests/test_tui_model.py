@@ -1,0 +1,109 @@
+"""The TUI's model, without Textual: spilled lists, re-decoding, the filter language."""
+
+from __future__ import annotations
+
+import pytest
+from corpus import SAMPLES, need_corpus
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from attscope.capture import open_capture
+from attscope.dissector.decode import Decoder
+from attscope.tui import model as model_module
+from attscope.tui.filter_query import FilterError, opcodes_named, parse_filter
+from attscope.tui.model import CaptureModel
+from attscope.tui.spill import SpillList
+from attscope.tui.views import flow_view, frame_view, transaction_view
+
+SAMPLE = str(SAMPLES / "heart_rate.btsnoop")
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.binary(max_size=300), max_size=300), st.integers(0, 299), st.integers(1, 50))
+def test_spill_list_gives_back_what_went_in(blobs, start, span):
+    spill: SpillList[bytes] = SpillList(bytes)
+    for i, blob in enumerate(blobs):
+        spill.append(blob)
+        if i % 37 == 0:
+            spill.flush()
+    spill.flush()
+    assert len(spill) == len(blobs)
+    assert spill.slice(start, start + span) == blobs[start : start + span]
+    assert [b for _, b in spill.scan(chunk=7)] == blobs
+    if blobs:
+        assert spill[-1] == blobs[-1]
+    spill.close()
+
+
+def test_spilled_records_are_unreadable_until_flushed():
+    spill: SpillList[int] = SpillList(int)
+    spill.append(1)
+    assert len(spill) == 0
+    spill.flush()
+    assert spill[0] == 1
+    with pytest.raises(IndexError):
+        spill[1]
+
+
+def _model(path: str) -> CaptureModel:
+    model = CaptureModel(path)
+    model.ingest(open_capture(path))
+    return model
+
+
+def test_rows_decoded_again_equal_the_first_pass(monkeypatch):
+    # checkpoints every 64 frames, so the sample's 197 frames cross several
+    monkeypatch.setattr(model_module, "CHECKPOINT_EVERY", 64)
+    model = _model(SAMPLE)
+    decoder = Decoder()
+    first_pass = [decoder.decode(frame) for frame in open_capture(SAMPLE)]
+    for start in (150, 3, 64, 0, 196, 100):  # jumps back and forth
+        assert model.packets(start, start + 20) == first_pass[start : start + 20]
+
+
+def test_model_counts_equal_the_analyzers():
+    model = _model(SAMPLE)
+    assert len(model.frames) == 197
+    assert len(model.transactions) == 35
+    assert len(model.flows) == 101  # every ATT PDU of the sample
+    assert model.counts["0x0040"].errors == 11
+    assert model.attribute_name(0, "remote", 0x000E) == "Heart Rate Measurement"
+
+
+def test_views_narrow_by_connection_and_filter():
+    model = _model(SAMPLE)
+    notifications = flow_view(model, None, parse_filter("op:ntf handle:0x000e"))
+    notifications.advance(10**6)
+    records = [model.flows[notifications[i]] for i in range(len(notifications))]
+    assert records and all(r.opcode == 0x1B and r.handle == 0x0E for r in records)
+    errors = transaction_view(model, 0, parse_filter("errors"))
+    errors.advance(10**6)
+    assert len(errors) == 11
+    named = transaction_view(model, None, parse_filter('name:"battery level"'))
+    named.advance(10**6)
+    assert len(named) >= 1
+    frames = frame_view(model, 0, parse_filter("Disconnect"))
+    frames.advance(10**6)
+    assert [frames[i] + 1 for i in range(len(frames))] == [195, 197]
+
+
+def test_filter_language():
+    wanted = parse_filter('conn:0x40 h:0x0e op:write name:"heart rate" errors is:violation boo')
+    assert wanted.conn == ("0x40",)
+    assert wanted.handles == (0x0E,)
+    assert {0x12, 0x13, 0x52, 0xD2} <= wanted.opcodes
+    assert wanted.names == ("heart rate",)
+    assert wanted.text == ("boo",)
+    assert wanted.errors and wanted.violations
+    assert parse_filter("").empty
+    assert opcodes_named("read_req") == {0x0A}
+    for bad in ("handle:zz", 'name:"open', "op:nosuchthing", "conn:"):
+        with pytest.raises(FilterError):
+            parse_filter(bad)
+
+
+def test_multiconnection_capture_model():
+    path = str(need_corpus("android_blefun_multiconn.btsnoop"))
+    model = _model(path)
+    assert len(model.connection_ids) == 12
+    assert sum(c.transactions for c in model.counts.values()) == len(model.transactions)

@@ -1,0 +1,41 @@
+"""Driving the TUI in tests: wait for the analysis, read what a list shows."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from textual.pilot import Pilot
+
+from attscope.tui.app import AttscopeApp
+from attscope.tui.virtual_list import VirtualList
+
+
+async def settle(pilot: Pilot, app: AttscopeApp, timeout: float = 20.0) -> None:
+    """Wait until the capture is analysed, the filters have run and the screen is drawn."""
+    waited = 0.0
+    while waited < timeout:
+        views_done = all(v.complete for v in app._views.values())
+        if app.model.done and views_done and app._seen_version == app.model.version:
+            break
+        await pilot.pause(0.05)
+        waited += 0.05
+    assert app.model.done, "analysis did not finish"
+    await pilot.pause(0.1)
+
+
+def shown(widget: VirtualList) -> list[str]:
+    """Every row of a list as plain text."""
+    return [row.plain for row in widget.source.rows(0, len(widget.source), 200)]
+
+
+def run_async(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
+    """An async test run to completion on its own event loop (no plugin needed)."""
+
+    @functools.wraps(test)
+    def run(*args: Any, **kwargs: Any) -> None:
+        asyncio.run(test(*args, **kwargs))
+
+    return run

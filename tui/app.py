@@ -1,0 +1,603 @@
+"""The attscope TUI: connections, flow ladder, transactions, GATT tree, violations and
+packets of one capture (or live stream), all narrowed by the chosen connection and the
+filter bar. `make_app(source)` builds it for the command line and the tests alike."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from bisect import bisect_left
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import (
+    Footer,
+    Input,
+    ProgressBar,
+    Static,
+    TabbedContent,
+    TabPane,
+    Tree,
+)
+from textual.worker import get_current_worker
+
+from attscope.analysis_text import connection_lines, violation_line
+from attscope.capture import CaptureError, open_capture
+from attscope.capture.frame import Frame
+from attscope.dissector.analysis_records import Connection
+from attscope.tui.filter_query import EVERYTHING, Filter, FilterError, parse_filter
+from attscope.tui.gatt_tree import fill_gatt_tree
+from attscope.tui.help_screen import HelpScreen
+from attscope.tui.model import CaptureModel
+from attscope.tui.packet_detail import PacketDetail
+from attscope.tui.prompt import Prompt
+from attscope.tui.rows import (
+    PACKET_HEADER,
+    VIOLATION_HEADER,
+    connection_header,
+    flow_header,
+    flow_sides,
+    safe,
+    transaction_header,
+)
+from attscope.tui.sources import (
+    ConnectionRows,
+    FlowRows,
+    PacketRows,
+    TransactionRows,
+    ViolationRows,
+)
+from attscope.tui.view_export import export_view
+from attscope.tui.views import (
+    View,
+    flow_view,
+    frame_view,
+    sorted_transactions,
+    transaction_view,
+    violation_view,
+)
+from attscope.tui.virtual_list import VirtualList
+
+TABS = ("connections", "flow", "transactions", "gatt", "violations", "packets")
+SORTS = ("time", "latency", "handle", "outcome")
+
+
+class Source:
+    """Where frames come from: a capture file, or (live) any iterable of frames."""
+
+    def __init__(
+        self,
+        name: str,
+        frames: Callable[[], Iterable[Frame]],
+        total_bytes: int | None = None,
+        describe: Callable[[], dict[str, Any]] | None = None,
+    ) -> None:
+        self.name = name
+        self.frames = frames
+        self.total_bytes = total_bytes
+        self.describe = describe or (lambda: {})
+
+    @classmethod
+    def file(cls, path: str) -> Source:
+        """A capture file; opening it raises CaptureError when it cannot be read."""
+        reader = open_capture(path)
+        info = {"format": reader.format, "detail": reader.detail, "path": path}
+        size = os.path.getsize(path) if os.path.isfile(path) else None
+        return cls(
+            Path(path).name,
+            lambda: reader,
+            size,
+            lambda: (
+                info
+                | {"linktypes": list(reader.linktypes), "warnings": list(map(str, reader.warnings))}
+            ),
+        )
+
+
+class AttscopeApp(App[None]):
+    TITLE = "attscope"
+    CSS = """
+    #top { height: 1; }
+    #tabs { height: 1fr; }
+    TabPane { height: 1fr; }
+    #title { width: 1fr; }
+    #progress { width: 22; }
+    #progress Bar { width: 14; }
+    #filter { height: 1; border: none; padding: 0 1; }
+    #filter:focus { background: $boost; }
+    #filter.error { background: $error 30%; }
+    .detail { height: auto; max-height: 8; padding: 0 1; border-top: solid $panel; }
+    #packets-list { height: 1fr; }
+    PacketDetail { height: 1fr; min-height: 6; }
+    #gatt-tree { height: 1fr; }
+    #search { dock: bottom; display: none; }
+    """
+    BINDINGS = [
+        Binding("question_mark", "help", "Help"),
+        Binding("f", "focus_filter", "Filter"),
+        Binding("slash", "search", "Search"),
+        Binding("colon", "goto", "Go to frame"),
+        Binding("n", "search_next", "Next match", show=False),
+        Binding("a", "all_connections", "All conns"),
+        Binding("s", "sort", "Sort", show=False),
+        Binding("space", "toggle", "Expand", show=False),
+        Binding("c", "copy", "Copy"),
+        Binding("e", "export", "Export"),
+        Binding("1", "tab('connections')", "Connections", show=False),
+        Binding("2", "tab('flow')", "Flow", show=False),
+        Binding("3", "tab('transactions')", "Transactions", show=False),
+        Binding("4", "tab('gatt')", "GATT", show=False),
+        Binding("5", "tab('violations')", "Violations", show=False),
+        Binding("6", "tab('packets')", "Packets", show=False),
+        Binding("escape", "escape", "Back", show=False),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, source: Source, uuid_names: dict[str, str] | None = None) -> None:
+        super().__init__()
+        self.source = source
+        self.model = CaptureModel(source.name, uuid_names)
+        self.focus_conn: int | None = None  # connection index, None: all
+        self.filter: Filter = EVERYTHING
+        self.sort = "time"
+        self._views: dict[str, View] = {}
+        self._seen_version = -1
+        self._stop = threading.Event()
+        self._last_search = ""
+        self.first_screen_at: float | None = None  # when the first rows were drawn
+        self.exit_after: str | None = None  # "first-screen" | "analysed": benchmarks
+
+    # -- layout -------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="top"):
+            yield Static(Text(""), id="title")
+            yield ProgressBar(total=100, show_eta=False, show_percentage=True, id="progress")
+        yield Input(
+            placeholder="f: filter  conn:ID handle:0x12 op:write name:battery errors "
+            "violations text",
+            id="filter",
+        )
+        with TabbedContent(id="tabs", initial="connections"):
+            with TabPane("1 Connections", id="connections"):
+                yield VirtualList(connection_header, id="connections-list")
+                yield Static(Text(""), id="connection-detail", classes="detail")
+            with TabPane("2 Flow", id="flow"):
+                yield VirtualList("", id="flow-list")
+            with TabPane("3 Transactions", id="transactions"):
+                yield VirtualList(transaction_header, id="transactions-list")
+                yield Static(Text(""), id="transaction-detail", classes="detail")
+            with TabPane("4 GATT", id="gatt"):
+                yield Tree(Text("GATT databases"), id="gatt-tree")
+            with TabPane("5 Violations", id="violations"):
+                yield VirtualList(VIOLATION_HEADER, id="violations-list")
+                yield Static(Text(""), id="violation-detail", classes="detail")
+            with TabPane("6 Packets", id="packets"):
+                yield VirtualList(PACKET_HEADER, id="packets-list")
+                yield PacketDetail()
+        yield Prompt(id="search")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._connections = ConnectionRows(self.model)
+        self.list("connections").set_source(self._connections)
+        self._rebuild_views()
+        self.set_interval(0.1, self._tick)
+        self.ingest()
+        self.list("connections").focus()
+
+    def list(self, name: str) -> VirtualList:
+        return self.query_one(f"#{name}-list", VirtualList)
+
+    # -- ingest -------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="ingest")
+    def ingest(self) -> None:
+        try:
+            self.model.ingest(self.source.frames(), self.source.total_bytes, self._stop)
+        except (CaptureError, OSError) as exc:  # the source broke off: say so, keep what came
+            self.model.error = str(exc)
+            self.model.finish()
+        info = self.source.describe()
+        self.model.warnings = list(info.get("warnings", []))
+
+    def _tick(self) -> None:
+        model = self.model
+        if model.version == self._seen_version:
+            self._advance_views()
+            return
+        self._seen_version = model.version
+        self._connections.refresh()
+        for name in ("connections", "flow", "transactions", "violations", "packets"):
+            self.list(name).update_rows(changed=name == "connections")
+        self._advance_views()
+        self._show_title()
+        if model.done and not getattr(self, "_gatt_done", False):
+            self._gatt_done = True
+            self._fill_gatt()
+            self.list("transactions").update_rows(changed=True)
+            if model.warnings or model.error:
+                self.notify(model.error or "; ".join(model.warnings), severity="warning")
+        if self.first_screen_at is None and len(model.frames):
+            self.first_screen_at = time.perf_counter()
+            if self.exit_after == "first-screen":
+                self.call_after_refresh(self.exit)
+        analysed = model.done and all(v.complete for v in self._views.values())
+        if self.exit_after == "analysed" and analysed:
+            self.call_after_refresh(self.exit)
+
+    def _show_title(self) -> None:
+        model = self.model
+        state = "done" if model.done else "analysing"
+        focus = self._focus_name()
+        title = Text(no_wrap=True)
+        title.append(f" attscope  {safe(model.name)}", "bold")
+        title.append(
+            f"  {len(model.frames)} frames, {len(model.transactions)} transactions, "
+            f"{len(model.violations)} violations ({state})  [{safe(focus)}]"
+        )
+        if model.status:
+            title.append(f"  {safe(model.status)}", "yellow")
+        if not self.filter.empty:
+            title.append("  [filtered]", "yellow")
+        self.query_one("#title", Static).update(title)
+        bar = self.query_one("#progress", ProgressBar)
+        bar.update(progress=model.progress * 100)
+        bar.display = not model.done
+
+    def _focus_name(self) -> str:
+        if self.focus_conn is None:
+            return "all connections"
+        return self.model.connection_ids[self.focus_conn]
+
+    # -- views --------------------------------------------------------------------------
+
+    def _rebuild_views(self) -> None:
+        model, focus, wanted = self.model, self.focus_conn, self.filter
+        self._views = {
+            "packets": frame_view(model, focus, wanted),
+            "flow": flow_view(model, focus, wanted),
+            "transactions": transaction_view(model, focus, wanted),
+            "violations": violation_view(model, focus, wanted),
+        }
+        conn = self._focused_connection()
+        left, _ = flow_sides(model, conn)
+        flow_list = self.list("flow")
+        flow_list.header = lambda width: flow_header(conn, width)
+        flow_list.set_source(FlowRows(model, self._views["flow"], left))
+        self.list("packets").set_source(PacketRows(model, self._views["packets"]))
+        self.list("violations").set_source(ViolationRows(model, self._views["violations"]))
+        self._set_transactions()
+        self._fill_gatt()
+        self._show_title()
+        self._advance_views()
+
+    def _set_transactions(self) -> None:
+        view = self._views["transactions"]
+        order = None
+        if self.sort != "time" and view.complete:
+            order = list(sorted_transactions(self.model, view, self.sort))
+        self.list("transactions").set_source(TransactionRows(self.model, view, order))
+
+    def _focused_connection(self) -> Connection | None:
+        if self.focus_conn is None:
+            return None
+        conn_id = self.model.connection_ids[self.focus_conn]
+        return next((c for c in self.model.connections() if c.id == conn_id), None)
+
+    def _advance_views(self) -> None:
+        if any(not v.complete for v in self._views.values()):
+            self._filter_worker()
+
+    @work(thread=True, exclusive=True, group="filter")
+    def _filter_worker(self) -> None:
+        worker = get_current_worker()
+        views = dict(self._views)
+        while any(not v.complete for v in views.values()):
+            for name, view in views.items():
+                if worker.is_cancelled or views != self._views:
+                    return  # the views were rebuilt: a newer worker scans those
+                if view.advance(20000):
+                    self.call_from_thread(self.list(name).update_rows)
+        if not worker.is_cancelled:
+            self.call_from_thread(self._filtered_done)
+
+    def _filtered_done(self) -> None:
+        for name in ("flow", "transactions", "violations", "packets"):
+            self.list(name).update_rows(changed=True)
+        if self.sort != "time":
+            self._set_transactions()
+
+    # -- panels -------------------------------------------------------------------------
+
+    def _fill_gatt(self) -> None:
+        tree = self.query_one("#gatt-tree", Tree)
+        conn_id = None if self.focus_conn is None else self.model.connection_ids[self.focus_conn]
+        fill_gatt_tree(tree, self.model, conn_id, self.filter)
+
+    @on(VirtualList.Chosen, "#connections-list")
+    def _choose_connection(self, event: VirtualList.Chosen) -> None:
+        conn = self._connections.connection(event.index)
+        self.focus_conn = None if conn is None else self.model.connection_index(conn.id)
+        self._rebuild_views()
+        self.notify(f"focus: {safe(self._focus_name())}", timeout=2)
+
+    @on(VirtualList.Highlighted, "#connections-list")
+    def _show_connection(self, event: VirtualList.Highlighted) -> None:
+        conn = self._connections.connection(event.index)
+        detail = self.query_one("#connection-detail", Static)
+        if conn is None:
+            detail.update(Text("All connections: choose one (Enter) to focus every view on it."))
+            return
+        lines = connection_lines(conn, self.model.first_ts or 0)
+        detail.update(Text("\n".join(safe(line) for line in lines), no_wrap=True))
+
+    @on(VirtualList.Highlighted, "#transactions-list")
+    def _show_transaction(self, event: VirtualList.Highlighted) -> None:
+        rows = self.list("transactions").source
+        assert isinstance(rows, TransactionRows)
+        txn = rows.transaction(event.index)
+        if txn is None:
+            return
+        frames = ", ".join(map(str, txn.frames))
+        text = Text(no_wrap=True)
+        text.append(f"{txn.kind} on {safe(txn.connection)} bearer 0x{txn.bearer:04x}: ", "bold")
+        text.append(f"{safe(txn.client)} asks {safe(txn.server)}; frames {frames}\n")
+        names = [txn.service_name, txn.characteristic_name, txn.descriptor_name]
+        named = " / ".join(safe(n) for n in names if n)
+        if named:
+            text.append(f"{named}\n")
+        if txn.value is not None:
+            text.append(f"value {txn.value.hex(' ')}\n")
+        if txn.decoded:
+            text.append(f"decoded {safe(txn.decoded)}\n")
+        if txn.error_name:
+            text.append(f"error {safe(txn.error_name)}\n", "bold red")
+        self.query_one("#transaction-detail", Static).update(text)
+
+    @on(VirtualList.Chosen, "#transactions-list")
+    def _open_transaction(self, event: VirtualList.Chosen) -> None:
+        self._go_to_frame(self.list("transactions").source.frame_at(event.index))  # type: ignore[attr-defined]
+
+    @on(VirtualList.Highlighted, "#violations-list")
+    def _show_violation(self, event: VirtualList.Highlighted) -> None:
+        rows = self.list("violations").source
+        assert isinstance(rows, ViolationRows)
+        found = self.model.violations[rows.view[event.index]]
+        self.query_one("#violation-detail", Static).update(Text(safe(violation_line(found))))
+
+    @on(VirtualList.Chosen, "#violations-list")
+    def _open_violation(self, event: VirtualList.Chosen) -> None:
+        rows = self.list("violations").source
+        assert isinstance(rows, ViolationRows)
+        found = self.model.violations[rows.view[event.index]]
+        self._show_in_flow(found.frames[0])
+        self._go_to_frame(found.frames[0])
+
+    @on(VirtualList.Chosen, "#flow-list")
+    def _open_flow(self, event: VirtualList.Chosen) -> None:
+        self._go_to_frame(self.list("flow").source.frame_at(event.index))  # type: ignore[attr-defined]
+
+    @on(VirtualList.Highlighted, "#packets-list")
+    def _show_packet(self, event: VirtualList.Highlighted) -> None:
+        rows = self.list("packets").source
+        assert isinstance(rows, PacketRows)
+        found = self.model.packet(rows.frame_at(event.index))
+        if found is not None:
+            self.query_one(PacketDetail).show(*found)
+
+    def _show_in_flow(self, frame: int) -> None:
+        """Put the flow view's cursor on a frame's ATT PDU, or the nearest after it."""
+        view = self._views["flow"]
+        flows = self.model.flows
+
+        class _Frames:
+            def __len__(self) -> int:
+                return len(view)
+
+            def __getitem__(self, i: int) -> int:
+                return flows[view[i]].frame
+
+        index = bisect_left(_Frames(), frame)
+        if index < len(view):
+            self.list("flow").move_to(index)
+
+    def _go_to_frame(self, number: int) -> None:
+        """Show a frame in the packet list (clearing a filter that hides it)."""
+        view = self._views["packets"]
+
+        class _Numbers:
+            def __len__(self) -> int:
+                return len(view)
+
+            def __getitem__(self, i: int) -> int:
+                return view[i] + 1
+
+        index = bisect_left(_Numbers(), number)
+        if index >= len(view) or view[index] + 1 != number:
+            if not 1 <= number <= len(self.model.frames):
+                self.notify(f"no frame {number}", severity="warning")
+                return
+            self.filter, self.focus_conn = EVERYTHING, None
+            self.query_one("#filter", Input).value = ""
+            self._rebuild_views()
+            index = number - 1
+        self.query_one(TabbedContent).active = "packets"
+        packets = self.list("packets")
+        packets.move_to(index)
+        packets.focus()
+
+    # -- filter, search, go to ----------------------------------------------------------
+
+    @on(Input.Submitted, "#filter")
+    def _apply_filter(self, event: Input.Submitted) -> None:
+        bar = self.query_one("#filter", Input)
+        try:
+            self.filter = parse_filter(event.value)
+        except FilterError as exc:
+            bar.add_class("error")
+            self.notify(str(exc), severity="error")
+            return
+        bar.remove_class("error")
+        self._rebuild_views()
+        self._current_list_focus()
+
+    def _current_list_focus(self) -> None:
+        active = self.query_one(TabbedContent).active
+        if active == "gatt":
+            self.query_one("#gatt-tree", Tree).focus()
+        else:
+            self.list(active).focus()
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+    def action_search(self) -> None:
+        self.query_one(Prompt).ask("search", "/", self._search)
+
+    def action_goto(self) -> None:
+        self.query_one(Prompt).ask("frame number", ":", self._goto)
+
+    def _goto(self, text: str) -> None:
+        try:
+            number = int(text.strip().lstrip(":"), 0)
+        except ValueError:
+            self.notify(f"{safe(text)!r} is not a frame number", severity="error")
+            return
+        self._go_to_frame(number)
+
+    def _search(self, text: str) -> None:
+        self._last_search = text.lower()
+        self.action_search_next()
+
+    def action_search_next(self) -> None:
+        if not self._last_search:
+            return
+        active = self.query_one(TabbedContent).active
+        if active == "gatt":
+            self.notify("search works on the lists; the filter bar narrows the GATT tree")
+            return
+        self._search_worker(self.list(active), self._last_search)
+
+    @work(thread=True, exclusive=True, group="search")
+    def _search_worker(self, widget: VirtualList, needle: str) -> None:
+        source = widget.source
+        start = widget.cursor + 1
+        total = len(source)
+        chunk = 256
+        for first in range(start, total, chunk):
+            rows = source.rows(first, min(total, first + chunk), 160)
+            for offset, row in enumerate(rows):
+                if needle in row.plain.lower():
+                    self.call_from_thread(widget.move_to, first + offset)
+                    return
+        self.call_from_thread(self.notify, f"{safe(needle)!r} not found below", timeout=3)
+
+    # -- actions --------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.BINDINGS))
+
+    def action_tab(self, name: str) -> None:
+        self.query_one(TabbedContent).active = name
+        self._current_list_focus()
+
+    def action_all_connections(self) -> None:
+        self.focus_conn = None
+        self._rebuild_views()
+
+    def action_sort(self) -> None:
+        if self.query_one(TabbedContent).active != "transactions":
+            return
+        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self._set_transactions()
+        self.notify(f"transactions sorted by {self.sort}", timeout=2)
+
+    def action_toggle(self) -> None:
+        widget = self.list("transactions")
+        if self.query_one(TabbedContent).active != "transactions":
+            return
+        rows = widget.source
+        assert isinstance(rows, TransactionRows)
+        rows.toggle(widget.cursor)
+        widget.update_rows(changed=True)
+
+    def action_escape(self) -> None:
+        self._current_list_focus()
+
+    def action_copy(self) -> None:
+        text = self._selected_value()
+        if text is None:
+            self.notify("nothing to copy here", severity="warning")
+            return
+        self.copy_to_clipboard(text)
+        self.notify(f"copied {safe(text[:40])}", timeout=2)
+
+    def _selected_value(self) -> str | None:
+        """The value under the cursor, as hex (or the row's text when it has no value)."""
+        active = self.query_one(TabbedContent).active
+        if active == "gatt":
+            node = self.query_one("#gatt-tree", Tree).cursor_node
+            return None if node is None else str(node.data or node.label.plain)
+        widget = self.list(active)
+        if not len(widget.source):
+            return None
+        if active == "transactions":
+            txn = widget.source.transaction(widget.cursor)  # type: ignore[attr-defined]
+            if txn is not None and txn.value is not None:
+                return str(txn.value.hex())
+        if active == "flow":
+            record = widget.source.records(widget.cursor, widget.cursor + 1)[0]  # type: ignore[attr-defined]
+            if record.value_len:
+                return str(record.value.hex())
+        if active == "packets":
+            found = self.model.packet(widget.source.frame_at(widget.cursor))  # type: ignore[attr-defined]
+            if found is not None:
+                return found[0].payload.hex()
+        rows = widget.source.rows(widget.cursor, widget.cursor + 1, 160)
+        return rows[0].plain if rows else None
+
+    def action_export(self) -> None:
+        active = self.query_one(TabbedContent).active
+        stem = Path(self.model.name).stem
+        default = f"attscope-{stem}-{active}.jsonl"
+        self.query_one(Prompt).ask("export to", "", self._export, default)
+
+    def _export(self, path: str) -> None:
+        if not path.strip():
+            return
+        self._export_worker(self.query_one(TabbedContent).active, path.strip())
+
+    @work(thread=True, group="export")
+    def _export_worker(self, active: str, path: str) -> None:
+        conn_id = None if self.focus_conn is None else self.model.connection_ids[self.focus_conn]
+        try:
+            count = export_view(
+                self.model, active, self._views.get(active), conn_id, path,
+                self.source.describe(),
+            )  # fmt: skip
+        except OSError as exc:
+            self.call_from_thread(self.notify, f"export failed: {exc}", severity="error")
+            return
+        self.call_from_thread(self.notify, f"exported {count} records to {safe(path)}")
+
+    def on_unmount(self) -> None:
+        self._stop.set()
+
+    async def action_quit(self) -> None:
+        self._stop.set()
+        self.exit()
+
+
+def make_app(source: str | Source, uuid_names: dict[str, str] | None = None) -> AttscopeApp:
+    """The app over a capture file's path, or over any `Source` (a live stream)."""
+    if isinstance(source, str):
+        source = Source.file(source)
+    return AttscopeApp(source, uuid_names)

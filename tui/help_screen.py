@@ -1,0 +1,55 @@
+"""`?`: every key, and the filter bar's language."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from attscope.tui.filter_query import __doc__ as FILTER_HELP
+
+LIST_KEYS = [
+    ("up/down, j/k", "move the cursor"),
+    ("page up/down, home/end", "move by a page, to the first or last row"),
+    ("enter", "choose: focus a connection, open a transaction or violation at its frames"),
+    ("mouse", "click a row to select it, double-click to choose; wheel scrolls; click tabs"),
+    ("tab / shift+tab", "move between the filter bar and the panel"),
+]
+
+
+class HelpScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll { width: 90%; height: 90%; border: round $accent;
+                                  background: $surface; padding: 0 1; }
+    """
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
+
+    def __init__(self, bindings: list[BindingType]) -> None:
+        super().__init__()
+        self._bindings_shown = bindings
+
+    def compose(self) -> ComposeResult:
+        text = Text()
+        text.append("attscope keys\n\n", "bold")
+        for binding in self._bindings_shown:
+            if isinstance(binding, Binding):
+                keys = binding.key.replace("question_mark", "?").replace("slash", "/")
+                keys = keys.replace("colon", ":")
+                text.append(f"  {keys:<22}", "bold cyan")
+                text.append(f"{binding.description}\n")
+        text.append("\nIn the lists\n", "bold")
+        for keys, what in LIST_KEYS:
+            text.append(f"  {keys:<22}", "bold cyan")
+            text.append(f"{what}\n")
+        text.append("\nThe filter bar\n", "bold")
+        text.append((FILTER_HELP or "").strip() + "\n")
+        text.append(
+            "\nTransactions: s cycles the sort (time, latency, handle, outcome); "
+            "space opens a long read or queued write into its exchanges.\n"
+        )
+        with VerticalScroll():
+            yield Static(text)

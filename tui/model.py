@@ -1,0 +1,310 @@
+"""What the TUI shows, kept apart from Textual: a capture analysed frame by frame, with
+everything long (frames, ATT PDUs, transactions, violations) spilled to temporary files.
+
+One thread feeds frames (`ingest`); the UI thread reads. The analyzer's own state (its
+connections and GATT databases) is read under `lock`, which the feeding thread releases
+between batches. Packets are not kept: a row on screen is decoded again from the nearest
+decoder checkpoint, which gives exactly what the first pass saw.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from array import array
+from collections import OrderedDict
+from collections.abc import Iterable
+from typing import Any
+
+import msgspec
+
+from attscope.capture.frame import Frame
+from attscope.dissector import att_pdus as att
+from attscope.dissector.analysis_records import Connection, Transaction, Violation
+from attscope.dissector.analyzer import Analyzer
+from attscope.dissector.connections import SIDE_OF
+from attscope.dissector.decode import Decoder, Packet
+from attscope.dissector.gatt_db import GattDatabase
+from attscope.tui.spill import SpillList
+
+CHECKPOINT_EVERY = 4096  # frames between decoder copies: the most a jump re-decodes
+BATCH = 512  # frames fed per hold of the lock
+_CACHE_SIZE = 4096  # decoded packets kept for the rows on and near the screen
+_PREVIEW = 32  # value bytes kept per ATT PDU for the flow view
+_FROM_SERVER = frozenset(int(op) for op in att.RESPONSES) | {0x1B, 0x1D, 0x23}
+
+
+class FlowRecord(msgspec.Struct, array_like=True, gc=False):
+    """One ATT PDU as the flow view draws it."""
+
+    frame: int
+    ts_us: int
+    connection: int  # index into CaptureModel.connection_ids
+    bearer: int
+    side: str  # the sender: local / remote / central / peripheral / ?
+    role: str  # the sender's ATT role: "client" or "server"
+    opcode: int
+    handle: int  # -1: none
+    value: bytes  # the first bytes of the value
+    value_len: int
+    latency_us: int  # responses and confirmations: the transaction's latency; else -1
+    error: str  # Error Response: "<request>: <error name>"; else ""
+
+
+class Counts(msgspec.Struct, gc=False):
+    """Per connection: what the connections list shows beside it."""
+
+    transactions: int = 0
+    errors: int = 0
+    violations: int = 0
+    att_pdus: int = 0
+
+
+class CaptureModel:
+    """A capture (or a live stream) analysed for display."""
+
+    def __init__(self, name: str, uuid_names: dict[str, str] | None = None) -> None:
+        self.name = name
+        self.uuid_names = uuid_names
+        self.analyzer = Analyzer(retain=False, uuid_names=uuid_names)
+        self.lock = threading.RLock()
+        self.frames: SpillList[Frame] = SpillList(Frame)
+        self.flows: SpillList[FlowRecord] = SpillList(FlowRecord)
+        self.transactions: SpillList[Transaction] = SpillList(Transaction)
+        self.violations: SpillList[Violation] = SpillList(Violation)
+        self.connection_ids: list[str] = []
+        self._conn_index: dict[str, int] = {}
+        self.counts: dict[str, Counts] = {}
+        # positions in the spills, per connection index
+        self.flows_of: dict[int, array[int]] = {}
+        self.transactions_of: dict[int, array[int]] = {}
+        self.violations_of: dict[int, array[int]] = {}
+        self.violation_frames: set[int] = set()  # frame numbers named by a violation
+        self.first_ts: int | None = None
+        self.warnings: list[str] = []
+        self.done = False
+        self.error: str | None = None
+        self.progress = 0.0  # 0..1 when the size is known
+        self.status = ""  # what the source says about itself (live: port state)
+        self.version = 0  # bumped whenever something readable changed
+        self._checkpoints: list[Decoder] = []
+        self._cache: OrderedDict[int, Packet] = OrderedDict()
+        self._cursor: tuple[int, Decoder] | None = None  # a decoder and the next position
+        self._cache_lock = threading.Lock()
+        # appended since the last publish, not yet readable
+        self.frames_pending = self._flows_pending = 0
+        self._txns_pending = self._violations_pending = 0
+
+    # -- feeding (one thread) -------------------------------------------------------------
+
+    def ingest(
+        self,
+        frames: Iterable[Frame],
+        total_bytes: int | None = None,
+        stop: threading.Event | None = None,
+    ) -> None:
+        """Analyse every frame; returns when the frames end (or `stop` is set)."""
+        batch: list[Frame] = []
+        for frame in frames:
+            batch.append(frame)
+            if len(batch) >= BATCH:
+                self.feed_batch(batch, total_bytes)
+                batch = []
+                if stop is not None and stop.is_set():
+                    break
+        self.feed_batch(batch, total_bytes)
+        self.finish()
+
+    def feed_batch(self, batch: list[Frame], total_bytes: int | None = None) -> None:
+        if not batch:
+            return
+        with self.lock:
+            for frame in batch:
+                self._feed(frame)
+            self._publish()
+            if total_bytes:
+                self.progress = min(1.0, batch[-1].offset / total_bytes)
+
+    def finish(self) -> None:
+        with self.lock:
+            self._events(self.analyzer.finish())
+            self.done = True
+            self.progress = 1.0
+            self._publish()
+
+    def _feed(self, frame: Frame) -> None:
+        position = len(self.frames) + self.frames_pending
+        if position % CHECKPOINT_EVERY == 0:
+            self._checkpoints.append(copy.deepcopy(self.analyzer.decoder))
+        if self.first_ts is None:
+            self.first_ts = frame.ts_us
+        self.frames.append(frame)
+        self.frames_pending += 1
+        events = self.analyzer.feed(frame)
+        latency = -1
+        for event in events:
+            if isinstance(event, Transaction) and event.response_frame == frame.index:
+                latency = event.latency_us if event.latency_us is not None else -1
+        packet = self.analyzer.last_packet
+        if packet is not None and isinstance(packet.pdu, att.AttPdu):
+            self._flow(packet, packet.pdu, latency)
+        if events:
+            self._events(events)
+
+    def _flow(self, packet: Packet, pdu: Any, latency: int) -> None:
+        conn_id = self.analyzer.connection_of(packet)
+        if conn_id is None:
+            return
+        index = self._connection(conn_id)
+        opcode = int(pdu.opcode)
+        handle = getattr(pdu, "handle", None)
+        value = getattr(pdu, "value", None)
+        if not isinstance(value, bytes):
+            value = b""
+        error = ""
+        if opcode == att.AttOpcode.ERROR_RSP:
+            why = att.error_name(pdu.error_code)
+            error = f"{att.opcode_title(pdu.request_opcode)}: {why}"
+            self.counts[conn_id].errors += 1
+        self.counts[conn_id].att_pdus += 1
+        record = FlowRecord(
+            packet.frame,
+            packet.ts_us,
+            index,
+            packet.cid or 0,
+            SIDE_OF[packet.direction],
+            "server" if opcode in _FROM_SERVER else "client",
+            opcode,
+            handle if isinstance(handle, int) else -1,
+            value[:_PREVIEW],
+            len(value),
+            latency,
+            error,
+        )
+        self.flows_of[index].append(len(self.flows) + self._flows_pending)
+        self._flows_pending += 1
+        self.flows.append(record)
+
+    def _connection(self, conn_id: str) -> int:
+        index = self._conn_index.get(conn_id)
+        if index is None:
+            index = self._conn_index[conn_id] = len(self.connection_ids)
+            self.connection_ids.append(conn_id)
+            self.counts[conn_id] = Counts()
+            self.flows_of[index] = array("I")
+            self.transactions_of[index] = array("I")
+            self.violations_of[index] = array("I")
+        return index
+
+    def _events(self, events: list[Any]) -> None:
+        for event in events:
+            if isinstance(event, Transaction):
+                index = self._connection(event.connection)
+                self.transactions_of[index].append(len(self.transactions) + self._txns_pending)
+                self._txns_pending += 1
+                self.transactions.append(event)
+                self.counts[event.connection].transactions += 1
+            elif isinstance(event, Violation):
+                if event.connection is not None:
+                    index = self._connection(event.connection)
+                    position = len(self.violations) + self._violations_pending
+                    self.violations_of[index].append(position)
+                    self.counts[event.connection].violations += 1
+                self._violations_pending += 1
+                self.violations.append(event)
+                self.violation_frames.update(event.frames)
+            elif isinstance(event, Connection):
+                self._connection(event.id)
+
+    def _publish(self) -> None:
+        for spill in (self.frames, self.flows, self.transactions, self.violations):
+            spill.flush()
+        self.frames_pending = self._flows_pending = 0
+        self._txns_pending = self._violations_pending = 0
+        self.version += 1
+
+    # -- reading (UI thread) --------------------------------------------------------------
+
+    def connection_index(self, conn_id: str) -> int | None:
+        return self._conn_index.get(conn_id)
+
+    def connections(self) -> list[Connection]:
+        """The analyzer's connections, copied under the lock."""
+        with self.lock:
+            return [copy.copy(c) for c in self.analyzer.connections]
+
+    @property
+    def checkpoints(self) -> list[Decoder]:
+        """Decoder states before frames 0, CHECKPOINT_EVERY, 2 * CHECKPOINT_EVERY ..."""
+        return self._checkpoints
+
+    def device_name(self, conn: Connection) -> str | None:
+        """The peer's Device Name (0x2A00), when the capture read it."""
+        with self.lock:
+            for side in ("remote", "peripheral", "local", "central"):
+                db = self.analyzer.gatt_for(conn.id, side)
+                char = db.characteristic("2a00") if db is not None else None
+                last = db.value(char.value_handle) if db is not None and char else None
+                if last is not None:
+                    return last.value.decode("utf-8", "replace")
+        return None
+
+    def gatt_databases(self) -> list[GattDatabase]:
+        with self.lock:
+            return list(self.analyzer.gatt_databases.values())
+
+    def attribute_name(self, connection: int, server_side: str, handle: int) -> str | None:
+        """The characteristic or descriptor a handle belongs to, by name or UUID."""
+        if handle < 0 or connection >= len(self.connection_ids):
+            return None
+        with self.lock:
+            db = self.analyzer.gatt_for(self.connection_ids[connection], server_side)
+            if db is None:
+                return None
+            char = db.characteristic_at(handle)
+            if char is None:
+                kind = db.attribute_type(handle)
+                return db.name(kind) or kind if kind else None
+            if handle in (char.declaration, char.value_handle):
+                return char.name or char.uuid
+            for desc in char.descriptors:
+                if desc.handle == handle:
+                    return desc.name or desc.uuid
+            return char.name or char.uuid
+
+    def packet(self, frame_number: int) -> tuple[Frame, Packet] | None:
+        """A frame and its decoding, as the analysis saw it."""
+        position = frame_number - 1
+        if not 0 <= position < len(self.frames):
+            return None
+        frame = self.frames[position]
+        return frame, self.packets(position, position + 1)[0]
+
+    def packets(self, start: int, stop: int) -> list[Packet]:
+        """The decodings of the frames at positions start..stop-1."""
+        stop = min(stop, len(self.frames))
+        if start >= stop:
+            return []
+        with self._cache_lock:
+            cache = self._cache
+            if all(p in cache for p in range(start, stop)):
+                return [cache[p] for p in range(start, stop)]
+            cursor = self._cursor
+            if cursor is None or not (cursor[0] <= start and start - cursor[0] < CHECKPOINT_EVERY):
+                base = (start // CHECKPOINT_EVERY) * CHECKPOINT_EVERY
+                cursor = (base, copy.deepcopy(self._checkpoints[base // CHECKPOINT_EVERY]))
+            position, decoder = cursor
+            for frame in self.frames.slice(position, stop):
+                packet = decoder.decode(frame)
+                if position >= start:
+                    cache[position] = packet
+                    cache.move_to_end(position)
+                position += 1
+            self._cursor = (position, decoder)
+            while len(cache) > _CACHE_SIZE:
+                cache.popitem(last=False)
+            return [cache[p] for p in range(start, stop)]
+
+    def close(self) -> None:
+        for spill in (self.frames, self.flows, self.transactions, self.violations):
+            spill.close()

@@ -1,0 +1,250 @@
+"""One line of text per row of each view, as Rich `Text` built piece by piece.
+
+Nothing from a capture is ever parsed as markup: pieces are appended as plain text with a
+style, and control characters (ANSI escapes included) are shown as escapes first.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rich.text import Text
+
+from attscope.analysis_text import hex_preview, latency_text
+from attscope.commands.dump_cmd import ARROWS, layer_names, summary
+from attscope.dissector.analysis_records import Connection, Transaction, Violation
+from attscope.dissector.att_pdus import opcode_title
+from attscope.dissector.decode import Packet
+from attscope.tui.model import CaptureModel, FlowRecord
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+ERROR = "bold red"
+WARNING = "yellow"
+VIOLATION = "bold white on dark_red"
+DIM = "dim"
+CLIENT = "cyan"
+SERVER = "green"
+
+
+def safe(text: str) -> str:
+    """Control characters as visible escapes, so they cannot drive the terminal."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def seconds(model: CaptureModel, ts_us: int) -> str:
+    return f"{(ts_us - (model.first_ts or ts_us)) / 1e6:.6f}"
+
+
+# -- packets --------------------------------------------------------------------------------
+
+PACKET_HEADER = f"{'frame':>7} {'time (s)':>12} {'connection':<10} {'dir':<4} layers: summary"
+
+
+def packet_row(model: CaptureModel, packet: Packet) -> Text:
+    text = summary(packet.pdu) if packet.layers else "(no packet)"
+    if packet.fragments:
+        text += f" [reassembled from frames {', '.join(map(str, packet.fragments))}]"
+    row = Text(no_wrap=True)
+    row.append(f"{packet.frame:>7} {seconds(model, packet.ts_us):>12} ")
+    row.append(f"{safe(packet.connection or '-'):<10} {ARROWS[packet.direction]:<4} ")
+    layers = layer_names(packet)
+    style = ERROR if "malformed" in layers or "Error Response" in text else ""
+    row.append(f"{safe(layers)}: {safe(text)}", style)
+    if packet.frame in model.violation_frames:
+        row.stylize(VIOLATION, 0, 7)
+    return row
+
+
+# -- flow (ladder) --------------------------------------------------------------------------
+
+
+def flow_sides(model: CaptureModel, connection: Connection | None) -> tuple[str, str]:
+    """The two ends of a ladder: (left, right) sides."""
+    if connection is not None and connection.transport == "le air":
+        return "central", "peripheral"
+    return "local", "remote"
+
+
+def flow_header(connection: Connection | None, width: int) -> Text:
+    left, right = ("central", "peripheral") if connection and connection.transport == "le air" \
+        else ("local (this host)", "remote")  # fmt: skip
+    if connection is not None:
+        left_addr = connection.central_address or connection.local_address or ""
+        right_addr = connection.peripheral_address or connection.peer_address or ""
+        left = f"{left} {left_addr}".strip()
+        right = f"{right} {right_addr}".strip()
+    span = max(20, min(110, width - 24))
+    head = Text(no_wrap=True)
+    head.append(f"{'time (s)':>11} ")
+    head.append(f"{safe(left)[: span // 2]:<{span // 2}}", "bold")
+    head.append(f"{safe(right)[: span - span // 2]:>{span - span // 2}}", "bold")
+    head.append(f" {'latency':>10}")
+    return head
+
+
+def _flow_label(model: CaptureModel, record: FlowRecord) -> str:
+    title = opcode_title(record.opcode)
+    parts = [title]
+    if record.handle >= 0:
+        server = record.side if record.role == "server" else _other(record.side)
+        name = model.attribute_name(record.connection, server, record.handle)
+        parts.append(f"0x{record.handle:04x}" + (f" {name}" if name else ""))
+    if record.error:
+        parts.append(record.error)
+    elif record.value_len:
+        shown = hex_preview(record.value, 8)
+        if record.value_len > len(record.value) and "..." not in shown:
+            shown += f" ... ({record.value_len} bytes)"
+        parts.append(shown)
+    return safe(" ".join(parts))
+
+
+_OTHER = {"local": "remote", "remote": "local", "central": "peripheral",
+          "peripheral": "central"}  # fmt: skip
+
+
+def _other(side: str) -> str:
+    return _OTHER.get(side, side)
+
+
+def flow_row(model: CaptureModel, record: FlowRecord, width: int, left_side: str) -> Text:
+    """Time, an arrow from the sender's lifeline to the receiver's with the PDU on it, and
+    the latency on answers. C or S at the tail says the sender's ATT role."""
+    span = max(20, min(110, width - 24))  # between the two lifelines
+    rightward = record.side == left_side or (record.side == "?" and record.role == "client")
+    role = "C" if record.role == "client" else "S"
+    label = _flow_label(model, record)
+    inner = span - 6
+    if len(label) > inner:
+        label = label[: inner - 1] + "…"
+    fill = "─" * (inner - len(label))
+    arrow = f"{role} {label} {fill}▶" if rightward else f"◀{fill} {label} {role}"
+    style = CLIENT if record.role == "client" else SERVER
+    if record.error:
+        style = ERROR
+    row = Text(no_wrap=True)
+    row.append(f"{seconds(model, record.ts_us):>11} ")
+    row.append("│")
+    row.append(f"{arrow:<{span - 2}}", style)
+    row.append("│")
+    latency = latency_text(record.latency_us) if record.latency_us >= 0 else ""
+    row.append(f" {latency:>10}", DIM)
+    if record.frame in model.violation_frames:
+        row.append(" !", VIOLATION)
+    return row
+
+
+# -- transactions ---------------------------------------------------------------------------
+
+
+def _wide(width: int) -> bool:
+    return width >= 120  # room for the connection and who asked whom
+
+
+def transaction_header(width: int) -> str:
+    who = f"{'conn':<8} {'client→server':<19} " if _wide(width) else ""
+    name = 22 if _wide(width) else max(8, min(22, width - 68))
+    return (
+        f"  {'time (s)':>11} {who}{'kind':<16} {'handle':<6} "
+        f"{'name':<{name}} {'outcome':<10} {'latency':>9}  value"
+    )
+
+
+_OUTCOME_STYLE = {"ok": SERVER, "error": ERROR, "timeout": ERROR, "cancelled": WARNING,
+                  "incomplete": WARNING}  # fmt: skip
+
+
+def transaction_row(
+    model: CaptureModel, txn: Transaction, expanded: bool | None, width: int = 160
+) -> Text:
+    mark = " " if expanded is None else ("▾" if expanded else "▸")
+    name = txn.characteristic_name or txn.descriptor_name or txn.characteristic_uuid or ""
+    handle = f"0x{txn.handle:04x}" if txn.handle is not None else ""
+    outcome = txn.outcome if txn.error_name is None else "error"
+    if txn.capture_gap:
+        outcome += "*"
+    value = txn.decoded or (hex_preview(txn.value, 12) if txn.value else "")
+    if txn.error_name:
+        value = txn.error_name
+    row = Text(no_wrap=True)
+    row.append(f"{mark} {seconds(model, txn.start_us):>11} ")
+    if _wide(width):
+        row.append(f"{safe(txn.connection)[:8]:<8} {safe(txn.client + '→' + txn.server)[:19]:<19} ")
+    span = 22 if _wide(width) else max(8, min(22, width - 68))
+    row.append(f"{txn.kind[:16]:<16} {handle:<6} {safe(name)[:span]:<{span}} ")
+    row.append(f"{outcome:<10}", _OUTCOME_STYLE.get(txn.outcome, ""))
+    row.append(f" {latency_text(txn.latency_us):>9}  ")
+    row.append(safe(value), ERROR if txn.error_name else "")
+    if any(f in model.violation_frames for f in txn.frames):
+        row.stylize(VIOLATION, 0, 1)
+    return row
+
+
+def exchange_row(number: int, request: int, response: int | None) -> Text:
+    answer = f"-> frame {response}" if response is not None else "(no answer)"
+    return Text(f"      exchange {number}: frame {request} {answer}", DIM, no_wrap=True)
+
+
+# -- violations -----------------------------------------------------------------------------
+
+VIOLATION_HEADER = f"{'severity':<8} {'kind':<28} {'frames':<16} message"
+
+
+def violation_row(found: Violation) -> Text:
+    frames = ",".join(map(str, found.frames))
+    row = Text(no_wrap=True)
+    row.append(f"{found.severity.upper():<8}", ERROR if found.severity == "error" else WARNING)
+    row.append(f" {found.kind[:28]:<28} {frames[:16]:<16} {safe(found.message)}")
+    return row
+
+
+# -- connections ----------------------------------------------------------------------------
+
+
+def _address_width(width: int) -> int:
+    return max(17, min(40, width - 64))
+
+
+def connection_header(width: int) -> str:
+    return (
+        f"{'connection':<12} {'link':<6} {'addresses':<{_address_width(width)}} "
+        f"{'local is':<10} {'duration':>9} {'txns':>6} {'errors':>6} {'viol.':>5}  name"
+    )
+
+
+def connection_row(model: CaptureModel, conn: Connection | None, width: int = 120) -> Text:
+    """A connection with its counts; None: the "all connections" row."""
+    if conn is None:
+        total = sum(c.transactions for c in model.counts.values())
+        errors = sum(c.errors for c in model.counts.values())
+        row = Text(no_wrap=True)
+        span = _address_width(width)
+        row.append(f"{'(all)':<12} {'':<6} {'all connections':<{span}} {'':<10} {'':>9} ", "bold")
+        row.append(f"{total:>6} {errors:>6} {len(model.violations):>5}")
+        return row
+    counts = model.counts.get(conn.id)
+    if conn.peer_address:
+        addresses = f"peer {conn.peer_address}"
+        if conn.local_address:
+            addresses = f"{conn.local_address} ↔ {conn.peer_address}"
+    elif conn.central_address or conn.peripheral_address:
+        addresses = f"{conn.central_address or '?'} → {conn.peripheral_address or '?'}"
+    else:
+        addresses = "addresses unknown"
+    if conn.inferred:
+        addresses += " (inferred)"
+    end = conn.end_us if conn.end_us is not None else None
+    duration = f"{(end - conn.start_us) / 1e6:.1f} s" if end is not None else "open"
+    role = conn.local_role or ("(sniffer)" if conn.access_address is not None else "")
+    span = _address_width(width)
+    row = Text(no_wrap=True)
+    row.append(f"{safe(conn.id)[:12]:<12} {conn.transport[:6]:<6} ")
+    row.append(f"{safe(addresses)[:span]:<{span}} ")
+    row.append(f"{role[:10]:<10} {duration:>9} ")
+    if counts is None:
+        row.append(f"{0:>6} {0:>6} {0:>5}")
+        return row
+    row.append(f"{counts.transactions:>6} ")
+    row.append(f"{counts.errors:>6}", ERROR if counts.errors else "")
+    row.append(f" {counts.violations:>5}", VIOLATION if counts.violations else "")
+    return row

@@ -1,0 +1,178 @@
+"""Row sources for the virtual lists: a view's positions turned into rows on demand."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+
+from rich.text import Text
+
+from attscope.dissector.analysis_records import Connection, Transaction
+from attscope.tui.model import CaptureModel
+from attscope.tui.rows import (
+    connection_row,
+    exchange_row,
+    flow_row,
+    packet_row,
+    transaction_row,
+    violation_row,
+)
+from attscope.tui.views import View, _Range
+
+
+class _ViewRows:
+    """The rows of a view, one each."""
+
+    def __init__(self, model: CaptureModel, view: View) -> None:
+        self.model, self.view = model, view
+
+    def __len__(self) -> int:
+        return len(self.view)
+
+
+class PacketRows(_ViewRows):
+    def rows(self, start: int, stop: int, width: int) -> list[Text]:
+        stop = min(stop, len(self.view))
+        if start >= stop:
+            return []
+        model = self.model
+        if isinstance(self.view.positions, _Range):
+            packets = model.packets(self.view[start], self.view[stop - 1] + 1)
+        else:
+            packets = [model.packets(p, p + 1)[0] for p in map(self.view.__getitem__,
+                                                                 range(start, stop))]  # fmt: skip
+        return [packet_row(model, p) for p in packets]
+
+    def frame_at(self, index: int) -> int:
+        return self.view[index] + 1
+
+
+class FlowRows:
+    def __init__(self, model: CaptureModel, view: View, left_side: str) -> None:
+        self.model, self.view, self.left = model, view, left_side
+
+    def __len__(self) -> int:
+        return len(self.view)
+
+    def records(self, start: int, stop: int) -> list:
+        stop = min(stop, len(self.view))
+        positions = [self.view[i] for i in range(start, stop)]
+        if not positions:
+            return []
+        if positions[-1] - positions[0] == len(positions) - 1:
+            return self.model.flows.slice(positions[0], positions[-1] + 1)
+        return [self.model.flows[p] for p in positions]
+
+    def rows(self, start: int, stop: int, width: int) -> list[Text]:
+        return [flow_row(self.model, r, width, self.left) for r in self.records(start, stop)]
+
+    def frame_at(self, index: int) -> int:
+        return self.records(index, index + 1)[0].frame
+
+
+class TransactionRows:
+    """Transactions, one row each; a long read or queued write opens into its exchanges."""
+
+    def __init__(self, model: CaptureModel, view: View, order: list[int] | None = None) -> None:
+        self.model, self.view = model, view
+        self.order = order  # sorted positions, when sorted
+        self.expanded: dict[int, int] = {}  # view index -> exchanges shown under it
+
+    def _count(self) -> int:
+        return len(self.order) if self.order is not None else len(self.view)
+
+    def __len__(self) -> int:
+        return self._count() + sum(self.expanded.values())
+
+    def _position(self, view_index: int) -> int:
+        return self.order[view_index] if self.order is not None else self.view[view_index]
+
+    def locate(self, row: int) -> tuple[int, int]:
+        """(view index, exchange number or 0 for the transaction's own row)."""
+        opened = sorted(self.expanded)
+        extra = 0
+        for index in opened:
+            own_row = index + extra
+            if row <= own_row:
+                break
+            if row <= own_row + self.expanded[index]:
+                return index, row - own_row
+            extra += self.expanded[index]
+        return row - extra, 0
+
+    def row_of(self, view_index: int) -> int:
+        opened = sorted(self.expanded)
+        before = bisect_right(opened, view_index - 1)
+        return view_index + sum(self.expanded[i] for i in opened[:before])
+
+    def transaction(self, row: int) -> Transaction | None:
+        index, _ = self.locate(row)
+        if not 0 <= index < self._count():
+            return None
+        return self.model.transactions[self._position(index)]
+
+    def toggle(self, row: int) -> None:
+        index, _ = self.locate(row)
+        if index in self.expanded:
+            del self.expanded[index]
+            return
+        txn = self.transaction(row)
+        if txn is not None and len(txn.exchanges) > 1:
+            self.expanded[index] = len(txn.exchanges)
+
+    def rows(self, start: int, stop: int, width: int) -> list[Text]:
+        out = []
+        for row in range(start, min(stop, len(self))):
+            index, sub = self.locate(row)
+            txn = self.model.transactions[self._position(index)]
+            if sub:
+                exchange = txn.exchanges[sub - 1]
+                out.append(exchange_row(sub, exchange.request_frame, exchange.response_frame))
+            else:
+                multi = len(txn.exchanges) > 1
+                shown = (index in self.expanded) if multi else None
+                out.append(transaction_row(self.model, txn, shown, width))
+        return out
+
+    def frame_at(self, row: int) -> int:
+        index, sub = self.locate(row)
+        txn = self.model.transactions[self._position(index)]
+        return txn.exchanges[sub - 1].request_frame if sub else txn.request_frame
+
+
+class ViolationRows(_ViewRows):
+    def rows(self, start: int, stop: int, width: int) -> list[Text]:
+        stop = min(stop, len(self.view))
+        return [violation_row(self.model.violations[self.view[i]]) for i in range(start, stop)]
+
+    def frame_at(self, index: int) -> int:
+        return self.model.violations[self.view[index]].frames[0]
+
+
+class ConnectionRows:
+    """ "All connections", then each connection."""
+
+    def __init__(self, model: CaptureModel) -> None:
+        self.model = model
+        self.connections: list[Connection] = model.connections()
+
+    def refresh(self) -> None:
+        self.connections = self.model.connections()
+
+    def __len__(self) -> int:
+        return len(self.connections) + 1
+
+    def connection(self, index: int) -> Connection | None:
+        return self.connections[index - 1] if 0 < index <= len(self.connections) else None
+
+    def rows(self, start: int, stop: int, width: int) -> list[Text]:
+        out = []
+        for i in range(start, min(stop, len(self))):
+            conn = self.connection(i)
+            row = connection_row(self.model, conn, width)
+            name = self.model.device_name(conn) if conn is not None else None
+            if name:
+                from attscope.tui.rows import safe
+
+                row.append(f"  {safe(name)}", "italic")
+            out.append(row)
+        return out
