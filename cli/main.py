@@ -11,6 +11,7 @@ from attscope.capture import CaptureError
 from attscope.commands import (
     convert_cmd,
     dump_cmd,
+    emulate_cmd,
     export_cmd,
     info_cmd,
     open_cmd,
@@ -34,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     stats_cmd.register(sub)
     convert_cmd.register(sub)
     export_cmd.register(sub)
+    emulate_cmd.register(sub)
     return parser
 
 

@@ -1,0 +1,501 @@
+"""A model of an nRF Sniffer dongle, sans-I/O, for the emulator (nrf_emulator.py) and tests.
+
+It replays the packets of an air capture as the firmware would stream them (nRF Sniffer
+reference, section 14): one protocol version per run (the source's, 3 when the source has
+none), one packet counter over every frame it sends, v3 absolute or v1/v2 delta times from
+the capture's own timing, ids 0x02/0x06 as the version wants. It answers the host's
+commands (ping, version, timestamp, baud rate) and honours its choices: scanning reports
+every advertiser, following reports one advertiser and, after a CONNECT_IND aimed at it,
+that connection (section 10). Faults can be injected to test a host: garbage between
+frames, broken escapes, counter gaps and hang-ups (the last one is carried out by the shell).
+
+Timing is the shell's business: `next_due` says when (on the firmware clock) the next
+packet is due, `emit_next` produces its bytes, `receive_data` answers commands.
+"""
+
+from __future__ import annotations
+
+import random
+import struct
+from collections.abc import Iterable, Iterator
+from enum import IntEnum, StrEnum
+
+import msgspec
+
+from attscope.capture.frame import LE_ADVERTISING_AA, Encap, Frame
+from attscope.capture.nrf_slip import SLIP_ESC, SLIP_START, SlipDecoder, slip_encode
+from attscope.capture.nrf_uart import (
+    ADV_CHANNELS,
+    COUNTER_MOD,
+    FOLLOW_ADV_ONLY,
+    FOLLOW_LEGACY_ONLY,
+    SCAN_AUX,
+    SCAN_RESPONSES,
+    TIME_MOD,
+    AdvHopSequence,
+    BaudRateRequest,
+    BaudRateResponse,
+    ConnectEvent,
+    DisconnectEvent,
+    FollowEvent,
+    FollowRequest,
+    GoIdle,
+    InvalidPacket,
+    KeyMessage,
+    Message,
+    PingRequest,
+    PingResponse,
+    ScanRequest,
+    TimestampRequest,
+    TimestampResponse,
+    VersionRequest,
+    VersionResponse,
+    air_time_us,
+    build_message,
+    encode_packet,
+    packet_from_frame,
+    parse_message,
+    parse_packet,
+)
+
+_U16 = struct.Struct("<H")
+_U32 = struct.Struct("<I")
+
+BAUD_RATES = (1_000_000, 460_800)
+LOOP_PAUSE_US = 1_000_000  # silence between two passes over the capture
+
+# advertising PDU types (Core Vol 6, Part B, 2.3) whose first payload field is the AdvA,
+# and those whose AdvA follows the scanner's or initiator's address
+_ADVA_FIRST = {0, 1, 2, 4, 6}  # ADV_IND, ADV_DIRECT_IND, ADV_NONCONN_IND, SCAN_RSP, ADV_SCAN_IND
+_ADVA_SECOND = {3, 5}  # SCAN_REQ / AUX_SCAN_REQ, CONNECT_IND / AUX_CONNECT_REQ
+_EXTENDED = {7, 8}  # ADV_EXT_IND and the AUX PDUs, AUX_CONNECT_RSP: extended header
+_SCAN_PDUS = {3, 4}
+_CONNECT_IND = 5
+_LL_TERMINATE_IND = 0x02
+
+
+class Fault(StrEnum):
+    GARBAGE = "garbage"  # random bytes (never AB) between two frames
+    SLIP = "slip"  # a broken escape inside a frame: the host must drop that frame
+    GAP = "gap"  # packets left out while the counter still advances
+    HANGUP = "hangup"  # the port goes away (the shell closes it) and comes back
+
+
+class State(IntEnum):
+    SCANNING = 0
+    FOLLOWING = 1
+    CONNECTION = 2
+
+
+class DeviceConfig(msgspec.Struct, frozen=True, kw_only=True):
+    protover: int | None = None  # None: the source's version, 3 when it has none
+    start_counter: int | None = None  # None: the source's first counter, else 0
+    build: int = 1116  # PING_RESP build number (3.1.0)
+    version_text: str = "4.1.1"  # RESP_VERSION (v3)
+    connect_event: bool | None = None  # None: sent before protocol 3 only (5.9)
+    faults: frozenset[Fault] = frozenset()
+    fault_every: int = 25  # packet events between two faults
+    gap_size: int = 3  # packets left out per counter gap
+    hangup_every: int = 400  # packet events between two hang-ups
+    loop: bool = False  # start over at the end of the capture
+    seed: int = 7
+
+
+class DeviceStats(msgspec.Struct):
+    """What the device did, for tests and the emulator's summary."""
+
+    sent: int = 0  # packet events written
+    filtered: int = 0  # capture packets the current state did not report
+    skipped: int = 0  # capture packets that cannot be expressed in this protocol version
+    gap_dropped: int = 0  # left out by the gap fault, counter advanced
+    garbage_bytes: int = 0
+    broken_frames: int = 0  # sent with a broken escape
+    hangups: int = 0
+    bad_commands: int = 0  # host frames that were not valid commands
+    passes: int = 0  # times the capture was started
+
+
+class Emission(msgspec.Struct, frozen=True):
+    """What one step of the replay produced: bytes to write, then maybe a hang-up."""
+
+    data: bytes
+    hangup: bool = False
+
+
+class _Item(msgspec.Struct):
+    frame: Frame
+    start: int  # firmware clock at the packet's start, us, not wrapped
+
+
+def source_version(frame: Frame | None) -> int:
+    """The protocol version a capture's first packet was recorded with; 3 when none."""
+    s = frame.sniffer if frame is not None else None
+    return s.protover if s is not None and s.protover in (1, 2, 3) else 3
+
+
+def _adv_address(ll: bytes, ci: int) -> tuple[bytes, bool] | None:
+    """The advertiser's address (display order) and type an advertising PDU names."""
+    head = 4 + ci
+    if len(ll) < head + 2:
+        return None
+    header = ll[head]
+    pdu_type = header & 0x0F
+    payload = ll[head + 2 : len(ll) - 3]
+    if pdu_type in _ADVA_FIRST and len(payload) >= 6:
+        return payload[5::-1], bool(header & 0x40)
+    if pdu_type in _ADVA_SECOND and len(payload) >= 12:
+        return payload[11:5:-1], bool(header & 0x80)
+    if pdu_type in _EXTENDED and len(payload) >= 8 and payload[0] & 0x3F and payload[1] & 0x01:
+        return payload[7:1:-1], bool(header & 0x40)
+    return None
+
+
+class NrfDevice:
+    """The dongle. Feed it host bytes with `receive_data`; pull the replay with
+    `next_due`/`emit_next`; call `power_cycle` when the port came back after a hang-up."""
+
+    def __init__(self, frames: Iterable[Frame], config: DeviceConfig | None = None) -> None:
+        self.config = config or DeviceConfig()
+        self._source = frames
+        self._iter: Iterator[Frame] = iter(())
+        self._pass_offset = 0
+        self._pass_end = 0
+        self._next: _Item | None = None
+        self._src_last: tuple[int, int] | None = None  # (raw TIME, start) of the source
+        self._base: int | None = None
+        self._pass_items = 0
+        self.stats = DeviceStats()
+        self._start_pass()
+        first = self._next.frame if self._next is not None else None
+        self.protover = self.config.protover or source_version(first)
+        start = self.config.start_counter
+        if start is None:
+            s = first.sniffer if first is not None else None
+            start = s.packet_counter if s is not None and s.packet_counter is not None else 0
+        self._start_counter = start % COUNTER_MOD
+        self._slip = SlipDecoder()
+        self._rng = random.Random(self.config.seed)
+        self._fault_cycle = [f for f in Fault if f in self.config.faults and f != Fault.HANGUP]
+        self._faults_done = 0
+        self.keys: dict[int, bytes] = {}  # key commands received, by packet id
+        self._power_on()
+
+    # -- state ---------------------------------------------------------------------------
+
+    def _power_on(self) -> None:
+        self.counter = self._start_counter
+        self.state = State.SCANNING
+        self.streaming = False  # until the host's first REQ_SCAN_CONT or REQ_FOLLOW
+        self.started = False  # a host has started the replay since power-on or `pause`
+        self.scan_flags = SCAN_RESPONSES | SCAN_AUX
+        self.target: tuple[bytes, bool] | None = None
+        self.follow_flags = 0
+        self.hop: tuple[int, ...] = ADV_CHANNELS
+        self.baud = BAUD_RATES[0]
+        self.keys = {}
+        self._conn_aa: int | None = None
+        self._conn_timeout = 0
+        self._conn_last = 0
+        self._terminating = False
+        self._last_end: int | None = None  # end of the last reported packet (v1/v2 deltas)
+        self._since_fault = 0
+        self._since_hangup = 0
+        self._gap_left = 0
+        self._now = self._next.start if self._next is not None else 0
+
+    def power_cycle(self) -> None:
+        """What re-plugging does: the device starts afresh (scanning, counter from its start
+        value, no keys) and waits for the host; the capture goes on where it was."""
+        self._slip = SlipDecoder()
+        self._power_on()
+
+    def pause(self) -> None:
+        """The host closed the port: stream nothing until a host starts the replay again
+        (the replay stands still meanwhile, it does not run on into the void)."""
+        self.streaming = self.started = False
+
+    @property
+    def finished(self) -> bool:
+        """The capture is played out (never, when looping over a non-empty capture)."""
+        return self._peek() is None
+
+    def now(self) -> int:
+        """The firmware clock: the last packet's start, or what the shell set."""
+        return self._now
+
+    # -- the replay ----------------------------------------------------------------------
+
+    def _start_pass(self) -> None:
+        self.stats.passes += 1
+        if self.stats.passes > 1:
+            # the next pass starts after the last one on the same, ever-growing clock
+            self._pass_offset = self._pass_end + LOOP_PAUSE_US
+        self._iter = iter(self._source)
+        self._src_last = None
+        self._base = None
+        self._pass_items = 0
+        self._next = self._load()
+
+    def _load(self) -> _Item | None:
+        for frame in self._iter:
+            if frame.encap != Encap.LE_LL or frame.problem is not None or len(frame.payload) < 9:
+                self.stats.skipped += 1
+                continue
+            start = self._source_start(frame)
+            if self._base is None:
+                self._base = start
+            start += self._pass_offset - (self._base if self.stats.passes > 1 else 0)
+            self._pass_end = max(self._pass_end, start)
+            self._pass_items += 1
+            return _Item(frame, start)
+        return None
+
+    def _source_start(self, frame: Frame) -> int:
+        """The packet's start on the source's firmware clock: v3 absolute times unwrapped,
+        v1/v2 deltas chained with the previous packet's air time (7.1), else the capture's
+        timestamps."""
+        s = frame.sniffer
+        last = self._src_last
+        if s is None or s.fw_time is None or s.protover is None:
+            start = frame.ts_us
+        elif s.protover == 3:
+            if last is None:
+                start = s.fw_time
+            else:
+                step = (s.fw_time - last[0]) % TIME_MOD
+                start = last[1] + (step - TIME_MOD if step >= TIME_MOD // 2 else step)
+        else:
+            start = s.fw_time if last is None else last[1] + s.fw_time
+        if s is not None and s.protover in (0, 1, 2):
+            # the next delta counts from this packet's end
+            self._src_last = (0, start + air_time_us(frame.payload, s.phy))
+        else:
+            self._src_last = (s.fw_time if s is not None and s.fw_time is not None else 0, start)
+        return start
+
+    def _peek(self) -> _Item | None:
+        # a capture without a single usable packet is not looped over forever
+        if self._next is None and self.config.loop and self._pass_items:
+            self._start_pass()
+        return self._next
+
+    def next_due(self) -> int | None:
+        """The firmware time the next capture packet is due at; None when nothing is to be
+        streamed now (not started, idle, or the capture played out)."""
+        if not self.streaming:
+            return None
+        item = self._peek()
+        return None if item is None else item.start
+
+    def emit_next(self) -> Emission:
+        """Consume the next capture packet: its bytes if the current state reports it
+        (with the control events it causes, in counter order), b"" if not."""
+        item = self._peek()
+        if item is None or not self.streaming:
+            return Emission(b"")
+        self._next = self._load()
+        self._now = item.start
+        before: list[Message] = []
+        after: list[Message] = []
+        if not self._route(item, before, after):
+            self.stats.filtered += 1
+            return Emission(b"".join(self._message(m) for m in before))
+        sent = self.stats.sent
+        out = [self._message(m) for m in before]
+        out.append(self._packet_event(item))
+        out += [self._message(m) for m in after]
+        hangup = False
+        if Fault.HANGUP in self.config.faults and self.stats.sent > sent:
+            self._since_hangup += 1
+            if self._since_hangup >= self.config.hangup_every:
+                self._since_hangup = 0
+                self.stats.hangups += 1
+                hangup = True
+        return Emission(b"".join(out), hangup)
+
+    def _route(self, item: _Item, before: list[Message], after: list[Message]) -> bool:
+        """Whether the state reports this packet; control events it causes are put in
+        `before` or `after` it."""
+        frame, start = item.frame, item.start
+        if self.state == State.CONNECTION and start - self._conn_last > self._conn_timeout:
+            self._leave_connection(before)  # supervision timeout: the packets stopped
+        s = frame.sniffer
+        advertising = (
+            s.advertising
+            if s is not None and s.advertising is not None
+            else _U32.unpack_from(frame.payload)[0] == LE_ADVERTISING_AA
+        )
+        ci = 1 if s is not None and s.phy == 2 else 0
+        channel = s.channel if s is not None else None
+        if self.state == State.CONNECTION:
+            return self._in_connection(frame, start, advertising, after)
+        if not advertising:
+            return False
+        secondary = channel is not None and channel < 37
+        pdu_type = frame.payload[4 + ci] & 0x0F
+        if self.state == State.SCANNING:
+            if self.protover == 3 and secondary and not self.scan_flags & SCAN_AUX:
+                return False
+            return not (pdu_type in _SCAN_PDUS and not self.scan_flags & SCAN_RESPONSES)
+        # following: the target's packets on the hop-sequence channels
+        if not secondary and channel is not None and channel not in self.hop:
+            return False
+        if (secondary or pdu_type in _EXTENDED) and self.follow_flags & FOLLOW_LEGACY_ONLY:
+            return False
+        if _adv_address(frame.payload, ci) != self.target:
+            return False
+        if pdu_type == _CONNECT_IND and not self.follow_flags & FOLLOW_ADV_ONLY:
+            self._enter_connection(frame.payload, ci, start, after)
+        return True
+
+    def _enter_connection(self, ll: bytes, ci: int, start: int, after: list[Message]) -> None:
+        lldata = 4 + ci + 2 + 12  # AA, [CI,] header, length, InitA, AdvA
+        if len(ll) < lldata + 22 + 3:
+            return
+        self.state = State.CONNECTION
+        self._conn_aa = _U32.unpack_from(ll, lldata)[0]
+        self._conn_timeout = _U16.unpack_from(ll, lldata + 14)[0] * 10_000
+        self._conn_last = start
+        self._terminating = False
+        connect_event = self.config.connect_event
+        if connect_event is None:
+            connect_event = self.protover < 3
+        if connect_event:
+            after.append(ConnectEvent())
+
+    def _in_connection(
+        self, frame: Frame, start: int, advertising: bool, after: list[Message]
+    ) -> bool:
+        ll = frame.payload
+        if advertising or _U32.unpack_from(ll)[0] != self._conn_aa:
+            return False  # the radio is busy with the connection
+        self._conn_last = start
+        if self._terminating:
+            self._leave_connection(after)  # the other side's reply to LL_TERMINATE_IND
+            return True
+        s = frame.sniffer
+        readable = s is None or not s.encrypted or s.decrypted
+        # a control PDU (LLID 3) whose opcode is LL_TERMINATE_IND
+        if readable and len(ll) > 9 and ll[4] & 0x03 == 3 and ll[6] == _LL_TERMINATE_IND:
+            self._terminating = True
+        return True
+
+    def _leave_connection(self, into: list[Message]) -> None:
+        self.state = State.FOLLOWING
+        self._conn_aa = None
+        into.append(DisconnectEvent())
+
+    def _packet_event(self, item: _Item) -> bytes:
+        """The packet event for a reported packet, with any fault the schedule asks for."""
+        frame, start = item.frame, item.start
+        if self.protover == 3:
+            time = start % TIME_MOD  # absolute, wrapping
+        elif self._last_end is None:
+            s = frame.sniffer
+            time = s.fw_time if s is not None and s.protover in (1, 2) and s.fw_time else 0
+        else:
+            time = min(max(0, start - self._last_end), TIME_MOD - 1)  # a delta saturates
+        try:
+            packet = packet_from_frame(
+                frame, protover=self.protover, counter=self.counter, time=time
+            )
+        except (ValueError, InvalidPacket):
+            self.stats.skipped += 1
+            return b""
+        phy = frame.sniffer.phy if frame.sniffer is not None else 0
+        self._last_end = start + air_time_us(frame.payload, phy)
+        self.counter = (self.counter + 1) % COUNTER_MOD
+        if self._gap_left:
+            self._gap_left -= 1
+            self.stats.gap_dropped += 1
+            return b""
+        wire = slip_encode(encode_packet(packet))
+        self.stats.sent += 1
+        self._since_fault += 1
+        if self._fault_cycle and self._since_fault >= self.config.fault_every:
+            self._since_fault = 0
+            fault = self._fault_cycle[self._faults_done % len(self._fault_cycle)]
+            self._faults_done += 1
+            wire = self._inject(fault, wire)
+        return wire
+
+    def _inject(self, fault: Fault, wire: bytes) -> bytes:
+        if fault == Fault.GARBAGE:
+            junk = bytes(self._rng.choice(_GARBAGE_BYTES) for _ in range(self._rng.randint(1, 32)))
+            self.stats.garbage_bytes += len(junk)
+            return junk + wire
+        if fault == Fault.SLIP:
+            self.stats.broken_frames += 1
+            esc = wire.find(SLIP_ESC, 1, len(wire) - 1)
+            if esc >= 0 and esc + 1 < len(wire) - 1:
+                return wire[: esc + 1] + b"\x00" + wire[esc + 2 :]  # CD 00 is no escape
+            return wire[:7] + b"\xcd\x00" + wire[7:]
+        # a gap: this packet went out, the next ones are counted but left out
+        self._gap_left = self.config.gap_size
+        return wire
+
+    # -- commands ------------------------------------------------------------------------
+
+    def _message(self, message: Message) -> bytes:
+        data = slip_encode(build_message(message, self.counter, self.protover))
+        self.counter = (self.counter + 1) % COUNTER_MOD
+        return data
+
+    def beacon(self) -> bytes:
+        """An unasked PING_RESP, as the 0.9.6 firmware sent while scanning (5.5): a frame a
+        passive host can find the port by before the replay has started."""
+        return self._message(PingResponse(self.config.build))
+
+    def receive_data(self, data: bytes, now_us: int | None = None) -> bytes:
+        """Handle the host's bytes; returns the replies to write. `now_us` sets the firmware
+        clock (the shell's realtime clock); without it the last packet's time is used."""
+        if now_us is not None:
+            self._now = now_us
+        out: list[bytes] = []
+        for frame in self._slip.feed(data):
+            try:
+                message = parse_message(parse_packet(frame))
+            except InvalidPacket:
+                message = None
+            if message is None:
+                self.stats.bad_commands += 1
+                continue
+            reply = self._command(message)
+            if reply is not None:
+                out.append(self._message(reply))
+        return b"".join(out)
+
+    def _command(self, m: Message) -> Message | None:
+        if m.V3_ONLY and self.protover < 3:
+            return None  # an older firmware does not know the id
+        if isinstance(m, PingRequest):
+            return PingResponse(self.config.build)
+        if isinstance(m, VersionRequest):
+            return VersionResponse(self.config.version_text)
+        if isinstance(m, TimestampRequest):
+            return TimestampResponse(self._now % TIME_MOD)
+        if isinstance(m, BaudRateRequest):
+            self.baud = m.rate if m.rate in BAUD_RATES else BAUD_RATES[0]
+            return BaudRateResponse(self.baud)
+        if isinstance(m, ScanRequest):
+            self.state, self.target = State.SCANNING, None
+            self.streaming = self.started = True
+            if m.flags is not None:
+                self.scan_flags = m.flags
+        elif isinstance(m, FollowRequest):
+            self.state = State.FOLLOWING
+            self.streaming = self.started = True
+            self.target, self.follow_flags = (m.address, m.random), m.flags
+            self._conn_aa = None
+            return FollowEvent()
+        elif isinstance(m, AdvHopSequence):
+            self.hop = m.channels
+        elif isinstance(m, GoIdle):
+            self.streaming = False
+        elif isinstance(m, KeyMessage):
+            self.keys[m.ID] = m.key
+        return None
+
+
+# garbage never holds a frame start, so the frame after it survives whole
+_GARBAGE_BYTES = bytes(b for b in range(256) if b != SLIP_START)

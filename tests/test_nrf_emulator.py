@@ -1,0 +1,570 @@
+"""The emulated dongle, sans-I/O and for real: the device model's scan/follow/connection
+rules on real captures, then the emulator on a pseudo-terminal with pyserial opening it (no
+mock), `NrfSerial` doing the handshake, and the frames that arrive compared with the frames
+`open_capture` reads from the replayed file. One test per fault, and the CLI.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pytest
+from corpus import SAMPLES, need_corpus
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from attscope.capture import CaptureError, Frame, nrf_serial, open_capture, write_capture
+from attscope.capture.frame import Direction, Encap, SnifferInfo
+from attscope.capture.nrf_device import DeviceConfig, Fault, NrfDevice, State
+from attscope.capture.nrf_emulator import Emulator, air_capture
+from attscope.capture.nrf_host import FrameDropped, Garbage, Lost, NrfHost, ProtocolVersion
+from attscope.capture.nrf_serial import NrfSerial, PortBack, PortLost, SerialEvent
+from attscope.capture.nrf_uart import (
+    ConnectEvent,
+    DisconnectEvent,
+    FollowEvent,
+    PingResponse,
+    VersionResponse,
+)
+from attscope.main import main
+
+MOUSE = "nrf3_hid_mouse.pcapng"  # v3: adverts, then CONNECT_IND (frame 953) and the link
+MOUSE_ADDRESS = "E2:E0:6B:31:00:54"  # public; the CONNECT_IND's AdvA
+CONN_UPDATE = "bsniffhub_conn_update.pcap"  # 256: adverts, connection, LL_TERMINATE_IND
+CONN_UPDATE_ADDRESS = "04:EE:03:4A:8B:38"
+
+
+@cache
+def corpus_frames(name: str) -> list[Frame]:
+    return list(open_capture(need_corpus(name)))
+
+
+def frames_of(events: Sequence[object]) -> list[Frame]:
+    return [e for e in events if isinstance(e, Frame)]
+
+
+def adva(frame: Frame) -> str:
+    """The AdvA a legacy advertising PDU names (after ScanA/InitA for SCAN_REQ, CONNECT_IND)."""
+    p = frame.payload
+    at = 12 if p[4] & 0x0F in (3, 5) else 6
+    return p[at : at + 6][::-1].hex(":").upper()
+
+
+def fw_time(frame: Frame) -> int:
+    assert frame.sniffer is not None and frame.sniffer.fw_time is not None
+    return frame.sniffer.fw_time
+
+
+def normal(frame: Frame) -> Frame:
+    """A frame without what the live path renumbers: index, time, file offset, counter."""
+    assert frame.sniffer is not None
+    return msgspec.structs.replace(
+        frame,
+        index=0,
+        ts_us=0,
+        offset=0,
+        sniffer=msgspec.structs.replace(frame.sniffer, packet_counter=0),
+    )
+
+
+# -- a capture of our own, written with the project's writer ---------------------------
+
+
+def adv_frame(i: int, address: bytes, fw_time: int, channel: int = 37) -> Frame:
+    """An ADV_NONCONN_IND from a random address, as a v3 nordic_ble record holds it."""
+    ad = b"\x02\x01\x06\x05\x09EMU" + bytes((0x30 + i % 10,))
+    pdu = address[::-1] + ad
+    payload = b"\xd6\xbe\x89\x8e" + bytes((0x42, len(pdu))) + pdu + b"\x11\x22\x33"
+    info = SnifferInfo(
+        channel=channel,
+        rssi=-60,
+        crc_checked=True,
+        crc_ok=True,
+        event_counter=0,
+        advertising=True,
+        flags=1,
+        board_id=0,
+        protover=3,
+        packet_counter=i,
+        packet_id=2,
+        fw_time=fw_time,
+    )
+    ts = 1_700_000_000_000_000 + fw_time
+    return Frame(i, ts, 272, Encap.LE_LL, Direction.UNKNOWN, payload, sniffer=info)
+
+
+def write_sample(path: Path, count: int, spacing_us: int = 10_000) -> Path:
+    """`count` adverts from two devices, `spacing_us` apart, on 37/38/39 in turn."""
+    frames = [
+        adv_frame(
+            i + 1,
+            bytes.fromhex("C0FFEE123456" if i % 2 else "C0FFEE654321"),
+            5_000_000 + i * spacing_us,
+            37 + i % 3,
+        )
+        for i in range(count)
+    ]
+    write_capture(path, frames, "pcap", 272)
+    return path
+
+
+@pytest.fixture
+def sample(tmp_path: Path) -> Path:
+    return write_sample(tmp_path / "adverts.pcap", 300)
+
+
+# -- the device model, sans-I/O ----------------------------------------------------------
+
+
+def play(device: NrfDevice, host: NrfHost, *commands: Callable[[NrfHost], bytes]) -> list[object]:
+    """Run a whole replay between a device and a host, no I/O in between."""
+    events: list[object] = list(host.receive_data(device.receive_data(host.ping())))
+    for command in commands:
+        events += host.receive_data(device.receive_data(command(host)))
+    while device.next_due() is not None:
+        events += host.receive_data(device.emit_next().data)
+    return events
+
+
+def expected_follow(frames: list[Frame], address: str, connect_index: int) -> list[Frame]:
+    return [
+        f
+        for f in frames
+        if f.index >= connect_index or (f.sniffer and f.sniffer.advertising and adva(f) == address)
+    ]
+
+
+@pytest.mark.corpus
+def test_scanning_reports_every_advert_and_no_connection() -> None:
+    frames = corpus_frames(MOUSE)
+    device = NrfDevice(frames)
+    got = frames_of(play(device, NrfHost(), lambda h: h.handshake()))
+    adverts = [f for f in frames if f.sniffer and f.sniffer.advertising]
+    assert [normal(f) for f in got] == [normal(f) for f in adverts]
+    assert device.stats.filtered == len(frames) - len(adverts)
+
+
+@pytest.mark.corpus
+def test_following_reports_the_advertiser_then_its_connection() -> None:
+    frames = corpus_frames(MOUSE)
+    device = NrfDevice(frames)
+    events = play(
+        device, NrfHost(), lambda h: h.follow(MOUSE_ADDRESS, False), lambda h: h.handshake()
+    )
+    assert events.count(FollowEvent()) == 2  # the follow, and the handshake's replay of it
+    got = frames_of(events)
+    assert [normal(f) for f in got] == [
+        normal(f) for f in expected_follow(frames, MOUSE_ADDRESS, 953)
+    ]
+    assert device.state == State.CONNECTION and ConnectEvent() not in events  # v3: none
+
+
+@pytest.mark.corpus
+def test_follow_only_advertisements_never_enters_the_connection() -> None:
+    device = NrfDevice(corpus_frames(MOUSE))
+    got = frames_of(
+        play(device, NrfHost(), lambda h: h.follow(MOUSE_ADDRESS, False, adv_only=True))
+    )
+    assert got and all(f.sniffer and f.sniffer.advertising for f in got)
+    assert device.state == State.FOLLOWING
+
+
+@pytest.mark.corpus
+def test_hop_sequence_and_scan_flags_are_honoured() -> None:
+    frames = corpus_frames(MOUSE)
+    device = NrfDevice(frames)
+    got = frames_of(
+        play(
+            device,
+            NrfHost(),
+            lambda h: h.set_adv_hop_sequence((38,)),
+            lambda h: h.follow(MOUSE_ADDRESS, False, adv_only=True),
+        )
+    )
+    assert got and {f.sniffer.channel for f in got if f.sniffer} == {38}
+    device = NrfDevice(frames)
+    got = frames_of(play(device, NrfHost(), lambda h: h.scan(scan_responses=False)))
+    assert got and not [f for f in got if f.payload[4] & 0x0F in (3, 4)]  # no SCAN_REQ/RSP
+    assert any(f.payload[4] & 0x0F in (3, 4) for f in frames)
+
+
+@pytest.mark.corpus
+def test_v1_device_announces_the_connection_right_after_its_connect_ind() -> None:
+    device = NrfDevice(corpus_frames(MOUSE), DeviceConfig(protover=1))
+    host = NrfHost()
+    events = play(device, host, lambda h: h.follow(MOUSE_ADDRESS, False), lambda h: h.handshake())
+    at = events.index(ConnectEvent())
+    connect_ind = events[at - 1]
+    assert isinstance(connect_ind, Frame) and connect_ind.payload[4] & 0x0F == 5
+    assert host.protover == 1 and host.lost == 0  # the event spent a counter value, no gap
+    assert all(f.sniffer and f.sniffer.protover == 1 for f in frames_of(events))
+
+
+@pytest.mark.corpus
+def test_a_v2_capture_replays_with_its_own_delta_times() -> None:
+    """v1/v2 TIME is a delta from the end of the previous packet: rebuilt from the capture's
+    chained start times, it comes out as the file has it."""
+    frames = corpus_frames("bsniffhub_nrf2_encrypted_missing.pcap")
+    device = NrfDevice(frames)
+    address = adva(frames[0])  # the one advertiser, random address
+    events = play(device, NrfHost(), lambda h: h.follow(address, True))
+    got = frames_of(events)
+    assert device.protover == 2 and ConnectEvent() in events
+    # all but the adverts after the link: its LL_TERMINATE_IND is encrypted, so the
+    # device is still in the connection when the advertiser comes back
+    assert [normal(f) for f in got] == [normal(f) for f in frames[:1523]]
+
+
+@pytest.mark.corpus
+def test_termination_returns_to_following() -> None:
+    frames = corpus_frames(CONN_UPDATE)
+    device = NrfDevice(frames)
+    events = play(device, NrfHost(), lambda h: h.follow(CONN_UPDATE_ADDRESS, False))
+    got = frames_of(events)
+    assert len(got) == len(frames)  # adverts, CONNECT_IND, the link, adverts again
+    at = events.index(DisconnectEvent())
+    assert events[at - 1] == got[282] and events[at + 1] == got[283]  # after the reply
+    assert device.state == State.FOLLOWING
+
+
+def test_go_idle_stops_and_loop_goes_on_with_a_growing_clock(sample: Path) -> None:
+    device = NrfDevice(open_capture(sample), DeviceConfig(loop=True))
+    host = NrfHost()
+    host.receive_data(device.receive_data(host.scan()))
+    times = []
+    for _ in range(650):
+        due = device.next_due()
+        assert due is not None
+        times.append(due)
+        device.emit_next()
+    assert device.stats.passes == 3 and times == sorted(times)
+    device.receive_data(host.go_idle())
+    assert device.next_due() is None and device.started
+
+
+def test_a_capture_without_air_packets_is_refused() -> None:
+    with pytest.raises(CaptureError, match="not an air capture"):
+        air_capture(SAMPLES / "heart_rate.btsnoop")
+    with pytest.raises(CaptureError, match="no LE link-layer packet"):
+        Emulator([])
+
+
+# -- the real path: pty, pyserial, NrfSerial ----------------------------------------------
+
+
+def drain(
+    session: NrfSerial,
+    emulator: Emulator,
+    until: Callable[[list[SerialEvent]], bool] | None = None,
+    limit: float = 15.0,
+) -> list[SerialEvent]:
+    """Events until the replay is played out and the line has been quiet for a moment (or
+    `until` says so)."""
+    events: list[SerialEvent] = []
+    quiet_since = time.monotonic()
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        got = session.read_events(0.02)
+        events += got
+        if until is not None and until(events):
+            return events
+        if got:
+            quiet_since = time.monotonic()
+        elif emulator.device.finished and time.monotonic() - quiet_since > 0.3:
+            return events
+    raise AssertionError(f"replay not over after {limit} s: {len(events)} events")
+
+
+@pytest.fixture
+def link(tmp_path: Path) -> Path:
+    return tmp_path / "sniffer"
+
+
+def live(frames: Iterable[Frame], link: Path, **config: Any) -> Emulator:
+    return Emulator(
+        frames, config=DeviceConfig(**config), link=link, rate="max", hangup_seconds=0.3
+    )
+
+
+@pytest.mark.corpus
+def test_follow_over_a_pty_delivers_the_capture(link: Path) -> None:
+    frames = corpus_frames(MOUSE)
+    with live(air_capture(need_corpus(MOUSE)), link) as emulator:
+        session = NrfSerial(str(link), board_id=0)
+        session.follow(MOUSE_ADDRESS, False)  # chosen before opening: sent by the handshake
+        session.open()
+        assert (session.host.protover, session.host.firmware, session.baud) == (
+            3,
+            "4.1.1",
+            1_000_000,
+        )
+        events = drain(session, emulator)
+        session.close()
+    got = frames_of(events)
+    expected = expected_follow(frames, MOUSE_ADDRESS, 953)
+    assert [f.index for f in got] == list(range(1, len(expected) + 1))
+    assert [normal(f) for f in got] == [normal(f) for f in expected]
+    assert not [e for e in events if isinstance(e, Lost | FrameDropped | Garbage)]
+    # after the timestamp reference, live times are the firmware's (section 7.3); the
+    # file's first times were the host's, so the firmware times are what to compare with
+    assert [b.ts_us - a.ts_us for a, b in itertools.pairwise(got)] == [
+        (fw_time(b) - fw_time(a)) % 2**32 for a, b in itertools.pairwise(expected)
+    ]
+
+
+@pytest.mark.corpus
+def test_a_256_capture_over_a_pty(link: Path) -> None:
+    frames = corpus_frames(CONN_UPDATE)
+    with live(air_capture(need_corpus(CONN_UPDATE)), link) as emulator:
+        session = NrfSerial(str(link))
+        session.follow(CONN_UPDATE_ADDRESS, False)
+        session.open()
+        events = drain(session, emulator)
+        session.close()
+    got = frames_of(events)
+    assert [f.payload for f in got] == [f.payload for f in frames]
+    for a, b in zip(got, frames, strict=True):
+        assert a.sniffer is not None and b.sniffer is not None
+        assert (a.sniffer.channel, a.sniffer.rssi, a.sniffer.crc_ok, a.sniffer.advertising) == (
+            b.sniffer.channel,
+            b.sniffer.rssi,
+            b.sniffer.crc_ok,
+            b.sniffer.advertising,
+        )
+        assert a.ts_us - got[0].ts_us == (b.ts_us - frames[0].ts_us)  # v3 time from 256 time
+    assert DisconnectEvent() in events
+
+
+def test_version_1_over_a_pty(sample: Path, link: Path) -> None:
+    with live(open_capture(sample), link, protover=1) as emulator:
+        session = NrfSerial(str(link))
+        session.open()
+        events = drain(session, emulator)
+        session.close()
+    assert ProtocolVersion(1) in events and session.host.firmware == "build 1116"
+    assert VersionResponse not in {type(e) for e in events}  # v1 has no REQ_VERSION
+    got = frames_of(events)
+    assert [f.payload for f in got] == [f.payload for f in open_capture(sample)]
+    assert {f.sniffer.protover for f in got if f.sniffer} == {1}
+
+
+def test_fault_garbage_is_skipped_and_every_frame_kept(sample: Path, link: Path) -> None:
+    with live(
+        open_capture(sample), link, faults=frozenset({Fault.GARBAGE}), fault_every=7
+    ) as emulator:
+        session = NrfSerial(str(link), board_id=0)
+        session.open()
+        events = drain(session, emulator)
+        session.close()
+    stats = emulator.device.stats
+    assert stats.garbage_bytes > 0
+    assert sum(e.count for e in events if isinstance(e, Garbage)) == stats.garbage_bytes
+    assert [normal(f) for f in frames_of(events)] == [normal(f) for f in open_capture(sample)]
+    assert not [e for e in events if isinstance(e, Lost | FrameDropped)]
+
+
+def test_fault_broken_escape_drops_that_frame_and_says_so(sample: Path, link: Path) -> None:
+    with live(
+        open_capture(sample), link, faults=frozenset({Fault.SLIP}), fault_every=9
+    ) as emulator:
+        session = NrfSerial(str(link))
+        session.open()
+        events = drain(session, emulator)
+        session.close()
+    broken = emulator.device.stats.broken_frames
+    dropped = [e for e in events if isinstance(e, FrameDropped)]
+    assert broken == 300 // 9 and len(dropped) == broken
+    assert {e.reason for e in dropped} == {"SLIP bad escape"}
+    # a dropped frame is a lost frame: its counter value never arrives
+    assert sum(e.count for e in events if isinstance(e, Lost)) == broken
+    assert len(frames_of(events)) == 300 - broken
+
+
+def test_fault_counter_gap_is_reported_with_the_right_count(sample: Path, link: Path) -> None:
+    with live(
+        open_capture(sample), link, faults=frozenset({Fault.GAP}), fault_every=20, gap_size=4
+    ) as emulator:
+        session = NrfSerial(str(link))
+        session.open()
+        events = drain(session, emulator)
+        session.close()
+    lost = [e for e in events if isinstance(e, Lost)]
+    stats = emulator.device.stats
+    assert lost and all(e.count == 4 for e in lost)
+    assert sum(e.count for e in lost) == stats.gap_dropped
+    assert len(frames_of(events)) == stats.sent == 300 - stats.gap_dropped
+
+
+def test_fault_hangup_is_reported_and_the_port_comes_back(sample: Path, link: Path) -> None:
+    with live(
+        open_capture(sample), link, faults=frozenset({Fault.HANGUP}), hangup_every=120
+    ) as emulator:
+        session = NrfSerial(str(link))
+        session.open()
+        events = drain(session, emulator, limit=20)
+        session.close()
+    kinds = [type(e) for e in events if isinstance(e, PortLost | PortBack)]
+    assert kinds == [PortLost, PortBack, PortLost, PortBack]
+    assert emulator.device.stats.hangups == 2 and emulator.host_opens >= 3
+    back = events.index(next(e for e in events if isinstance(e, PortBack)))
+    after = frames_of(events[back:])
+    assert after  # the replay goes on after the reconnection ...
+    got = frames_of(events)
+    assert [f.index for f in got] == list(range(1, len(got) + 1))  # ... numbered on
+    # the handshake was redone: ping and version answered again
+    assert sum(isinstance(e, VersionResponse) for e in events) >= 2
+    assert sum(isinstance(e, PingResponse) for e in events) >= 2
+
+
+def test_realtime_rate_keeps_the_captures_timing(tmp_path: Path, link: Path) -> None:
+    sample = write_sample(tmp_path / "slow.pcap", 6, spacing_us=40_000)
+    emulator = Emulator(open_capture(sample), link=link, rate="realtime")
+    with emulator:
+        session = NrfSerial(str(link))
+        session.open()
+        start = time.monotonic()
+        arrivals = []
+        events: list[SerialEvent] = []
+        while len(frames_of(events)) < 6 and time.monotonic() - start < 5:
+            batch = session.read_events(0.01)
+            arrivals += [time.monotonic() for e in batch if isinstance(e, Frame)]
+            events += batch
+        session.close()
+    got = frames_of(events)
+    assert [b.ts_us - a.ts_us for a, b in itertools.pairwise(got)] == [40_000] * 5
+    assert arrivals[-1] - arrivals[0] >= 0.18  # 200 ms of capture, not a burst
+
+
+def test_a_port_that_is_no_sniffer_is_a_capture_error(tmp_path: Path) -> None:
+    master, slave = os.openpty()
+    try:
+        name = os.ttyname(slave)
+        session = NrfSerial(name, probe_timeout=0.1)
+        with pytest.raises(
+            CaptureError,
+            match=r"not an nRF Sniffer \(no answer to a ping at 1000000 or 460800 baud\)",
+        ):
+            session.open()
+    finally:
+        os.close(master)
+        os.close(slave)
+    with pytest.raises(CaptureError, match="cannot open"):
+        NrfSerial(str(tmp_path / "nothing")).open()
+
+
+@dataclass
+class FakePort:
+    """What `serial.tools.list_ports.comports()` lists: a device path and its USB id."""
+
+    device: str
+    vid: int | None = None
+    pid: int | None = None
+
+
+def test_discovery_tries_the_dongles_usb_id_first_then_probes_the_rest(
+    sample: Path, link: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """pyserial never lists ptys, so the listing is faked; the ports themselves are real:
+    a vanished dongle (no such file), then the emulator among the other ports."""
+    listed = [FakePort(str(link)), FakePort(str(tmp_path / "ttyACM7"), 0x1915, 0x522A)]
+    monkeypatch.setattr(nrf_serial.list_ports, "comports", lambda: listed)
+    assert nrf_serial.sniffer_ports() == [str(tmp_path / "ttyACM7")]
+    assert nrf_serial.other_ports() == [str(link)]
+    with live(open_capture(sample), link):
+        session = NrfSerial()
+        session.open()
+        assert session.port == str(link) and session.host.protover == 3
+        session.close()
+    with pytest.raises(
+        CaptureError, match=r"no nRF Sniffer found: 1 port\(s\) with USB id 1915:522A and 1 other"
+    ):
+        NrfSerial(probe_timeout=0.05).open()
+
+
+def test_board_id_is_the_port_number_but_never_0xbe() -> None:
+    assert nrf_serial.board_id_for("/dev/ttyACM3") == 3
+    assert nrf_serial.board_id_for("COM190") == 0  # 0xBE would read as a legacy record
+    assert nrf_serial.board_id_for("/tmp/sniffer") == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=1500))
+def test_the_device_takes_any_bytes_from_a_host(data: bytes) -> None:
+    device = NrfDevice([adv_frame(1, bytes(6), 1000)])
+    device.receive_data(data)  # never raises, whatever it was
+    # and still answers: a frame left open by the noise is restarted by the ping's AB
+    assert PingResponse(1116) in NrfHost().receive_data(device.receive_data(NrfHost().ping()))
+
+
+# -- the command line --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--replay", str(SAMPLES / "heart_rate.btsnoop")], "not an air capture"),
+        (["--replay", "/nonexistent/capture.pcap"], "No such file"),
+        (["--replay", "x.pcap", "--fault", "hangup"], "--fault hangup needs --link"),
+        (["--link", "/nonexistent/dir/sniffer"], "No such file or directory"),
+    ],
+)
+def test_emulate_refuses_bad_input_in_one_line(
+    args: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if "--replay" not in args:
+        args = ["--replay", str(write_sample(tmp_path / "a.pcap", 3)), *args]
+    assert main(["emulate", *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+
+
+def test_emulate_command_serves_a_host_until_ctrl_c(sample: Path, link: Path) -> None:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "attscope",
+            "emulate",
+            "--replay",
+            str(sample),
+            "--link",
+            str(link),
+            "--rate",
+            "max",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        assert (
+            first.startswith("nRF Sniffer emulator (protocol version 3) on ") and str(link) in first
+        )
+        session = NrfSerial(str(link))
+        session.open()
+        events: list[SerialEvent] = []
+        deadline = time.monotonic() + 10
+        while len(frames_of(events)) < 300 and time.monotonic() < deadline:
+            events += session.read_events(0.02)
+        session.close()
+        assert len(frames_of(events)) == 300
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=10)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    assert "sent 300 packets" in out
+    assert not link.exists()
