@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
-
 from rich.text import Text
 
 from attscope.dissector.analysis_records import Connection, Transaction
@@ -98,11 +96,6 @@ class TransactionRows:
                 return index, row - own_row
             extra += self.expanded[index]
         return row - extra, 0
-
-    def row_of(self, view_index: int) -> int:
-        opened = sorted(self.expanded)
-        before = bisect_right(opened, view_index - 1)
-        return view_index + sum(self.expanded[i] for i in opened[:before])
 
     def transaction(self, row: int) -> Transaction | None:
         index, _ = self.locate(row)

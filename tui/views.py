@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import threading
 from array import array
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from attscope.dissector.analysis_records import Transaction, Violation
@@ -57,10 +57,6 @@ class View:
     @property
     def complete(self) -> bool:
         return self._match is None or self._scanned >= len(self.base)
-
-    def scanned(self) -> float:
-        n = len(self.base)
-        return 1.0 if self._match is None or not n else min(1.0, self._scanned / n)
 
     def advance(self, budget: int = 20000) -> bool:
         """Look at up to `budget` new candidates; True when rows were added."""
@@ -330,8 +326,3 @@ def sorted_transactions(model: CaptureModel, view: View, key: str) -> array[int]
     ]
     keyed.sort(key=lambda pair: pair[0])
     return array("I", (position for _, position in keyed))
-
-
-def iter_rows(view: View, start: int = 0) -> Iterator[int]:
-    for i in range(start, len(view)):
-        yield view[i]

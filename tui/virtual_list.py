@@ -125,9 +125,6 @@ class VirtualList(ScrollView, can_focus=True):
     def _width(self) -> int:
         return max(self.size.width, 160)
 
-    def row_count(self) -> int:
-        return len(self.source)
-
     # -- drawing ------------------------------------------------------------------------
 
     def _row(self, index: int) -> Text | None:
