@@ -91,6 +91,8 @@ REQUESTS = frozenset(_RESPONSE_FOR)
 RESPONSES = frozenset(_REQUEST_FOR) | {AttOpcode.ERROR_RSP}
 COMMANDS = frozenset({AttOpcode.WRITE_CMD, AttOpcode.SIGNED_WRITE_CMD})
 NOTIFICATIONS = frozenset({AttOpcode.HANDLE_VALUE_NTF, AttOpcode.MULTIPLE_HANDLE_VALUE_NTF})
+# what only a server sends: responses, notifications and indications
+FROM_SERVER = frozenset(int(op) for op in RESPONSES | NOTIFICATIONS | {AttOpcode.HANDLE_VALUE_IND})
 
 
 def opcode_name(opcode: int) -> str:

@@ -57,7 +57,7 @@ _WRITE_REQ, _WRITE_CMD = int(Op.WRITE_REQ), int(Op.WRITE_CMD)
 _SIGNED_WRITE_CMD = int(Op.SIGNED_WRITE_CMD)
 _READ_MULTIPLE_VARIABLE_REQ = int(Op.READ_MULTIPLE_VARIABLE_REQ)
 # PDUs a server sends (the rest come from the client), and those this module looks into
-_FROM_SERVER = frozenset(int(op) for op in att.RESPONSES) | {_NTF, _IND, _MULTIPLE_NTF}
+_FROM_SERVER = att.FROM_SERVER
 _OBSERVED = frozenset({_NTF, _IND, _MULTIPLE_NTF, _WRITE_REQ, _WRITE_CMD, _SIGNED_WRITE_CMD,
                        _READ_MULTIPLE_VARIABLE_REQ})  # fmt: skip
 _MULTIPLE_NOTIFICATIONS = 0x04  # Client Supported Features bit 2 (7.2)

@@ -182,7 +182,8 @@ async def test_click_copy_and_export(tmp_path: Path, monkeypatch):
         copied: list[str] = []
         monkeypatch.setattr(app, "copy_to_clipboard", copied.append)
         await pilot.press("c")
-        assert copied == [txn.value.hex()] if txn.value else copied
+        assert txn.value  # row 23 is a read with a value
+        assert copied == [txn.value.hex()]
         await pilot.press("e")
         await pilot.press("enter")  # the proposed file name
         for _ in range(50):

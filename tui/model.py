@@ -31,7 +31,6 @@ CHECKPOINT_EVERY = 4096  # frames between decoder copies: the most a jump re-dec
 BATCH = 512  # frames fed per hold of the lock
 _CACHE_SIZE = 4096  # decoded packets kept for the rows on and near the screen
 _PREVIEW = 32  # value bytes kept per ATT PDU for the flow view
-_FROM_SERVER = frozenset(int(op) for op in att.RESPONSES) | {0x1B, 0x1D, 0x23}
 
 
 class FlowRecord(msgspec.Struct, array_like=True, gc=False):
@@ -173,7 +172,7 @@ class CaptureModel:
             index,
             packet.cid or 0,
             SIDE_OF[packet.direction],
-            "server" if opcode in _FROM_SERVER else "client",
+            "server" if opcode in att.FROM_SERVER else "client",
             opcode,
             handle if isinstance(handle, int) else -1,
             value[:_PREVIEW],

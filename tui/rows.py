@@ -12,7 +12,7 @@ from rich.text import Text
 
 from attscope.analysis_text import hex_preview, latency_text
 from attscope.commands.dump_cmd import ARROWS, layer_names, summary
-from attscope.dissector.analysis_records import Connection, Transaction, Violation
+from attscope.dissector.analysis_records import OTHER_SIDE, Connection, Transaction, Violation
 from attscope.dissector.att_pdus import opcode_title
 from attscope.dissector.decode import Packet
 from attscope.tui.model import CaptureModel, FlowRecord
@@ -86,7 +86,9 @@ def _flow_label(model: CaptureModel, record: FlowRecord) -> str:
     title = opcode_title(record.opcode)
     parts = [title]
     if record.handle >= 0:
-        server = record.side if record.role == "server" else _other(record.side)
+        server = (
+            record.side if record.role == "server" else OTHER_SIDE.get(record.side, record.side)
+        )
         name = model.attribute_name(record.connection, server, record.handle)
         parts.append(f"0x{record.handle:04x}" + (f" {name}" if name else ""))
     if record.error:
@@ -97,14 +99,6 @@ def _flow_label(model: CaptureModel, record: FlowRecord) -> str:
             shown += f" ... ({record.value_len} bytes)"
         parts.append(shown)
     return safe(" ".join(parts))
-
-
-_OTHER = {"local": "remote", "remote": "local", "central": "peripheral",
-          "peripheral": "central"}  # fmt: skip
-
-
-def _other(side: str) -> str:
-    return _OTHER.get(side, side)
 
 
 def flow_row(model: CaptureModel, record: FlowRecord, width: int, left_side: str) -> Text:

@@ -11,10 +11,11 @@ from attscope.tui.rows import (
     exchange_row,
     flow_row,
     packet_row,
+    safe,
     transaction_row,
     violation_row,
 )
-from attscope.tui.views import View, _Range
+from attscope.tui.views import GrowingRange, View
 
 
 class _ViewRows:
@@ -33,7 +34,7 @@ class PacketRows(_ViewRows):
         if start >= stop:
             return []
         model = self.model
-        if isinstance(self.view.positions, _Range):
+        if isinstance(self.view.positions, GrowingRange):
             packets = model.packets(self.view[start], self.view[stop - 1] + 1)
         else:
             packets = [model.packets(p, p + 1)[0] for p in map(self.view.__getitem__,
@@ -164,8 +165,6 @@ class ConnectionRows:
             row = connection_row(self.model, conn, width)
             name = self.model.device_name(conn) if conn is not None else None
             if name:
-                from attscope.tui.rows import safe
-
                 row.append(f"  {safe(name)}", "italic")
             out.append(row)
         return out

@@ -29,7 +29,7 @@ SORT_KEYS: dict[str, Callable[[Transaction], Any]] = {
 }
 
 
-class _Range:
+class GrowingRange:
     """0..n-1 of a list that grows."""
 
     def __init__(self, length: Callable[[], int]) -> None:
@@ -149,7 +149,7 @@ class PacketScanner:
 
 def frame_view(model: CaptureModel, focus: int | None, wanted: Filter) -> View:
     if focus is None and wanted.empty:
-        return View(_Range(lambda: len(model.frames)), None)
+        return View(GrowingRange(lambda: len(model.frames)), None)
     conns = _connections_matching(model, wanted.conn) if wanted.conn else None
     focus_id = model.connection_ids[focus] if focus is not None else None
     scanner = PacketScanner(model)
@@ -183,7 +183,7 @@ def frame_view(model: CaptureModel, focus: int | None, wanted: Filter) -> View:
                 return False
         return True
 
-    return View(_Range(lambda: len(model.frames)), match)
+    return View(GrowingRange(lambda: len(model.frames)), match)
 
 
 def _same_connection(model: CaptureModel, packet: Packet, conn_id: str) -> bool:
@@ -194,7 +194,7 @@ def _same_connection(model: CaptureModel, packet: Packet, conn_id: str) -> bool:
 
 def flow_view(model: CaptureModel, focus: int | None, wanted: Filter, width: int = 120) -> View:
     base: Sequence[int] = (
-        _Range(lambda: len(model.flows)) if focus is None else model.flows_of[focus]
+        GrowingRange(lambda: len(model.flows)) if focus is None else model.flows_of[focus]
     )
     if wanted.empty:
         return View(base, None)
@@ -245,7 +245,9 @@ def _spill_match(spill: Any, predicate: Callable[[Any], bool]) -> Callable[[int]
 
 def transaction_view(model: CaptureModel, focus: int | None, wanted: Filter) -> View:
     base: Sequence[int] = (
-        _Range(lambda: len(model.transactions)) if focus is None else model.transactions_of[focus]
+        GrowingRange(lambda: len(model.transactions))
+        if focus is None
+        else model.transactions_of[focus]
     )
     if wanted.empty:
         return View(base, None)
@@ -294,7 +296,7 @@ def getattr_opcode(record: Any) -> int | None:
 
 def violation_view(model: CaptureModel, focus: int | None, wanted: Filter) -> View:
     base: Sequence[int] = (
-        _Range(lambda: len(model.violations)) if focus is None else model.violations_of[focus]
+        GrowingRange(lambda: len(model.violations)) if focus is None else model.violations_of[focus]
     )
     if wanted.empty:
         return View(base, None)
@@ -316,7 +318,7 @@ def sorted_transactions(model: CaptureModel, view: View, key: str) -> array[int]
     wanted = SORT_KEYS[key]
     chosen = (
         set(view.positions)
-        if view.positions is not view.base or not isinstance(view.base, _Range)
+        if view.positions is not view.base or not isinstance(view.base, GrowingRange)
         else None
     )
     keyed = [
