@@ -133,7 +133,7 @@ def source_version(frame: Frame | None) -> int:
     return s.protover if s is not None and s.protover in (1, 2, 3) else 3
 
 
-def _adv_address(ll: bytes, ci: int) -> tuple[bytes, bool] | None:
+def advertiser_address(ll: bytes, ci: int) -> tuple[bytes, bool] | None:
     """The advertiser's address (display order) and type an advertising PDU names."""
     head = 4 + ci
     if len(ll) < head + 2:
@@ -342,7 +342,7 @@ class NrfDevice:
             return False
         if (secondary or pdu_type in _EXTENDED) and self.follow_flags & FOLLOW_LEGACY_ONLY:
             return False
-        if _adv_address(frame.payload, ci) != self.target:
+        if advertiser_address(frame.payload, ci) != self.target:
             return False
         if pdu_type == _CONNECT_IND and not self.follow_flags & FOLLOW_ADV_ONLY:
             self._enter_connection(frame.payload, ci, start, after)

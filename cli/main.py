@@ -14,6 +14,7 @@ from attscope.commands import (
     emulate_cmd,
     export_cmd,
     info_cmd,
+    live_cmd,
     open_cmd,
     stats_cmd,
 )
@@ -35,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     stats_cmd.register(sub)
     convert_cmd.register(sub)
     export_cmd.register(sub)
+    live_cmd.register(sub)
     emulate_cmd.register(sub)
     return parser
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from attscope.capture.frame import Direction, Frame
 from attscope.dissector.acl_flow import AclFlowTracker
+from attscope.dissector.advertisers import Advertiser, AdvertiserTracker
 from attscope.dissector.analysis_records import Connection, Transaction, Violation
 from attscope.dissector.att_pdus import AttPdu
 from attscope.dissector.connections import SIDE_OF, ConnectionTracker
@@ -48,6 +49,7 @@ class Analyzer:
         self._att = AttTracker(self._on_transaction, self._on_violation)
         self._acl_flow = AclFlowTracker(self._on_violation, self._connection_id)
         self._credits = CreditTracker(self.decoder, self._on_violation)
+        self._advertisers = AdvertiserTracker()
         self._gatt = GattDatabases(self._on_violation, uuid_names)  # custom UUID names
         self._bearers: dict[tuple[str, int], Bearer] = {}
         self._transactions: list[Transaction] = []
@@ -70,6 +72,8 @@ class Analyzer:
         cid = packet.cid
         if cid is None:  # HCI events, LL control and advertising PDUs: connection news
             connections.observe(packet)
+            if packet.connection is None:
+                self._advertisers.observe(frame, packet.pdu)
         sniffer = frame.sniffer
         lost = packet.lost
         if packet.connection is not None and (cid is not None or sniffer is not None or lost):
@@ -184,6 +188,12 @@ class Analyzer:
         """The database of the server at one side ("local", "peripheral" ...) of a
         connection (its id)."""
         return self._gatt.for_connection(connection, server_side)
+
+    @property
+    def advertisers(self) -> list[Advertiser]:
+        """Devices heard advertising (air adverts, HCI advertising reports), in the order
+        they were first heard."""
+        return list(self._advertisers.devices.values())
 
     @property
     def gatt_databases(self) -> dict[str, GattDatabase]:

@@ -10,7 +10,7 @@ import time
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -42,6 +42,7 @@ from attscope.tui.rows import (
     PACKET_HEADER,
     VIOLATION_HEADER,
     connection_header,
+    device_header,
     flow_header,
     flow_sides,
     safe,
@@ -49,6 +50,7 @@ from attscope.tui.rows import (
 )
 from attscope.tui.sources import (
     ConnectionRows,
+    DeviceRows,
     FlowRows,
     PacketRows,
     TransactionRows,
@@ -65,24 +67,32 @@ from attscope.tui.views import (
 )
 from attscope.tui.virtual_list import VirtualList
 
-TABS = ("connections", "flow", "transactions", "gatt", "violations", "packets")
+if TYPE_CHECKING:
+    from attscope.capture.live import LiveCapture
+
+TABS = ("connections", "flow", "transactions", "gatt", "violations", "packets", "devices")
+LIVE_GATT_REFRESH = 2.0  # s between redraws of the GATT tree while a live stream runs
+NOTES_PER_TICK = 3  # live notes shown at once; a burst of them is summarised
 SORTS = ("time", "latency", "handle", "outcome")
 
 
 class Source:
-    """Where frames come from: a capture file, or (live) any iterable of frames."""
+    """Where frames come from: a capture file, or any iterable of frames; `live` is the
+    sniffer session behind a live stream (its state, notes, and following a device)."""
 
     def __init__(
         self,
         name: str,
-        frames: Callable[[], Iterable[Frame]],
+        frames: Callable[[], Iterable[Frame | None]],
         total_bytes: int | None = None,
         describe: Callable[[], dict[str, Any]] | None = None,
+        live: LiveCapture | None = None,
     ) -> None:
         self.name = name
         self.frames = frames
         self.total_bytes = total_bytes
         self.describe = describe or (lambda: {})
+        self.live = live
 
     @classmethod
     def file(cls, path: str) -> Source:
@@ -136,6 +146,7 @@ class AttscopeApp(App[None]):
         Binding("4", "tab('gatt')", "GATT", show=False),
         Binding("5", "tab('violations')", "Violations", show=False),
         Binding("6", "tab('packets')", "Packets", show=False),
+        Binding("7", "tab('devices')", "Devices", show=False),
         Binding("escape", "escape", "Back", show=False),
         Binding("q", "quit", "Quit"),
     ]
@@ -153,6 +164,7 @@ class AttscopeApp(App[None]):
         self._last_search = ""
         self.first_screen_at: float | None = None  # when the first rows were drawn
         self.exit_after: str | None = None  # "first-screen" | "analysed": benchmarks
+        self._gatt_drawn_at = 0.0
 
     # -- layout -------------------------------------------------------------------------
 
@@ -165,7 +177,9 @@ class AttscopeApp(App[None]):
             "violations text",
             id="filter",
         )
-        with TabbedContent(id="tabs", initial="connections"):
+        live = self.source.live
+        initial = "devices" if live is not None and not live.follow_requested else "connections"
+        with TabbedContent(id="tabs", initial=initial):
             with TabPane("1 Connections", id="connections"):
                 yield VirtualList(connection_header, id="connections-list")
                 yield Static(Text(""), id="connection-detail", classes="detail")
@@ -182,16 +196,21 @@ class AttscopeApp(App[None]):
             with TabPane("6 Packets", id="packets"):
                 yield VirtualList(PACKET_HEADER, id="packets-list")
                 yield PacketDetail()
+            with TabPane("7 Devices", id="devices"):
+                yield VirtualList(device_header, id="devices-list")
+                yield Static(Text(""), id="device-detail", classes="detail")
         yield Prompt(id="search")
         yield Footer()
 
     def on_mount(self) -> None:
         self._connections = ConnectionRows(self.model)
         self.list("connections").set_source(self._connections)
+        self._devices = DeviceRows(self.model)
+        self.list("devices").set_source(self._devices)
         self._rebuild_views()
         self.set_interval(0.1, self._tick)
         self.ingest()
-        self.list("connections").focus()
+        self._current_list_focus()
 
     def list(self, name: str) -> VirtualList:
         return self.query_one(f"#{name}-list", VirtualList)
@@ -210,15 +229,26 @@ class AttscopeApp(App[None]):
 
     def _tick(self) -> None:
         model = self.model
+        live = self.source.live
+        if live is not None:
+            self._live_tick(live)
         if model.version == self._seen_version:
             self._advance_views()
             return
         self._seen_version = model.version
         self._connections.refresh()
-        for name in ("connections", "flow", "transactions", "violations", "packets"):
-            self.list(name).update_rows(changed=name == "connections")
+        self._devices.refresh()
+        if self.query_one(TabbedContent).active == "devices":
+            self._show_device(self.list("devices").cursor)
+        for name in ("connections", "flow", "transactions", "violations", "packets", "devices"):
+            self.list(name).update_rows(changed=name in ("connections", "devices"))
         self._advance_views()
         self._show_title()
+        if live is not None and not model.done:
+            now = time.monotonic()
+            if now - self._gatt_drawn_at >= LIVE_GATT_REFRESH:
+                self._gatt_drawn_at = now
+                self._fill_gatt()
         if model.done and not getattr(self, "_gatt_done", False):
             self._gatt_done = True
             self._fill_gatt()
@@ -233,24 +263,41 @@ class AttscopeApp(App[None]):
         if self.exit_after == "analysed" and analysed:
             self.call_after_refresh(self.exit)
 
+    def _live_tick(self, live: LiveCapture) -> None:
+        """The port's state into the title; its news as notifications."""
+        status = live.status()
+        if status != self.model.status:
+            self.model.status = status
+            self._show_title()
+        notes = []
+        while live.notes:
+            notes.append(live.notes.popleft())
+        if len(notes) > NOTES_PER_TICK:
+            hidden = len(notes) - NOTES_PER_TICK + 1
+            notes = [*notes[-NOTES_PER_TICK + 1 :], f"and {hidden} more: {status}"]
+        for note in notes:
+            bad = any(word in note for word in ("lost", "dropped", "skipped", "stopped"))
+            self.notify(safe(note), severity="warning" if bad else "information", timeout=4)
+
     def _show_title(self) -> None:
         model = self.model
-        state = "done" if model.done else "analysing"
+        live = self.source.live is not None
+        state = ("stopped" if live else "done") if model.done else ("live" if live else "analysing")
         focus = self._focus_name()
         title = Text(no_wrap=True)
         title.append(f" attscope  {safe(model.name)}", "bold")
+        if model.status:  # live: the port's state comes first, it is what changes
+            title.append(f"  {safe(model.status)}", "yellow")
         title.append(
             f"  {len(model.frames)} frames, {len(model.transactions)} transactions, "
             f"{len(model.violations)} violations ({state})  [{safe(focus)}]"
         )
-        if model.status:
-            title.append(f"  {safe(model.status)}", "yellow")
         if not self.filter.empty:
             title.append("  [filtered]", "yellow")
         self.query_one("#title", Static).update(title)
         bar = self.query_one("#progress", ProgressBar)
         bar.update(progress=model.progress * 100)
-        bar.display = not model.done
+        bar.display = not model.done and self.source.total_bytes is not None
 
     def _focus_name(self) -> str:
         if self.focus_conn is None:
@@ -338,6 +385,45 @@ class AttscopeApp(App[None]):
             return
         lines = connection_lines(conn, self.model.first_ts or 0)
         detail.update(Text("\n".join(safe(line) for line in lines), no_wrap=True))
+
+    @on(VirtualList.Highlighted, "#devices-list")
+    def _device_highlighted(self, event: VirtualList.Highlighted) -> None:
+        self._show_device(event.index)
+
+    def _show_device(self, index: int) -> None:
+        device = self._devices.device(index)
+        if device is None:
+            return
+        model = self.model
+        text = Text(no_wrap=True)
+        text.append(f"{device.address} ({device.address_type})", "bold")
+        if device.name:
+            text.append(f"  {safe(device.name)}", "bold")
+        first = (device.first_us - (model.first_ts or device.first_us)) / 1e6
+        last = (device.last_us - (model.first_ts or device.last_us)) / 1e6
+        text.append(
+            f"\n{device.packets} packets ({', '.join(device.pdu_types)}), frames "
+            f"{device.first_frame} to {device.last_frame}, {first:.3f} s to {last:.3f} s\n"
+        )
+        if device.services:
+            text.append(f"services {safe(', '.join(map(model.uuid_name, device.services)))}\n")
+        live = self.source.live
+        if live is not None:
+            text.append("Enter: follow this device", "italic")
+        else:
+            text.append("Enter: its first packet", "italic")
+        self.query_one("#device-detail", Static).update(text)
+
+    @on(VirtualList.Chosen, "#devices-list")
+    def _choose_device(self, event: VirtualList.Chosen) -> None:
+        device = self._devices.device(event.index)
+        if device is None:
+            return
+        live = self.source.live
+        if live is None:
+            self._go_to_frame(device.first_frame)
+            return
+        live.follow(device.address, device.random)
 
     @on(VirtualList.Highlighted, "#transactions-list")
     def _show_transaction(self, event: VirtualList.Highlighted) -> None:
@@ -589,11 +675,16 @@ class AttscopeApp(App[None]):
         self.call_from_thread(self.notify, f"exported {count} records to {safe(path)}")
 
     def on_unmount(self) -> None:
-        self._stop.set()
+        self._stop_source()
 
     async def action_quit(self) -> None:
-        self._stop.set()
+        self._stop_source()
         self.exit()
+
+    def _stop_source(self) -> None:
+        self._stop.set()
+        if self.source.live is not None:
+            self.source.live.close()
 
 
 def make_app(source: str | Source, uuid_names: dict[str, str] | None = None) -> AttscopeApp:

@@ -20,11 +20,13 @@ import msgspec
 
 from attscope.capture.frame import Frame
 from attscope.dissector import att_pdus as att
+from attscope.dissector.advertisers import Advertiser
 from attscope.dissector.analysis_records import Connection, Transaction, Violation
 from attscope.dissector.analyzer import Analyzer
 from attscope.dissector.connections import SIDE_OF
 from attscope.dissector.decode import Decoder, Packet
 from attscope.dissector.gatt_db import GattDatabase
+from attscope.dissector.uuid_names import uuid_name
 from attscope.tui.spill import SpillList
 
 CHECKPOINT_EVERY = 4096  # frames between decoder copies: the most a jump re-decodes
@@ -98,13 +100,20 @@ class CaptureModel:
 
     def ingest(
         self,
-        frames: Iterable[Frame],
+        frames: Iterable[Frame | None],
         total_bytes: int | None = None,
         stop: threading.Event | None = None,
     ) -> None:
-        """Analyse every frame; returns when the frames end (or `stop` is set)."""
+        """Analyse every frame; returns when the frames end (or `stop` is set). A None
+        among the frames publishes what came before it at once (a live source's pause)."""
         batch: list[Frame] = []
         for frame in frames:
+            if frame is None:  # a live source has nothing more for now: show what came
+                self.feed_batch(batch, total_bytes)
+                batch = []
+                if stop is not None and stop.is_set():
+                    break
+                continue
             batch.append(frame)
             if len(batch) >= BATCH:
                 self.feed_batch(batch, total_bytes)
@@ -247,6 +256,15 @@ class CaptureModel:
                 if last is not None:
                     return last.value.decode("utf-8", "replace")
         return None
+
+    def devices(self) -> list[Advertiser]:
+        """Devices heard advertising, copied under the lock."""
+        with self.lock:
+            return [copy.copy(d) for d in self.analyzer.advertisers]
+
+    def uuid_name(self, uuid: str) -> str:
+        """A UUID's name (the user's names first), or the UUID itself."""
+        return uuid_name(uuid, self.uuid_names) or uuid
 
     def gatt_databases(self) -> list[GattDatabase]:
         with self.lock:

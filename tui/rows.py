@@ -12,6 +12,8 @@ from rich.text import Text
 
 from attscope.analysis_text import hex_preview, latency_text
 from attscope.commands.dump_cmd import ARROWS, layer_names, summary
+from attscope.dissector.ad_structures import appearance_name, company_text
+from attscope.dissector.advertisers import Advertiser
 from attscope.dissector.analysis_records import OTHER_SIDE, Connection, Transaction, Violation
 from attscope.dissector.att_pdus import opcode_title
 from attscope.dissector.decode import Packet
@@ -241,4 +243,34 @@ def connection_row(model: CaptureModel, conn: Connection | None, width: int = 12
     row.append(f"{counts.transactions:>6} ")
     row.append(f"{counts.errors:>6}", ERROR if counts.errors else "")
     row.append(f" {counts.violations:>5}", VIOLATION if counts.violations else "")
+    return row
+
+
+# -- devices heard advertising ----------------------------------------------------------------
+
+
+def device_header(width: int) -> str:
+    return (
+        f"{'address':<17} {'type':<6} {'name':<20} {'rssi':>4} {'best':>4} {'packets':>8} "
+        f"{'seen (s)':>9}  kind, company, services"
+    )
+
+
+def device_row(model: CaptureModel, device: Advertiser) -> Text:
+    row = Text(no_wrap=True)
+    row.append(f"{device.address:<17} {device.address_type:<6} ")
+    name = safe(device.name or "")[:20]
+    row.append(f"{name:<20} ", "bold" if name else "")
+    rssi = "" if device.rssi is None else str(device.rssi)
+    best = "" if device.best_rssi is None else str(device.best_rssi)
+    row.append(f"{rssi:>4} {best:>4} {device.packets:>8} {seconds(model, device.last_us):>9}  ")
+    about = ["connectable" if device.connectable else "not connectable"]
+    if device.appearance is not None:
+        about.append(appearance_name(device.appearance) or f"appearance 0x{device.appearance:04x}")
+    if device.company_id is not None:
+        about.append(company_text(device.company_id))
+    if device.tx_power is not None:
+        about.append(f"tx {device.tx_power} dBm")
+    about += [model.uuid_name(u) for u in device.services]
+    row.append(safe(", ".join(about)), DIM if not device.connectable else "")
     return row

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from attscope.dissector.advertisers import Advertiser
 from attscope.dissector.analysis_records import Connection, Transaction
 from attscope.tui.model import CaptureModel
 from attscope.tui.rows import (
     connection_row,
+    device_row,
     exchange_row,
     flow_row,
     packet_row,
@@ -168,3 +170,26 @@ class ConnectionRows:
                 row.append(f"  {safe(name)}", "italic")
             out.append(row)
         return out
+
+
+class DeviceRows:
+    """Devices heard advertising, in the order they were first heard."""
+
+    def __init__(self, model: CaptureModel) -> None:
+        self.model = model
+        self.devices: list[Advertiser] = model.devices()
+
+    def refresh(self) -> None:
+        self.devices = self.model.devices()
+
+    def __len__(self) -> int:
+        return len(self.devices)
+
+    def device(self, index: int) -> Advertiser | None:
+        return self.devices[index] if 0 <= index < len(self.devices) else None
+
+    def rows(self, start: int, stop: int, width: int) -> list[Text]:
+        return [device_row(self.model, d) for d in self.devices[start:stop]]
+
+    def frame_at(self, index: int) -> int:
+        return self.devices[index].first_frame

@@ -36,6 +36,12 @@ def register(sub: Any) -> None:
         "connection, direction, layers and a summary of the innermost PDU.",
     )
     p.add_argument("file")
+    add_print_options(p)
+    p.set_defaults(run=run)
+
+
+def add_print_options(p: argparse.ArgumentParser) -> None:
+    """The options choosing what is printed: shared by `dump` and `live --no-tui`."""
     p.add_argument(
         "-v", "--verbose", action="store_true", help="add each layer's fields and a hex dump"
     )
@@ -51,7 +57,6 @@ def register(sub: Any) -> None:
         metavar="FILE",
         help="names for custom UUIDs: a JSON object, or lines of 'UUID name' (# comments)",
     )
-    p.set_defaults(run=run)
 
 
 def layer_names(packet: Packet) -> str:
@@ -90,54 +95,81 @@ def verbose(packet: Packet, frame: Frame, out: TextIO) -> None:
     out.write("\n")
 
 
-def run(args: argparse.Namespace) -> int:
-    if args.transactions or args.violations or args.connections or args.gatt:
-        return run_analysis(args)
-    reader = open_capture(args.file)
-    decoder = Decoder()
-    out = sys.stdout
-    start: int | None = None
-    for frame in reader:
-        packet = decoder.decode(frame)
-        if start is None:
-            start = frame.ts_us
-        out.write(line(packet, start) + "\n")
-        if args.verbose:
-            verbose(packet, frame, out)
-    for w in reader.warnings:
-        print(f"attscope: warning: {args.file}: {w}", file=sys.stderr)
-    return 0
+def wants_analysis(args: argparse.Namespace) -> bool:
+    return bool(args.transactions or args.violations or args.connections or args.gatt)
 
 
-def run_analysis(args: argparse.Namespace) -> int:
-    """Stream the analyzer's findings: transactions and violations as they happen,
+class FrameLines:
+    """`dump`'s frame lines, one frame at a time (a file or a live stream)."""
+
+    def __init__(self, out: TextIO, verbose: bool = False) -> None:
+        self.out, self.verbose = out, verbose
+        self.decoder = Decoder()
+        self.start: int | None = None
+
+    def feed(self, frame: Frame) -> None:
+        packet = self.decoder.decode(frame)
+        if self.start is None:
+            self.start = frame.ts_us
+        self.out.write(line(packet, self.start) + "\n")
+        if self.verbose:
+            verbose(packet, frame, self.out)
+
+    def finish(self) -> None:
+        """Nothing is held back: every line was written when its frame came."""
+
+
+class AnalysisLines:
+    """The analyzer's findings as they happen: transactions and violations when found,
     connections when they end, GATT databases at the end."""
-    reader = open_capture(args.file)
-    analyzer = Analyzer(retain=False, uuid_names=load_uuid_names(args.uuid_names))
-    out = sys.stdout
-    start: int | None = None
 
-    def show(events: list[Any]) -> None:
+    def __init__(self, out: TextIO, args: argparse.Namespace) -> None:
+        self.out, self.args = out, args
+        self.analyzer = Analyzer(retain=False, uuid_names=load_uuid_names(args.uuid_names))
+        self.start: int | None = None
+
+    def feed(self, frame: Frame) -> None:
+        if self.start is None:
+            self.start = frame.ts_us
+        events = self.analyzer.feed(frame)
+        if events:
+            self._show(events)
+
+    def _show(self, events: list[Any]) -> None:
+        args, out, start = self.args, self.out, self.start or 0
         for event in events:
             if isinstance(event, Transaction) and args.transactions:
-                out.write(transaction_line(event, start or 0) + "\n")
+                out.write(transaction_line(event, start) + "\n")
             elif isinstance(event, Violation) and args.violations:
                 out.write(violation_line(event) + "\n")
             elif isinstance(event, Connection) and args.connections and event.end_us:
-                out.write("\n".join(connection_lines(event, start or 0)) + "\n")
+                out.write("\n".join(connection_lines(event, start)) + "\n")
 
+    def finish(self) -> None:
+        self._show(self.analyzer.finish())
+        out, start = self.out, self.start or 0
+        if self.args.connections:  # those the capture ended in the middle of
+            for conn in self.analyzer.connections:
+                if conn.end_us is None:
+                    out.write("\n".join(connection_lines(conn, start)) + "\n")
+        if self.args.gatt:
+            for db in self.analyzer.gatt_databases.values():
+                out.write("\n".join(gatt_lines(db)) + "\n")
+
+
+def printer(args: argparse.Namespace, out: TextIO) -> FrameLines | AnalysisLines:
+    """What `dump` (and `live --no-tui`) prints for these options."""
+    if wants_analysis(args):
+        return AnalysisLines(out, args)
+    return FrameLines(out, args.verbose)
+
+
+def run(args: argparse.Namespace) -> int:
+    reader = open_capture(args.file)
+    lines = printer(args, sys.stdout)
     for frame in reader:
-        if start is None:
-            start = frame.ts_us
-        show(analyzer.feed(frame))
-    show(analyzer.finish())
-    if args.connections:  # those the capture ended in the middle of
-        for conn in analyzer.connections:
-            if conn.end_us is None:
-                out.write("\n".join(connection_lines(conn, start or 0)) + "\n")
-    if args.gatt:
-        for db in analyzer.gatt_databases.values():
-            out.write("\n".join(gatt_lines(db)) + "\n")
+        lines.feed(frame)
+    lines.finish()
     for w in reader.warnings:
         print(f"attscope: warning: {args.file}: {w}", file=sys.stderr)
     return 0

@@ -1,0 +1,234 @@
+"""A live session with an nRF Sniffer: frames from the port, each recorded as it arrives,
+and what happened to the link (lost packets, the port going away) said in plain words.
+
+`LiveCapture` sits between `NrfSerial` and whoever analyses: `poll()` returns the frames
+of one read, already written to the recording; `frames()` yields them for as long as the
+session runs, with a `None` after each read so that a consumer batching frames knows when
+to show what it has. `notes` collects one line per thing a user should hear about.
+
+Following a device needs its address type. When only the address is given, the sniffer
+scans until that address advertises and the session then follows it with the type its
+advertisement carried (TxAdd), which is what a user means by "follow this device".
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+
+from attscope.capture.errors import CaptureError
+from attscope.capture.frame import Frame
+from attscope.capture.nrf_device import advertiser_address
+from attscope.capture.nrf_host import FrameDropped, Garbage, Lost, ProtocolVersion, parse_address
+from attscope.capture.nrf_serial import NrfSerial, PortBack, PortLost
+from attscope.capture.nrf_uart import DisconnectEvent, VersionResponse
+from attscope.capture.recorder import Recorder
+
+POLL = 0.05  # s: the longest a read waits, so a quiet line still lets the UI refresh
+_CODED = 2  # SnifferInfo.phy: LE Coded, whose packets carry a CI byte (Vol 6 Part B 2.2)
+
+
+class LiveStats:
+    """Counts over the whole session, across reconnections."""
+
+    def __init__(self) -> None:
+        self.frames = 0
+        self.lost = 0  # packets the counter says never arrived
+        self.garbage_bytes = 0  # bytes outside any SLIP frame
+        self.dropped = 0  # frames that arrived broken (SLIP escape, bad header)
+        self.port_lost = 0  # times the port went away
+        self.started = time.monotonic()
+
+
+class LiveCapture:
+    """Frames from `serial`, recorded to `record` (pcap, or pcapng by its suffix) when given.
+
+    `follow` is an address in display order; with `follow_random` None its type is learnt
+    from its first advertisement (scanning until then), else it is followed at once."""
+
+    def __init__(
+        self,
+        serial: NrfSerial,
+        *,
+        record: str | None = None,
+        follow: str | None = None,
+        follow_random: bool | None = None,
+        on_note: Callable[[str], None] | None = None,
+    ) -> None:
+        self.serial = serial
+        self.record_path = record
+        self.recorder: Recorder | None = None
+        self.stats = LiveStats()
+        self.notes: deque[str] = deque(maxlen=1000)  # newest last; old ones fall off
+        self.on_note = on_note
+        self.state = "starting"
+        self._wanted: bytes | None = None  # an address to follow once it advertises
+        self._following: str | None = None
+        if follow is not None:
+            try:
+                raw = parse_address(follow)
+            except ValueError as exc:
+                raise CaptureError(f"--follow {follow}: {exc}") from None
+            if follow_random is None:
+                self._wanted = raw
+            else:
+                self._follow(raw, follow_random, announce=False)
+        self._closed = threading.Event()
+        self._recording = threading.Lock()  # the reading thread writes, any thread closes
+
+    # -- starting and stopping ----------------------------------------------------------
+
+    def open(self) -> None:
+        """Create the recording, then find and greet the sniffer (CaptureError if either
+        fails: the file first, so that a bad path costs no wait on the port)."""
+        if self.record_path is not None:
+            self.recorder = Recorder(self.record_path)
+        try:
+            self.serial.open()
+        except CaptureError:
+            self.close()
+            raise
+        port = self.serial.port or "?"
+        if self._following is not None:
+            self.state = f"following {self._following}"
+        elif self._wanted is not None:
+            self.state = f"scanning for {_display(self._wanted)}"
+        else:
+            self.state = "scanning"
+        self._note(f"{port}: nRF Sniffer at {self.serial.baud} baud; {self.state}")
+
+    def close(self) -> None:
+        """End the session from any thread: the port is released, the recording closed
+        (after the read in progress, if any, has been written)."""
+        self._closed.set()
+        self.serial.close()
+        with self._recording:
+            if self.recorder is not None:
+                self.recorder.close()
+
+    @property
+    def follow_requested(self) -> bool:
+        """Whether a device is (or is to be) followed rather than everything scanned."""
+        return self._wanted is not None or self._following is not None
+
+    @property
+    def closed(self) -> bool:
+        return self._closed.is_set()
+
+    # -- reading ------------------------------------------------------------------------
+
+    def poll(self, timeout: float = POLL) -> list[Frame]:
+        """The frames of one read (recorded and flushed), or [] after `timeout` seconds."""
+        frames: list[Frame] = []
+        for event in self.serial.read_events(timeout):
+            if isinstance(event, Frame):
+                frames.append(event)
+                if self._wanted is not None:
+                    self._check_advertiser(event)
+            else:
+                self._event(event)
+        if frames:
+            self.stats.frames += len(frames)
+            self._record(frames)
+        return frames
+
+    def _record(self, frames: list[Frame]) -> None:
+        with self._recording:
+            recorder = self.recorder
+            if recorder is None or recorder.closed:
+                return
+            had_error = recorder.error is not None
+            for frame in frames:
+                recorder.write(frame)
+            recorder.flush()
+        if recorder.error is not None and not had_error:
+            self._note(recorder.error)
+
+    def frames(self, stop: threading.Event | None = None) -> Iterator[Frame | None]:
+        """Frames until `close()` (or `stop`); a None after each read, frames or not."""
+        while not self.closed and (stop is None or not stop.is_set()):
+            yield from self.poll()
+            yield None
+
+    def _event(self, event: object) -> None:
+        stats = self.stats
+        port = self.serial.port or "?"
+        if isinstance(event, Lost):
+            stats.lost += event.count
+            self._note(
+                f"{port}: {event.count} packet(s) lost (counter {event.expected}, got {event.got})"
+            )
+        elif isinstance(event, Garbage):
+            stats.garbage_bytes += event.count
+            self._note(f"{port}: skipped {event.count} byte(s) outside any frame")
+        elif isinstance(event, FrameDropped):
+            stats.dropped += 1
+            self._note(f"{port}: dropped a broken frame ({event.reason}, {event.discarded} bytes)")
+        elif isinstance(event, PortLost):
+            stats.port_lost += 1
+            self.state = f"port lost ({event.reason}), reconnecting"
+            self._note(f"{event.port}: port lost ({event.reason}); reconnecting")
+        elif isinstance(event, PortBack):
+            self.state = self._mode()
+            self._note(f"{event.port}: port back at {event.baud} baud; {self.state}")
+        elif isinstance(event, VersionResponse):
+            self._note(f"{port}: firmware {event.text}")
+        elif isinstance(event, ProtocolVersion) and event.version != 3:
+            self._note(f"{port}: protocol version {event.version}")
+        elif isinstance(event, DisconnectEvent) and self._following is not None:
+            self._note(f"{port}: {self._following} disconnected; following it again")
+
+    # -- following ----------------------------------------------------------------------
+
+    def follow(self, address: str, random: bool) -> None:
+        """Follow `address` now (a choice from the TUI's device list)."""
+        self._wanted = None
+        self._follow(parse_address(address), random)
+
+    def _follow(self, raw: bytes, random: bool, announce: bool = True) -> None:
+        self.serial.follow(raw, random)
+        self._following = f"{_display(raw)} ({'random' if random else 'public'})"
+        self.state = f"following {self._following}"
+        if announce:
+            self._note(f"{self.serial.port or '?'}: {self.state}")
+
+    def _check_advertiser(self, frame: Frame) -> None:
+        sniffer = frame.sniffer
+        if sniffer is None or sniffer.advertising is False:
+            return
+        found = advertiser_address(frame.payload, 1 if sniffer.phy == _CODED else 0)
+        if found is not None and found[0] == self._wanted:
+            self._wanted = None
+            self._follow(found[0], found[1])
+
+    def _mode(self) -> str:
+        if self._following is not None:
+            return f"following {self._following}"
+        if self._wanted is not None:
+            return f"scanning for {_display(self._wanted)}"
+        return "scanning"
+
+    # -- telling ------------------------------------------------------------------------
+
+    def status(self) -> str:
+        """One short line: what the sniffer does, losses, the recording."""
+        s = self.stats
+        parts = [self.state]
+        if s.lost:
+            parts.append(f"{s.lost} lost")
+        if s.dropped:
+            parts.append(f"{s.dropped} broken")
+        if self.recorder is not None:
+            parts.append(self.recorder.error or f"saving to {self.recorder.path.name}")
+        return ", ".join(parts)
+
+    def _note(self, text: str) -> None:
+        self.notes.append(text)
+        if self.on_note is not None:
+            self.on_note(text)
+
+
+def _display(raw: bytes) -> str:
+    return raw.hex(":").upper()
