@@ -14,18 +14,23 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-import msgspec
 import pytest
 from corpus import SAMPLES, need_corpus
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sniffer_helpers import (
+    MOUSE,
+    MOUSE_ADDRESS,
+    adv_frame,
+    corpus_frames,
+    normal,
+    write_sample,
+)
 
-from attscope.capture import CaptureError, Frame, nrf_serial, open_capture, write_capture
-from attscope.capture.frame import Direction, Encap, SnifferInfo
+from attscope.capture import CaptureError, Frame, nrf_serial, open_capture
 from attscope.capture.nrf_device import DeviceConfig, Fault, NrfDevice, State
 from attscope.capture.nrf_emulator import Emulator, air_capture
 from attscope.capture.nrf_host import FrameDropped, Garbage, Lost, NrfHost, ProtocolVersion
@@ -39,15 +44,8 @@ from attscope.capture.nrf_uart import (
 )
 from attscope.main import main
 
-MOUSE = "nrf3_hid_mouse.pcapng"  # v3: adverts, then CONNECT_IND (frame 953) and the link
-MOUSE_ADDRESS = "E2:E0:6B:31:00:54"  # public; the CONNECT_IND's AdvA
 CONN_UPDATE = "bsniffhub_conn_update.pcap"  # 256: adverts, connection, LL_TERMINATE_IND
 CONN_UPDATE_ADDRESS = "04:EE:03:4A:8B:38"
-
-
-@cache
-def corpus_frames(name: str) -> list[Frame]:
-    return list(open_capture(need_corpus(name)))
 
 
 def frames_of(events: Sequence[object]) -> list[Frame]:
@@ -64,59 +62,6 @@ def adva(frame: Frame) -> str:
 def fw_time(frame: Frame) -> int:
     assert frame.sniffer is not None and frame.sniffer.fw_time is not None
     return frame.sniffer.fw_time
-
-
-def normal(frame: Frame) -> Frame:
-    """A frame without what the live path renumbers: index, time, file offset, counter."""
-    assert frame.sniffer is not None
-    return msgspec.structs.replace(
-        frame,
-        index=0,
-        ts_us=0,
-        offset=0,
-        sniffer=msgspec.structs.replace(frame.sniffer, packet_counter=0),
-    )
-
-
-# -- a capture of our own, written with the project's writer ---------------------------
-
-
-def adv_frame(i: int, address: bytes, fw_time: int, channel: int = 37) -> Frame:
-    """An ADV_NONCONN_IND from a random address, as a v3 nordic_ble record holds it."""
-    ad = b"\x02\x01\x06\x05\x09EMU" + bytes((0x30 + i % 10,))
-    pdu = address[::-1] + ad
-    payload = b"\xd6\xbe\x89\x8e" + bytes((0x42, len(pdu))) + pdu + b"\x11\x22\x33"
-    info = SnifferInfo(
-        channel=channel,
-        rssi=-60,
-        crc_checked=True,
-        crc_ok=True,
-        event_counter=0,
-        advertising=True,
-        flags=1,
-        board_id=0,
-        protover=3,
-        packet_counter=i,
-        packet_id=2,
-        fw_time=fw_time,
-    )
-    ts = 1_700_000_000_000_000 + fw_time
-    return Frame(i, ts, 272, Encap.LE_LL, Direction.UNKNOWN, payload, sniffer=info)
-
-
-def write_sample(path: Path, count: int, spacing_us: int = 10_000) -> Path:
-    """`count` adverts from two devices, `spacing_us` apart, on 37/38/39 in turn."""
-    frames = [
-        adv_frame(
-            i + 1,
-            bytes.fromhex("C0FFEE123456" if i % 2 else "C0FFEE654321"),
-            5_000_000 + i * spacing_us,
-            37 + i % 3,
-        )
-        for i in range(count)
-    ]
-    write_capture(path, frames, "pcap", 272)
-    return path
 
 
 @pytest.fixture

@@ -1,0 +1,358 @@
+"""The live path end to end, with no mock: the emulated dongle on a pseudo-terminal,
+pyserial opening it, SLIP and the packet layer, `LiveCapture` recording every packet, the
+analyzer (or the TUI) on the stream. What the live session concludes must equal what the
+recording and the replayed file give; a vanished port must be said and survived; a killed
+session must leave a valid recording.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pytest
+from corpus import need_corpus, tshark_fields
+from sniffer_helpers import MOUSE, MOUSE_ADDRESS, corpus_frames, normal, write_sample
+from tui_helpers import run_async, shown
+
+from attscope.capture import Frame, open_capture
+from attscope.capture.live import LiveCapture
+from attscope.capture.nrf_device import DeviceConfig, Fault, State
+from attscope.capture.nrf_emulator import Emulator, air_capture
+from attscope.capture.nrf_serial import NrfSerial
+from attscope.dissector.analysis_records import Transaction
+from attscope.dissector.analyzer import Analyzer
+from attscope.export_convert import Clock
+from attscope.export_gatt import gatt_records
+from attscope.main import main
+from attscope.tui.app import Source, make_app
+
+QUIET = 0.4  # s of silence after the replay has ended: the session is over
+
+
+def play_out(session: LiveCapture, emulator: Emulator, limit: float = 20.0) -> list[Frame]:
+    """Every frame the session delivers until the replay is over and the line quiet."""
+    frames: list[Frame] = []
+    quiet_since = time.monotonic()
+    deadline = quiet_since + limit
+    while time.monotonic() < deadline:
+        got = session.poll(0.02)
+        frames += got
+        if got:
+            quiet_since = time.monotonic()
+        elif emulator.device.finished and time.monotonic() - quiet_since > QUIET:
+            return frames
+    raise AssertionError(f"replay not over after {limit} s: {len(frames)} frames")
+
+
+def analysis(frames: list[Frame]) -> dict[str, Any]:
+    """Everything the analyzer concludes, as plain data."""
+    analyzer = Analyzer()
+    for frame in frames:
+        analyzer.feed(frame)
+    analyzer.finish()
+    return msgspec.to_builtins(
+        {
+            "connections": analyzer.connections,
+            "transactions": analyzer.transactions(),
+            "violations": analyzer.violations,
+            "gatt": [gatt_records(db, Clock()) for db in analyzer.gatt_databases.values()],
+            "devices": analyzer.advertisers,
+        }
+    )
+
+
+def renumbered(found: dict[str, Any], numbers: dict[int, int]) -> dict[str, Any]:
+    """An analysis with frame numbers mapped (live numbering to the file's) and times left
+    out: live times are the firmware's clock (section 7.3), the file's were the capturing
+    host's arrival times, so even latencies differ by its jitter. That live times follow
+    the firmware clock is tested in test_nrf_emulator.py."""
+
+    def walk(value: Any, key: str = "") -> Any:
+        if isinstance(value, dict):
+            return {k: walk(v, k) for k, v in value.items() if not _time(k)}
+        if isinstance(value, list):
+            if "frame" in key:
+                return [numbers.get(v, v) if isinstance(v, int) else walk(v) for v in value]
+            return [walk(v, key) for v in value]
+        if isinstance(value, int) and "frame" in key:
+            return numbers.get(value, value)
+        return value
+
+    return walk(found)
+
+
+def _time(key: str) -> bool:
+    return key == "time" or key.endswith("_us")
+
+
+def embed(live: list[Frame], original: list[Frame]) -> dict[int, int]:
+    """Live frame number -> the file's frame number, the live frames being a subsequence
+    of the file's (the dongle reports what its mode lets through, in order)."""
+    out: dict[int, int] = {}
+    pos = 0
+    for frame in live:
+        want = normal(frame)
+        while normal(original[pos]) != want:
+            pos += 1
+        out[frame.index] = original[pos].index
+        pos += 1
+    return out
+
+
+def replay(path: str | Path, **config: Any) -> Emulator:
+    return Emulator(air_capture(path), config=DeviceConfig(**config), rate="max")
+
+
+@pytest.mark.corpus
+def test_live_session_equals_the_recording_and_the_replayed_file(tmp_path: Path) -> None:
+    record = tmp_path / "live.pcapng"
+    with replay(need_corpus(MOUSE)) as emulator:
+        # the address type is not given: the session learns it from the mouse's advert
+        session = LiveCapture(NrfSerial(emulator.path), record=str(record), follow=MOUSE_ADDRESS)
+        session.open()
+        live = play_out(session, emulator)
+        session.close()
+    assert session.state == f"following {MOUSE_ADDRESS} (public)"
+    assert session.stats.frames == len(live) and session.stats.lost == 0
+    live_analysis = analysis(live)
+    assert live_analysis["transactions"], "the mouse's connection must have been followed"
+    # the recording holds exactly what the session saw: same frames, same analysis
+    recorded = open_capture(record)
+    again = list(recorded)
+    assert not recorded.warnings
+    assert [msgspec.structs.replace(f, offset=0) for f in again] == live
+    assert analysis(again) == live_analysis
+    # and the replayed file, frames renumbered, concludes the same about the connection
+    original = corpus_frames(MOUSE)
+    numbers = embed(live, original)
+    expected = analysis([original[n - 1] for n in numbers.values()])
+    assert renumbered(live_analysis, numbers) == renumbered(expected, {})
+    whole = analysis(original)  # the whole file: the adverts the dongle left out aside
+    for part in ("transactions", "violations", "gatt"):
+        assert renumbered(live_analysis, numbers)[part] == renumbered(whole, {})[part], part
+
+
+def test_tshark_opens_the_recording(tmp_path: Path) -> None:
+    record = tmp_path / "live.pcap"
+    source = write_sample(tmp_path / "adverts.pcap", 200)
+    with replay(source) as emulator:
+        session = LiveCapture(NrfSerial(emulator.path), record=str(record))
+        session.open()
+        live = play_out(session, emulator)
+        session.close()
+    assert len(live) == 200
+    rows = tshark_fields(record, ["frame.number", "btle.advertising_address", "_ws.malformed"])
+    assert [int(r[0]) for r in rows] == list(range(1, 201))
+    assert {r[1] for r in rows} == {"c0:ff:ee:12:34:56", "c0:ff:ee:65:43:21"}
+    assert not any(r[2] for r in rows)
+
+
+def test_a_killed_session_leaves_a_valid_recording(tmp_path: Path) -> None:
+    source = write_sample(tmp_path / "adverts.pcap", 400, spacing_us=5_000)
+    record = tmp_path / "killed.pcap"
+    command = [sys.executable, "-m", "attscope", "live", "--emulate", str(source)]
+    command += ["--no-tui", "--save", str(record)]
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:  # realtime replay: 2 s of adverts
+            if record.exists() and record.stat().st_size > 24 + 50 * 60:
+                break
+            time.sleep(0.02)
+        child.send_signal(signal.SIGKILL)
+    finally:
+        child.wait(10)
+    reader = open_capture(record)
+    frames = list(reader)
+    assert not reader.warnings, "the file must end on a record boundary"
+    assert 50 <= len(frames) < 400
+    assert [f.index for f in frames] == list(range(1, len(frames) + 1))
+
+
+def test_the_cli_prints_what_dump_prints_for_the_recording(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_sample(tmp_path / "adverts.pcap", 120)
+    record = tmp_path / "rec.pcap"
+    args = ["live", "--emulate", str(source), "--rate", "max", "--no-tui", "--save", str(record)]
+    assert main(args) == 0
+    live = capsys.readouterr()
+    assert main(["dump", str(record)]) == 0
+    dumped = capsys.readouterr()
+    assert live.out == dumped.out and len(live.out.splitlines()) == 120
+    notes = live.err.splitlines()
+    assert notes[0].startswith("attscope: ") and "nRF Sniffer at 1000000 baud; scanning" in notes[0]
+    assert notes[-1].startswith("attscope: 120 packets in ")
+    assert notes[-1].endswith(f"0 lost, 0 broken, 0 port loss(es); 120 recorded to {record}")
+
+
+def test_following_an_address_waits_for_its_advert_then_follows_it(tmp_path: Path) -> None:
+    source = write_sample(tmp_path / "adverts.pcap", 60)
+    with Emulator(air_capture(source), rate="realtime") as emulator:  # 10 ms apart
+        session = LiveCapture(NrfSerial(emulator.path), follow="C0:FF:EE:12:34:56")
+        session.open()
+        assert session.state == "scanning for C0:FF:EE:12:34:56"
+        frames = play_out(session, emulator)
+        session.close()
+    assert session.state == "following C0:FF:EE:12:34:56 (random)"
+    assert emulator.device.state == State.FOLLOWING
+    # both advertise while scanning; soon after the wanted one is heard (frame 2) and the
+    # follow request is on its way, only its adverts come through
+    addresses = [f.payload[6:12][::-1].hex(":").upper() for f in frames]
+    assert addresses[:2] == ["C0:FF:EE:65:43:21", "C0:FF:EE:12:34:56"]
+    assert set(addresses[10:]) == {"C0:FF:EE:12:34:56"}
+    assert len(addresses) > 30
+
+
+def test_a_vanished_port_is_reported_survived_and_the_recording_kept(tmp_path: Path) -> None:
+    source = write_sample(tmp_path / "adverts.pcap", 300)
+    record = tmp_path / "rec.pcap"
+    link = tmp_path / "sniffer"
+    config = DeviceConfig(faults=frozenset({Fault.HANGUP}), hangup_every=120)
+    emulator = Emulator(
+        open_capture(source), config=config, link=link, rate="max", hangup_seconds=0.3
+    )
+    notes: list[str] = []
+    with emulator:
+        session = LiveCapture(NrfSerial(str(link)), record=str(record), on_note=notes.append)
+        session.open()
+        states = []
+        frames: list[Frame] = []
+        quiet_since = time.monotonic()
+        while time.monotonic() - quiet_since < 1.0 or not emulator.device.finished:
+            got = session.poll(0.02)
+            frames += got
+            states.append(session.status())
+            quiet_since = time.monotonic() if got else quiet_since
+        session.close()
+    lost = [n for n in notes if "port lost" in n]
+    back = [n for n in notes if "port back" in n]
+    assert len(lost) == 2 and len(back) == 2, notes
+    assert lost[0].startswith(f"{link}: port lost (") and lost[0].endswith("); reconnecting")
+    assert any(s.startswith("port lost (") for s in states)  # what the TUI's title shows
+    assert session.stats.port_lost == 2
+    # numbered on across the reconnections, and every one of them on disk, intact
+    assert [f.index for f in frames] == list(range(1, len(frames) + 1))
+    reader = open_capture(record)
+    assert [msgspec.structs.replace(f, offset=0) for f in reader] == frames
+    assert not reader.warnings
+
+
+def test_the_cli_reports_a_vanished_port(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_sample(tmp_path / "adverts.pcap", 300)
+    link = tmp_path / "sniffer"
+    config = DeviceConfig(faults=frozenset({Fault.HANGUP}), hangup_every=120)
+    record = tmp_path / "rec.pcap"
+    with Emulator(open_capture(source), config=config, link=link, rate="max", hangup_seconds=0.3):
+        args = ["live", "--port", str(link), "--no-tui", "--save", str(record)]
+        assert main([*args, "--duration", "3"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert sum("port lost" in line for line in err) == 2
+    assert sum("port back at 1000000 baud; scanning" in line for line in err) == 2
+    assert "2 port loss(es)" in err[-1]
+    assert len(list(open_capture(record))) == int(err[-1].split(" recorded to ")[0].split()[-1])
+
+
+def test_a_port_that_is_no_sniffer_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    master, slave = os.openpty()
+    try:
+        name = os.ttyname(slave)
+        assert main(["live", "--port", name, "--no-tui"]) == 2
+    finally:
+        os.close(master)
+        os.close(slave)
+    err = capsys.readouterr().err
+    assert err == (
+        f"attscope: {name}: not an nRF Sniffer (no answer to a ping at 1000000 or 460800 baud)\n"
+    )
+
+
+def test_bad_live_options_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["live", "--follow", "not-an-address", "--port", "/nonexistent"]) == 2
+    assert (
+        capsys.readouterr().err
+        == "attscope: --follow not-an-address: 'not-an-address' is not a 6-byte device address\n"
+    )
+    assert main(["live", "--address-type", "random"]) == 2
+    assert "--address-type goes with --follow" in capsys.readouterr().err
+    assert main(["live", "--emulate", str(tmp_path / "none.pcap")]) == 2
+    assert "No such file" in capsys.readouterr().err
+
+
+# -- the TUI on a live stream ---------------------------------------------------------------
+
+
+@pytest.mark.corpus
+@run_async
+async def test_the_tui_follows_the_stream_and_ends_with_the_files_analysis(tmp_path: Path) -> None:
+    record = tmp_path / "live.pcap"
+    with replay(need_corpus(MOUSE)) as emulator:
+        session = LiveCapture(
+            NrfSerial(emulator.path), record=str(record), follow=MOUSE_ADDRESS, follow_random=False
+        )
+        session.open()
+        app = make_app(Source("mouse (emulated)", session.frames, live=session))
+        async with app.run_test(size=(120, 30)) as pilot:
+            titles = set()
+            quiet_since, seen = time.monotonic(), -1
+            while time.monotonic() - quiet_since < 1.0 or not emulator.device.finished:
+                await pilot.pause(0.05)
+                if len(app.model.frames) != seen:
+                    seen, quiet_since = len(app.model.frames), time.monotonic()
+                titles.add(str(app.query_one("#title").render()))
+            assert app.query_one("#tabs").active == "connections"  # following: not devices
+            assert any(
+                "following E2:E0:6B:31:00:54 (public), saving to live.pcap" in t for t in titles
+            )
+            assert any("(live)" in t for t in titles)
+            # the transactions as they completed, as the analyzer reports them for the
+            # recording (incomplete ones only come when the stream ends)
+            expected = Analyzer(retain=False)
+            done = [e for f in open_capture(record) for e in expected.feed(f)]
+            done = [e for e in done if isinstance(e, Transaction)]
+            assert len(app.model.frames) == session.stats.frames
+            assert len(done) > 40
+            got = list(app.model.transactions)
+            assert msgspec.json.encode(got) == msgspec.json.encode(done)
+            await pilot.press("7")
+            rows = shown(app.list("devices"))
+            assert len(rows) == 1 and rows[0].startswith("E2:E0:6B:31:00:54 public BT5.0 Mouse")
+        assert session.closed  # leaving the app released the port
+
+
+@run_async
+async def test_enter_on_a_device_follows_it(tmp_path: Path) -> None:
+    source = write_sample(tmp_path / "adverts.pcap", 400, spacing_us=20_000)
+    with Emulator(air_capture(source), rate="realtime") as emulator:
+        session = LiveCapture(NrfSerial(emulator.path))
+        session.open()
+        app = make_app(Source("adverts (emulated)", session.frames, live=session))
+        async with app.run_test(size=(120, 30)) as pilot:
+            assert app.query_one("#tabs").active == "devices"  # scanning: devices first
+            devices = app.list("devices")
+            while len(devices.source) < 2:
+                await pilot.pause(0.05)
+            await pilot.pause(0.2)
+            wanted = devices.source.device(1)
+            devices.focus()
+            await pilot.press("down", "enter")
+            await pilot.pause(0.5)
+            assert session.state == f"following {wanted.address} (random)"
+            assert emulator.device.state == State.FOLLOWING
+            before = len(app.model.frames)
+            await pilot.pause(0.5)
+            after = list(app.model.frames)[before + 2 :]
+            assert after and {f.payload[6:12][::-1].hex(":").upper() for f in after} == {
+                wanted.address
+            }
