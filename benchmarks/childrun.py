@@ -27,11 +27,12 @@ class Run:
     cpu_s: float  # user + system
     max_rss_kib: int
     floor_kib: int  # the launcher's peak RSS: max_rss_kib cannot read below it
+    err: str = ""  # the end of the command's stderr (what it said about itself)
 
 
 def run_measured(argv: Sequence[str]) -> Run:
-    """Run argv (argv[0] an absolute path) with stdin and stdout on /dev/null; its stderr is
-    kept only to explain a failure."""
+    """Run argv (argv[0] an absolute path) with stdin and stdout on /dev/null; the end of
+    its stderr is kept, to explain a failure or for the command's own figures."""
     # -S -I: no site packages, no environment, no user paths: the launcher stays as small as
     # an interpreter can be, and so does the floor under every measurement.
     launcher = [sys.executable, "-S", "-I", str(LAUNCHER), *argv]
@@ -42,4 +43,4 @@ def run_measured(argv: Sequence[str]) -> Run:
     wall, cpu, rss, code, floor = done.stdout.split()
     if int(code) != 0:
         raise ChildFailed(f"{' '.join(argv)} exited with {int(code)}:\n{err}")
-    return Run(float(wall), float(cpu), int(rss), int(floor))
+    return Run(float(wall), float(cpu), int(rss), int(floor), err)

@@ -43,7 +43,8 @@ class LiveStats:
 
 
 class LiveCapture:
-    """Frames from `serial`, recorded to `record` (pcap, or pcapng by its suffix) when given.
+    """Frames from `serial`, recorded to `record` (pcap, or pcapng by its suffix) when given,
+    until `close()` or `max_frames` frames.
 
     `follow` is an address in display order; with `follow_random` None its type is learnt
     from its first advertisement (scanning until then), else it is followed at once."""
@@ -56,6 +57,7 @@ class LiveCapture:
         follow: str | None = None,
         follow_random: bool | None = None,
         on_note: Callable[[str], None] | None = None,
+        max_frames: int | None = None,
     ) -> None:
         self.serial = serial
         self.record_path = record
@@ -64,6 +66,7 @@ class LiveCapture:
         self.notes: deque[str] = deque(maxlen=1000)  # newest last; old ones fall off
         self.on_note = on_note
         self.state = "starting"
+        self.max_frames = max_frames  # the session ends after this many frames
         self._wanted: bytes | None = None  # an address to follow once it advertises
         self._following: str | None = None
         if follow is not None:
@@ -129,9 +132,14 @@ class LiveCapture:
                     self._check_advertiser(event)
             else:
                 self._event(event)
+        if self.max_frames is not None and self.stats.frames + len(frames) >= self.max_frames:
+            frames = frames[: self.max_frames - self.stats.frames]
+            self._closed.set()  # what came after the last wanted frame is not kept
         if frames:
             self.stats.frames += len(frames)
             self._record(frames)
+        if self.closed:
+            self.serial.close()  # done (max_frames): the port is free for others at once
         return frames
 
     def _record(self, frames: list[Frame]) -> None:
@@ -147,7 +155,7 @@ class LiveCapture:
             self._note(recorder.error)
 
     def frames(self, stop: threading.Event | None = None) -> Iterator[Frame | None]:
-        """Frames until `close()` (or `stop`); a None after each read, frames or not."""
+        """Frames until `close()` (or `stop`, or `max_frames`); a None after each read."""
         while not self.closed and (stop is None or not stop.is_set()):
             yield from self.poll()
             yield None

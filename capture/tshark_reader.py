@@ -3,6 +3,7 @@ through tshark by way of pyshark. Slower than the native readers, so only a fall
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -90,6 +91,7 @@ class TsharkReader(CaptureReader):
         import pyshark  # deferred: only this fallback needs it, and it is slow to import
 
         self.warnings = []
+        _ensure_event_loop()
         capture = pyshark.FileCapture(
             str(self.path), use_json=True, include_raw=True, keep_packets=False
         )
@@ -145,3 +147,12 @@ def _field(layer: Any, name: str, default: Any) -> Any:
         return getattr(layer, name)
     except (AttributeError, KeyError):
         return default
+
+
+def _ensure_event_loop() -> None:
+    """pyshark runs tshark on the thread's current asyncio loop and fails when there is
+    none, which is the case after an `asyncio.run()` in the same thread: give it one."""
+    try:
+        asyncio.get_event_loop_policy().get_event_loop()
+    except RuntimeError:
+        asyncio.set_event_loop(asyncio.new_event_loop())

@@ -8,6 +8,7 @@ session must leave a valid recording.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -191,6 +192,10 @@ def test_the_cli_prints_what_dump_prints_for_the_recording(
     assert notes[0].startswith("attscope: ") and "nRF Sniffer at 1000000 baud; scanning" in notes[0]
     assert notes[-1].startswith("attscope: 120 packets in ")
     assert notes[-1].endswith(f"0 lost, 0 broken, 0 port loss(es); 120 recorded to {record}")
+    # --count: exactly that many, printed and recorded
+    assert main([*args, "--count", "7"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 7
+    assert [f.index for f in open_capture(record)] == list(range(1, 8))
 
 
 def test_following_an_address_waits_for_its_advert_then_follows_it(tmp_path: Path) -> None:
@@ -356,3 +361,54 @@ async def test_enter_on_a_device_follows_it(tmp_path: Path) -> None:
             assert after and {f.payload[6:12][::-1].hex(":").upper() for f in after} == {
                 wanted.address
             }
+
+
+@run_async
+async def test_the_tui_says_when_the_port_vanishes_and_comes_back(tmp_path: Path) -> None:
+    source = write_sample(tmp_path / "adverts.pcap", 300)
+    link = tmp_path / "sniffer"
+    record = tmp_path / "rec.pcap"
+    config = DeviceConfig(faults=frozenset({Fault.HANGUP}), hangup_every=120)
+    emulator = Emulator(
+        open_capture(source), config=config, link=link, rate="max", hangup_seconds=0.3
+    )
+    with emulator:
+        session = LiveCapture(NrfSerial(str(link)), record=str(record))
+        session.open()
+        app = make_app(Source("sniffer", session.frames, live=session))
+        told: list[str] = []
+        app.notify = lambda message, **kw: told.append(str(message))  # type: ignore[method-assign]
+        async with app.run_test(size=(120, 30)) as pilot:
+            titles = set()
+            quiet_since, seen = time.monotonic(), -1
+            while time.monotonic() - quiet_since < 1.0 or not emulator.device.finished:
+                await pilot.pause(0.02)
+                if len(app.model.frames) != seen:
+                    seen, quiet_since = len(app.model.frames), time.monotonic()
+                titles.add(str(app.query_one("#title").render()))
+            frames = len(app.model.frames)
+    assert sum("port lost" in t for t in told) == 2 and sum("port back" in t for t in told) == 2
+    assert any("port lost (" in t and "reconnecting" in t for t in titles)
+    assert len(list(open_capture(record))) == frames == session.stats.frames
+
+
+@run_async
+async def test_the_tui_sums_up_bursts_of_lost_packets(tmp_path: Path) -> None:
+    source = write_sample(tmp_path / "adverts.pcap", 300)
+    config = DeviceConfig(faults=frozenset({Fault.GAP, Fault.GARBAGE}), fault_every=5)
+    with Emulator(open_capture(source), config=config, rate="max") as emulator:
+        session = LiveCapture(NrfSerial(emulator.path))
+        session.open()
+        app = make_app(Source("sniffer", session.frames, live=session))
+        told: list[str] = []
+        app.notify = lambda message, **kw: told.append(str(message))  # type: ignore[method-assign]
+        async with app.run_test(size=(120, 30)) as pilot:
+            while not emulator.device.finished or session.notes or len(app.model.frames) < 10:
+                await pilot.pause(0.05)
+            await pilot.pause(0.3)
+            title = str(app.query_one("#title").render())
+    lost = emulator.device.stats.gap_dropped
+    assert lost > 10 and session.stats.lost == lost
+    assert f"scanning, {lost} lost" in title
+    assert any(re.fullmatch(r"and \d+ more: scanning, \d+ lost", t) for t in told), told
+    assert len(told) < lost  # not one notification per gap

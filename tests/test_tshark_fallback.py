@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import struct
 import subprocess
 from pathlib import Path
@@ -30,6 +31,13 @@ def _packetlogger(path: Path) -> Path:
         out += struct.pack(">III", 9 + len(data), 1_700_000_000 + i, 250_000) + bytes([kind]) + data
     path.write_bytes(out)
     return path
+
+
+def test_the_fallback_works_after_asyncio_run(tmp_path: Path) -> None:
+    # asyncio.run() leaves the thread without a current loop; pyshark needs one
+    need_tshark()
+    asyncio.run(asyncio.sleep(0))
+    assert len(list(open_capture(_packetlogger(tmp_path / "session.pklg")))) == 5
 
 
 def test_packetlogger_through_tshark(tmp_path: Path) -> None:

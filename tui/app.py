@@ -5,6 +5,7 @@ filter bar. `make_app(source)` builds it for the command line and the tests alik
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from bisect import bisect_left
@@ -72,7 +73,8 @@ if TYPE_CHECKING:
 
 TABS = ("connections", "flow", "transactions", "gatt", "violations", "packets", "devices")
 LIVE_GATT_REFRESH = 2.0  # s between redraws of the GATT tree while a live stream runs
-NOTES_PER_TICK = 3  # live notes shown at once; a burst of them is summarised
+NOTES_PER_TICK = 3  # live packet-level notes shown at once; a burst of them is summed up
+_PACKET_NEWS = re.compile(r"packet\(s\) lost|skipped \d+ byte|dropped a broken frame")
 SORTS = ("time", "latency", "handle", "outcome")
 
 
@@ -272,9 +274,13 @@ class AttscopeApp(App[None]):
         notes = []
         while live.notes:
             notes.append(live.notes.popleft())
-        if len(notes) > NOTES_PER_TICK:
-            hidden = len(notes) - NOTES_PER_TICK + 1
-            notes = [*notes[-NOTES_PER_TICK + 1 :], f"and {hidden} more: {status}"]
+        # a burst of packet-level news (gaps, garbage) is summed up; the port's own news
+        # (lost, back, following) is always shown
+        noisy = [n for n in notes if _PACKET_NEWS.search(n)]
+        if len(noisy) > NOTES_PER_TICK:
+            keep = set(noisy[-NOTES_PER_TICK + 1 :])
+            notes = [n for n in notes if n in keep or not _PACKET_NEWS.search(n)]
+            notes.append(f"and {len(noisy) - len(keep)} more: {status}")
         for note in notes:
             bad = any(word in note for word in ("lost", "dropped", "skipped", "stopped"))
             self.notify(safe(note), severity="warning" if bad else "information", timeout=4)

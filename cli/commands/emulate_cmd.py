@@ -1,6 +1,5 @@
 """`attscope emulate --replay CAPTURE`: an emulated nRF Sniffer dongle on a pseudo-terminal
-that replays an air capture, for demos and for testing hosts (attscope's own or Nordic's
-Wireshark plugin, which reads the same protocol)."""
+that replays an air capture, for demos and for testing a host (`attscope live` among them)."""
 
 from __future__ import annotations
 

@@ -60,7 +60,7 @@ def register(sub: Any) -> None:
         default="realtime",
         help="with --emulate: the capture's own timing (default) or as fast as possible",
     )
-    p.add_argument("--count", type=int, metavar="N", help="stop after N packets")
+    p.add_argument("--count", type=int, metavar="N", help="stop after N packets (the TUI stays)")
     p.add_argument("--duration", type=float, metavar="SECONDS", help="stop after SECONDS")
     add_print_options(p)
     p.set_defaults(run=run)
@@ -73,8 +73,11 @@ def run(args: argparse.Namespace) -> int:
     if args.address_type and not args.follow:
         print("attscope live: --address-type goes with --follow", file=sys.stderr)
         return 2
-    if not args.no_tui and (args.count is not None or args.duration is not None):
-        print("attscope live: --count and --duration go with --no-tui", file=sys.stderr)
+    if not args.no_tui and args.duration is not None:
+        print("attscope live: --duration goes with --no-tui", file=sys.stderr)
+        return 2
+    if args.count is not None and args.count < 1:
+        print("attscope live: --count must be at least 1", file=sys.stderr)
         return 2
     emulator = None
     if args.emulate:
@@ -93,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
             follow=args.follow,
             follow_random=random,
             on_note=_tell if headless else None,
+            max_frames=args.count,
         )
         session.open()
         if headless:
@@ -121,8 +125,6 @@ def _headless(args: argparse.Namespace, session: LiveCapture, emulator: Emulator
             if frames:
                 quiet_since = now
                 sys.stdout.flush()
-            if args.count is not None and session.stats.frames >= args.count:
-                break
             if args.duration is not None and now - started >= args.duration:
                 break
             if emulator is not None and emulator.device.finished and now - quiet_since > QUIET_END:
