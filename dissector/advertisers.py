@@ -27,7 +27,11 @@ from attscope.dissector.ad_structures import (
     Uuid128Incomplete,
     parse_ad,
 )
-from attscope.dissector.hci_events import LeAdvertisingReport, LeExtendedAdvertisingReport
+from attscope.dissector.hci_events import (
+    ADV_REPORT_TYPES,
+    LeAdvertisingReport,
+    LeExtendedAdvertisingReport,
+)
 from attscope.dissector.hci_names import address_text
 from attscope.dissector.ll_adv import AdvPdu, ExtendedAdvPdu, ScanReq
 from attscope.dissector.ll_data import LlPacket
@@ -36,8 +40,6 @@ from attscope.dissector.ll_data import LlPacket
 _CONNECTABLE_PDUS = {"ADV_IND", "ADV_DIRECT_IND"}
 _HCI_CONNECTABLE = {0, 1}  # LE Advertising Report: ADV_IND, ADV_DIRECT_IND
 _HCI_SCAN_RSP = 4
-_HCI_NAMES = {0: "ADV_IND", 1: "ADV_DIRECT_IND", 2: "ADV_SCAN_IND", 3: "ADV_NONCONN_IND"}
-_HCI_NAMES[4] = "SCAN_RSP"
 _RSSI_UNAVAILABLE = 127  # HCI reports (Vol 4 Part E 7.7.65.2)
 _EXT_CONNECTABLE = 0x01  # extended report event type bit 0
 _EXT_SCAN_RSP = 0x08
@@ -98,7 +100,7 @@ class AdvertiserTracker:
         elif isinstance(pdu, LeAdvertisingReport):
             for r in pdu.reports:
                 rssi = None if r.rssi == _RSSI_UNAVAILABLE else r.rssi
-                name = _HCI_NAMES.get(r.event_type, f"report type {r.event_type}")
+                name = ADV_REPORT_TYPES.get(r.event_type, f"report type {r.event_type}")
                 device = self._heard(frame, address_text(r.address), r.address_type & 1, rssi)
                 self._pdu(device, name, r.event_type in _HCI_CONNECTABLE)
                 self._data(device, r.data, r.event_type == _HCI_SCAN_RSP)

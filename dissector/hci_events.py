@@ -526,8 +526,13 @@ class AdvertisingReport(msgspec.Struct, frozen=True, gc=False):
 
 
 _ADV_HEAD = struct.Struct("<BB6sB")
-_ADV_TYPES = {0: "ADV_IND", 1: "ADV_DIRECT_IND", 2: "ADV_SCAN_IND", 3: "ADV_NONCONN_IND"}
-_ADV_TYPES[4] = "SCAN_RSP"
+ADV_REPORT_TYPES = {  # LE Advertising Report event types (7.7.65.2)
+    0: "ADV_IND",
+    1: "ADV_DIRECT_IND",
+    2: "ADV_SCAN_IND",
+    3: "ADV_NONCONN_IND",
+    4: "SCAN_RSP",
+}
 
 
 def _reports(body: bytes, head: struct.Struct, data_at: int) -> list[tuple[tuple, bytes, int]]:
@@ -576,7 +581,7 @@ class LeAdvertisingReport(LeMetaEvent, tag="hci_le_advertising_report"):
 
     def describe(self) -> str:
         return "; ".join(
-            f"{value_name(_ADV_TYPES, r.event_type)} {peer_text(r.address, r.address_type)} "
+            f"{value_name(ADV_REPORT_TYPES, r.event_type)} {peer_text(r.address, r.address_type)} "
             f"rssi {r.rssi} dBm data {len(r.data)} bytes"
             for r in self.reports
         )

@@ -298,6 +298,18 @@ def test_bad_live_options_are_one_line(tmp_path: Path, capsys: pytest.CaptureFix
 # -- the TUI on a live stream ---------------------------------------------------------------
 
 
+async def watch_titles(pilot: Any, app: Any, emulator: Emulator) -> set[str]:
+    """Every title the app shows until the replay is over and no frame came for 1 s."""
+    titles = set()
+    quiet_since, seen = time.monotonic(), -1
+    while time.monotonic() - quiet_since < 1.0 or not emulator.device.finished:
+        await pilot.pause(0.02)
+        if len(app.model.frames) != seen:
+            seen, quiet_since = len(app.model.frames), time.monotonic()
+        titles.add(str(app.query_one("#title").render()))
+    return titles
+
+
 @pytest.mark.corpus
 @run_async
 async def test_the_tui_follows_the_stream_and_ends_with_the_files_analysis(tmp_path: Path) -> None:
@@ -309,13 +321,7 @@ async def test_the_tui_follows_the_stream_and_ends_with_the_files_analysis(tmp_p
         session.open()
         app = make_app(Source("mouse (emulated)", session.frames, live=session))
         async with app.run_test(size=(120, 30)) as pilot:
-            titles = set()
-            quiet_since, seen = time.monotonic(), -1
-            while time.monotonic() - quiet_since < 1.0 or not emulator.device.finished:
-                await pilot.pause(0.05)
-                if len(app.model.frames) != seen:
-                    seen, quiet_since = len(app.model.frames), time.monotonic()
-                titles.add(str(app.query_one("#title").render()))
+            titles = await watch_titles(pilot, app, emulator)
             assert app.query_one("#tabs").active == "connections"  # following: not devices
             assert any(
                 "following E2:E0:6B:31:00:54 (public), saving to live.pcap" in t for t in titles
@@ -379,13 +385,7 @@ async def test_the_tui_says_when_the_port_vanishes_and_comes_back(tmp_path: Path
         told: list[str] = []
         app.notify = lambda message, **kw: told.append(str(message))  # type: ignore[method-assign]
         async with app.run_test(size=(120, 30)) as pilot:
-            titles = set()
-            quiet_since, seen = time.monotonic(), -1
-            while time.monotonic() - quiet_since < 1.0 or not emulator.device.finished:
-                await pilot.pause(0.02)
-                if len(app.model.frames) != seen:
-                    seen, quiet_since = len(app.model.frames), time.monotonic()
-                titles.add(str(app.query_one("#title").render()))
+            titles = await watch_titles(pilot, app, emulator)
             frames = len(app.model.frames)
     assert sum("port lost" in t for t in told) == 2 and sum("port back" in t for t in told) == 2
     assert any("port lost (" in t and "reconnecting" in t for t in titles)
