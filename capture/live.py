@@ -92,6 +92,8 @@ class LiveCapture:
             self.serial.open()
         except CaptureError:
             self.close()
+            if self.recorder is not None:  # no sniffer, no recording: leave no empty file
+                self.recorder.path.unlink(missing_ok=True)
             raise
         port = self.serial.port or "?"
         if self._following is not None:

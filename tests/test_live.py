@@ -268,15 +268,16 @@ def test_the_cli_reports_a_vanished_port(
 
 
 def test_a_port_that_is_no_sniffer_is_one_line_and_exit_2(
-    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     master, slave = os.openpty()
     try:
         name = os.ttyname(slave)
-        assert main(["live", "--port", name, "--no-tui"]) == 2
+        assert main(["live", "--port", name, "--no-tui", "--save", str(tmp_path / "r.pcap")]) == 2
     finally:
         os.close(master)
         os.close(slave)
+    assert not (tmp_path / "r.pcap").exists()  # no sniffer, no recording left behind
     err = capsys.readouterr().err
     assert err == (
         f"attscope: {name}: not an nRF Sniffer (no answer to a ping at 1000000 or 460800 baud)\n"
