@@ -53,6 +53,10 @@ _SERVICE_LISTS = (  # the services it offers; solicitation lists name the peer's
 )
 
 
+# the record types `observe` learns from, for a caller to test first on its hot path
+CARRIERS = frozenset({LlPacket, LeAdvertisingReport, LeExtendedAdvertisingReport})
+
+
 class Advertiser(msgspec.Struct, kw_only=True):
     """A device heard advertising. `rssi` is the last reading, `best_rssi` the strongest."""
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from attscope.capture.frame import Direction, Frame
 from attscope.dissector.acl_flow import AclFlowTracker
+from attscope.dissector.advertisers import CARRIERS as ADVERT_CARRIERS
 from attscope.dissector.advertisers import Advertiser, AdvertiserTracker
 from attscope.dissector.analysis_records import Connection, Transaction, Violation
 from attscope.dissector.att_pdus import AttPdu
@@ -72,7 +73,7 @@ class Analyzer:
         cid = packet.cid
         if cid is None:  # HCI events, LL control and advertising PDUs: connection news
             connections.observe(packet)
-            if packet.connection is None:
+            if packet.connection is None and type(packet.pdu) in ADVERT_CARRIERS:
                 self._advertisers.observe(frame, packet.pdu)
         sniffer = frame.sniffer
         lost = packet.lost
