@@ -273,6 +273,18 @@ async def test_multiconnection_capture_panels_match_the_analyzer():
         assert len(tree.root.children) == len(dbs)
 
 
+@run_async
+async def test_a_tick_during_shutdown_does_nothing():
+    # The refresh timer outlives the widgets while the app shuts down (a live session hit
+    # it on the Devices panel): a tick then must not look for them.
+    app = make_app(SAMPLE)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("7")
+    app.model.version += 1
+    app._tick()
+
+
 # -- snapshots (pytest-textual-snapshot; `pytest --snapshot-update` after reviewing) --------
 
 

@@ -230,6 +230,8 @@ class AttscopeApp(App[None]):
         self.model.warnings = list(info.get("warnings", []))
 
     def _tick(self) -> None:
+        if not self.is_running:  # shutting down: the widgets go one by one, the timer last
+            return
         model = self.model
         live = self.source.live
         if live is not None:
