@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -341,6 +342,46 @@ async def test_the_tui_follows_the_stream_and_ends_with_the_files_analysis(tmp_p
             rows = shown(app.list("devices"))
             assert len(rows) == 1 and rows[0].startswith("E2:E0:6B:31:00:54 public BT5.0 Mouse")
         assert session.closed  # leaving the app released the port
+
+
+def paced(frames: Iterable[Frame | None], every: int = 4) -> Iterator[Frame | None]:
+    """A stream read slower than the emulator can send (it waits for the reader): the
+    mouse capture's 3,110 packets arrive over about a second and a half."""
+    for count, item in enumerate(frames):
+        if count % every == 0:
+            time.sleep(0.002)
+        yield item
+
+
+@pytest.mark.corpus
+@run_async
+async def test_a_sorted_table_takes_in_transactions_as_they_come(tmp_path: Path) -> None:
+    with replay(need_corpus(MOUSE)) as emulator:
+        session = LiveCapture(NrfSerial(emulator.path), follow=MOUSE_ADDRESS, follow_random=False)
+        session.open()
+        app = make_app(Source("mouse (paced)", lambda: paced(session.frames()), live=session))
+        async with app.run_test(size=(120, 30)) as pilot:
+            await pilot.press("3", "s")  # by latency, before the first one came
+            table = app.list("transactions")
+            while len(table.source) < 10:
+                await pilot.pause(0.02)
+            table.move_to(5)
+            await pilot.pause()
+            chosen = table.source.transaction(table.cursor)
+            assert chosen is not None
+            await watch_titles(pilot, app, emulator)
+            assert len(app.model.transactions) > 40
+            done = list(app.model.transactions)
+            for _ in range(50):  # the last re-sort: at most a second after the last one came
+                if len(table.source) == len(done):
+                    break
+                await pilot.pause(0.05)
+            order = [table.source.transaction(i) for i in range(len(table.source))]
+            assert [t.request_frame for t in order] == [
+                t.request_frame
+                for t in sorted(done, key=lambda t: -1 if t.latency_us is None else t.latency_us)
+            ]
+            assert table.source.transaction(table.cursor) == chosen  # the cursor kept it
 
 
 @run_async

@@ -94,6 +94,12 @@ async def test_long_read_expands_into_its_exchanges(tmp_path: Path):
         rows = shown(widget)
         assert rows[0].startswith("▾") and len(rows) == 3
         assert "exchange 2: frame 3 -> frame 4" in rows[2]
+        # sorted, then re-sorted as a live table is: the row stays open, the cursor on it
+        await pilot.press("s", "space")
+        widget.move_to(2)
+        app._set_transactions(keep_cursor=True)
+        await pilot.pause()
+        assert shown(widget) == rows and widget.cursor == 2
 
 
 @run_async
@@ -271,6 +277,54 @@ async def test_multiconnection_capture_panels_match_the_analyzer():
         await pilot.press("4")
         tree = app.query_one("#gatt-tree", Tree)
         assert len(tree.root.children) == len(dbs)
+
+
+@run_async
+async def test_devices_are_narrowed_by_the_filter_and_sorted():
+    path = need_corpus("android_fossibot_broadcom.btsnoop")  # 35 devices, 12 named
+    analyzer = Analyzer(retain=False)
+    for frame in open_capture(path):
+        analyzer.feed(frame)
+    heard = analyzer.advertisers
+    app = make_app(str(path))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("7")
+        devices = app.list("devices")
+        assert [row.split()[0] for row in shown(devices)] == [d.address for d in heard]
+        devices.move_to(5)
+        await pilot.pause()
+        chosen = heard[5].address
+        orders = {}
+        for _ in range(4):
+            await pilot.press("s")
+            await pilot.pause()
+            rows = devices.source
+            orders[rows.order] = [rows.device(i) for i in range(len(rows))]
+            assert rows.device(devices.cursor).address == chosen  # the cursor keeps its device
+        best = [d.best_rssi for d in orders["signal"]]
+        assert best == sorted(best, reverse=True) and best[0] == -25  # POWER-0084, nearest
+        packets = [d.packets for d in orders["packets"]]
+        assert packets == sorted(packets, reverse=True)
+        names = [d.name for d in orders["name"]]
+        assert names[:3] == ["C049BD1B6E36", "everything-pr-f9e5a8", "HLK-LD2450_D8E3"]
+        assert names[12:] == [None] * 23  # the nameless last
+        assert [d.address for d in orders["first heard"]] == [d.address for d in heard]
+
+        async def narrowed(words: str) -> list[str]:
+            await pilot.press("f")
+            app.query_one("#filter", Input).value = words
+            await pilot.press("enter")
+            await settle(pilot, app)
+            return [row.split()[0] for row in shown(devices)]
+
+        assert await narrowed("name:lywsd03mmc") == ["A4:C1:38:FC:41:16", "A4:C1:38:94:0D:98"]
+        assert await narrowed("uuid:fe9f") == [
+            "74:CF:12:45:99:AC", "44:91:9B:79:8A:25", "5B:1B:1B:EF:23:B6",
+        ]  # fmt: skip
+        assert await narrowed('"not connectable" uuid:fe9f') == await narrowed("uuid:fe9f")
+        assert await narrowed("conn:0x0040") == [d.address for d in heard]  # no adverts' term
+        assert await narrowed("") == [d.address for d in heard]
 
 
 @run_async

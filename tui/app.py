@@ -50,6 +50,7 @@ from attscope.tui.rows import (
     transaction_header,
 )
 from attscope.tui.sources import (
+    DEVICE_SORTS,
     ConnectionRows,
     DeviceRows,
     FlowRows,
@@ -73,6 +74,7 @@ if TYPE_CHECKING:
 
 TABS = ("connections", "flow", "transactions", "gatt", "violations", "packets", "devices")
 LIVE_GATT_REFRESH = 2.0  # s between redraws of the GATT tree while a live stream runs
+LIVE_RESORT = 1.0  # s between re-sorts of a sorted transactions table while live
 NOTES_PER_TICK = 3  # live packet-level notes shown at once; a burst of them is summed up
 _PACKET_NEWS = re.compile(r"packet\(s\) lost|skipped \d+ byte|dropped a broken frame")
 SORTS = ("time", "latency", "handle", "outcome")
@@ -167,6 +169,8 @@ class AttscopeApp(App[None]):
         self.first_screen_at: float | None = None  # when the first rows were drawn
         self.exit_after: str | None = None  # "first-screen" | "analysed": benchmarks
         self._gatt_drawn_at = 0.0
+        self._sorted_at = 0.0
+        self._unsorted = False  # live and sorted: transactions came since the last sort
 
     # -- layout -------------------------------------------------------------------------
 
@@ -236,16 +240,20 @@ class AttscopeApp(App[None]):
         live = self.source.live
         if live is not None:
             self._live_tick(live)
+            if self._unsorted and time.monotonic() - self._sorted_at >= LIVE_RESORT:
+                self._sorted_at = time.monotonic()
+                self._unsorted = False
+                self._set_transactions(keep_cursor=True)  # new ones take their place
         if model.version == self._seen_version:
             self._advance_views()
             return
         self._seen_version = model.version
         self._connections.refresh()
-        self._devices.refresh()
+        self._refresh_devices()
         if self.query_one(TabbedContent).active == "devices":
             self._show_device(self.list("devices").cursor)
-        for name in ("connections", "flow", "transactions", "violations", "packets", "devices"):
-            self.list(name).update_rows(changed=name in ("connections", "devices"))
+        for name in ("connections", "flow", "transactions", "violations", "packets"):
+            self.list(name).update_rows(changed=name == "connections")
         self._advance_views()
         self._show_title()
         if live is not None and not model.done:
@@ -253,9 +261,12 @@ class AttscopeApp(App[None]):
             if now - self._gatt_drawn_at >= LIVE_GATT_REFRESH:
                 self._gatt_drawn_at = now
                 self._fill_gatt()
+            self._unsorted = self.sort != "time"
         if model.done and not getattr(self, "_gatt_done", False):
             self._gatt_done = True
             self._fill_gatt()
+            if self.sort != "time":
+                self._set_transactions(keep_cursor=True)
             self.list("transactions").update_rows(changed=True)
             if model.warnings or model.error:
                 self.notify(model.error or "; ".join(model.warnings), severity="warning")
@@ -330,16 +341,39 @@ class AttscopeApp(App[None]):
         self.list("packets").set_source(PacketRows(model, self._views["packets"]))
         self.list("violations").set_source(ViolationRows(model, self._views["violations"]))
         self._set_transactions()
+        self._devices.wanted = wanted
+        self._refresh_devices()
         self._fill_gatt()
         self._show_title()
         self._advance_views()
 
-    def _set_transactions(self) -> None:
+    def _set_transactions(self, keep_cursor: bool = False) -> None:
+        """The transactions table in the chosen order; `keep_cursor`: re-sorted as it grew,
+        the cursor and the opened rows stay with their transactions."""
         view = self._views["transactions"]
         order = None
         if self.sort != "time" and view.complete:
             order = list(sorted_transactions(self.model, view, self.sort))
-        self.list("transactions").set_source(TransactionRows(self.model, view, order))
+        rows = TransactionRows(self.model, view, order)
+        widget = self.list("transactions")
+        old = widget.source
+        if keep_cursor and isinstance(old, TransactionRows):
+            cursor = rows.take_over(old, widget.cursor)
+            widget.set_source(rows, keep_cursor=True)
+            widget.cursor = cursor
+            return
+        widget.set_source(rows)
+
+    def _refresh_devices(self) -> None:
+        """New adverts, another filter or order: the rows again, the cursor kept on its
+        device (in a live session sorted by signal the rows move under it)."""
+        widget = self.list("devices")
+        current = self._devices.device(widget.cursor)
+        self._devices.refresh()
+        widget.update_rows(changed=True)
+        index = None if current is None else self._devices.index_of(current)
+        if index is not None and index != widget.cursor:
+            widget.cursor = index
 
     def _focused_connection(self) -> Connection | None:
         if self.focus_conn is None:
@@ -368,7 +402,7 @@ class AttscopeApp(App[None]):
         for name in ("flow", "transactions", "violations", "packets"):
             self.list(name).update_rows(changed=True)
         if self.sort != "time":
-            self._set_transactions()
+            self._set_transactions(keep_cursor=True)
 
     # -- panels -------------------------------------------------------------------------
 
@@ -608,7 +642,14 @@ class AttscopeApp(App[None]):
         self._rebuild_views()
 
     def action_sort(self) -> None:
-        if self.query_one(TabbedContent).active != "transactions":
+        active = self.query_one(TabbedContent).active
+        if active == "devices":
+            orders = list(DEVICE_SORTS)
+            self._devices.order = orders[(orders.index(self._devices.order) + 1) % len(orders)]
+            self._refresh_devices()
+            self.notify(f"devices sorted by {self._devices.order}", timeout=2)
+            return
+        if active != "transactions":
             return
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
         self._set_transactions()

@@ -50,6 +50,8 @@ class HelpScreen(ModalScreen[None]):
         text.append(
             "\nTransactions: s cycles the sort (time, latency, handle, outcome); "
             "space opens a long read or queued write into its exchanges.\n"
+            "Devices: s cycles the order (first heard, signal, packets, name); the filter's "
+            "free words, name: and uuid: narrow them.\n"
         )
         with VerticalScroll():
             yield Static(text)

@@ -264,6 +264,12 @@ def device_row(model: CaptureModel, device: Advertiser) -> Text:
     rssi = "" if device.rssi is None else str(device.rssi)
     best = "" if device.best_rssi is None else str(device.best_rssi)
     row.append(f"{rssi:>4} {best:>4} {device.packets:>8} {seconds(model, device.last_us):>9}  ")
+    row.append(safe(", ".join(device_about(model, device))), DIM if not device.connectable else "")
+    return row
+
+
+def device_about(model: CaptureModel, device: Advertiser) -> list[str]:
+    """What a device's adverts say of it: connectable, appearance, company, services."""
     about = ["connectable" if device.connectable else "not connectable"]
     if device.appearance is not None:
         about.append(appearance_name(device.appearance) or f"appearance 0x{device.appearance:04x}")
@@ -272,5 +278,12 @@ def device_row(model: CaptureModel, device: Advertiser) -> Text:
     if device.tx_power is not None:
         about.append(f"tx {device.tx_power} dBm")
     about += [model.uuid_name(u) for u in device.services]
-    row.append(safe(", ".join(about)), DIM if not device.connectable else "")
-    return row
+    return about
+
+
+def device_text(model: CaptureModel, device: Advertiser) -> str:
+    """Everything the filter bar's words are matched against, in lower case: the row's
+    text with the whole name, the service UUIDs as well as their names, the PDU types."""
+    words = [device.address, device.address_type, device.name or "", *device.pdu_types]
+    words += device_about(model, device) + device.services
+    return safe(" ".join(words)).lower()

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from rich.text import Text
 
 from attscope.dissector.advertisers import Advertiser
 from attscope.dissector.analysis_records import Connection, Transaction
+from attscope.tui.filter_query import EVERYTHING, Filter
 from attscope.tui.model import CaptureModel
 from attscope.tui.rows import (
     connection_row,
     device_row,
+    device_text,
     exchange_row,
     flow_row,
     packet_row,
@@ -134,6 +139,22 @@ class TransactionRows:
         txn = self.model.transactions[self._position(index)]
         return txn.exchanges[sub - 1].request_frame if sub else txn.request_frame
 
+    def take_over(self, old: TransactionRows, cursor: int) -> int:
+        """Open the rows `old` had open; the row that now shows what `old`'s row `cursor`
+        showed (the same transaction, or the same exchange of it)."""
+        where = {self._position(i): i for i in range(self._count())}
+        for index, shown in old.expanded.items():
+            new = where.get(old._position(index))
+            if new is not None:
+                self.expanded[new] = shown
+        index, sub = old.locate(cursor)
+        if not 0 <= index < old._count():
+            return cursor
+        new = where.get(old._position(index))
+        if new is None:
+            return 0
+        return new + sum(n for i, n in self.expanded.items() if i < new) + sub
+
 
 class ViolationRows(_ViewRows):
     def rows(self, start: int, stop: int, width: int) -> list[Text]:
@@ -172,15 +193,40 @@ class ConnectionRows:
         return out
 
 
-class DeviceRows:
-    """Devices heard advertising, in the order they were first heard."""
+DEVICE_SORTS: dict[str, Callable[[Advertiser], Any]] = {
+    "first heard": lambda d: 0,  # the tracker's order; sorting is stable
+    "signal": lambda d: (-(d.best_rssi if d.best_rssi is not None else -999), -(d.rssi or -999)),
+    "packets": lambda d: -d.packets,
+    "name": lambda d: (d.name is None, (d.name or "").lower(), d.address),
+}
 
-    def __init__(self, model: CaptureModel) -> None:
+
+class DeviceRows:
+    """Devices heard advertising, those the filter bar's words match (free text, `name:`,
+    `uuid:`; the connection, handle and opcode terms say nothing of adverts), in one of
+    DEVICE_SORTS."""
+
+    def __init__(self, model: CaptureModel, wanted: Filter = EVERYTHING) -> None:
         self.model = model
-        self.devices: list[Advertiser] = model.devices()
+        self.wanted = wanted
+        self.order = "first heard"
+        self.devices: list[Advertiser] = []
+        self.refresh()
 
     def refresh(self) -> None:
-        self.devices = self.model.devices()
+        devices = self.model.devices()
+        words = self.wanted.names + self.wanted.text
+        if words:
+            model = self.model
+            devices = [d for d in devices if all(w in device_text(model, d) for w in words)]
+        if self.order != "first heard":
+            devices.sort(key=DEVICE_SORTS[self.order])
+        self.devices = devices
+
+    def index_of(self, device: Advertiser) -> int | None:
+        """Where a device (by address and type) is now, if it is shown."""
+        key = (device.address, device.random)
+        return next((i for i, d in enumerate(self.devices) if (d.address, d.random) == key), None)
 
     def __len__(self) -> int:
         return len(self.devices)
