@@ -1,6 +1,7 @@
 """Names of service, characteristic, descriptor and declaration UUIDs.
 
-The Bluetooth SIG's assigned numbers come from `bluetooth_numbers`; a user's own names (a
+The Bluetooth SIG's assigned numbers come from `bluetooth_numbers`, and the 16-bit UUIDs it
+assigned to member companies and standards bodies from `member_uuids`; a user's own names (a
 dict of UUID text to name, which the CLI reads from a file) win over them. UUIDs are written
 as `att_pdus` writes them: 16-bit ones as four hex digits ("2a37"), 128-bit ones in the
 canonical 8-4-4-4-12 form. A 128-bit (or 32-bit) UUID on the Bluetooth Base UUID is the
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 import uuid as uuidlib
 from functools import lru_cache
+
+from attscope.dissector.member_uuids import MEMBER_UUIDS
 
 BASE_SUFFIX = "-0000-1000-8000-00805f9b34fb"  # Bluetooth Base UUID, after the first 32 bits
 
@@ -86,4 +89,6 @@ def sig_name(uuid_text: str) -> str | None:
         name = table.get(lookup)
         if name:
             return str(name)
+    if isinstance(lookup, int):
+        return MEMBER_UUIDS.get(lookup)  # a member company's or standards body's UUID
     return None

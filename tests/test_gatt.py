@@ -9,6 +9,7 @@ warnings are tested on captures written here with the project's own writer.
 from __future__ import annotations
 
 import struct
+import subprocess
 import sys
 import types
 from collections.abc import Iterator
@@ -16,7 +17,8 @@ from pathlib import Path
 
 import msgspec
 import pytest
-from corpus import SAMPLES, corpus_files, need_corpus, tshark_fields
+from bluetooth_numbers import service as sig_services
+from corpus import SAMPLES, corpus_files, need_corpus, need_tshark, tshark_fields
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -212,6 +214,56 @@ def test_uuid_names() -> None:
     assert normalize_uuid("{6E400001-B5A3-F393-E0A9-E50E24DCCA9E}") == (
         "6e400001-b5a3-f393-e0a9-e50e24dcca9e"
     )
+    assert uuid_name("fe9f") == "Google LLC"  # a member company's UUID
+    assert uuid_name("fe95") == "Xiaomi Inc."
+    # bluetooth-numbers' service names come first where it has one (Nordic's DFU)
+    assert uuid_name("0000fe59-0000-1000-8000-00805f9b34fb") == "Secure DFU Service"
+    assert uuid_name("fffa") == "ASTM Remote ID"  # a standards body's
+
+
+# Members renamed in the SIG's list after tshark 4.0's table was made: the SIG's name now.
+SIG_RENAMED = {
+    0xFC9A: "Koppli AB",
+    0xFCCC: "Wi-Fi Easy Connect Specification",
+    0xFCCD: "Marshall Group AB",
+    0xFCFE: "Sonova Consumer Hearing GmbH",
+    0xFD62: "Google LLC",
+    0xFD63: "Google LLC",
+    0xFDB0: "Oura Health Ltd",
+    0xFDB1: "Oura Health Ltd",
+    0xFDD7: "Copeland Cold Chain LP",
+    0xFE04: "Motorola Solutions, Inc.",
+    0xFE9E: "Renesas Design Netherlands B.V.",
+}
+
+
+@pytest.mark.tshark
+def test_member_uuid_names_agree_with_tshark() -> None:
+    """Every 16-bit member or standards-body UUID tshark names (0xFC00 up, its
+    btatt.service_uuid16 table) has that name here, or the SIG's newer one, or the
+    service's own name where bluetooth-numbers has it ("Fast Pair Service" for Google's
+    0xFE2C)."""
+
+    tshark = need_tshark()
+    out = subprocess.run(
+        [tshark, "-G", "values"], capture_output=True, text=True, check=True
+    ).stdout
+    theirs = {}
+    for line in out.splitlines():
+        row = line.split("\t")
+        if len(row) == 4 and row[:2] == ["V", "btatt.service_uuid16"] and int(row[2]) >= 0xFC00:
+            theirs[int(row[2])] = row[3]
+    assert len(theirs) > 600
+    named = {uuid: uuid_name(f"{uuid:04x}") for uuid in theirs}
+    agreed = [u for u, name in named.items() if name == theirs[u]]
+    services = {u for u in named if sig_services.get(u)}
+    assert uuid_name("fe2c") == "Fast Pair Service" and 0xFE2C in services
+    renamed = {
+        u: name for u, name in named.items() if name not in (theirs[u], None) and u not in services
+    }
+    assert renamed == SIG_RENAMED
+    withdrawn = [u for u, name in named.items() if name is None]
+    assert len(agreed) > 600 and len(withdrawn) < 20
 
 
 @pytest.mark.parametrize(
