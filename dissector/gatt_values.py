@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 import msgspec
 
+from attscope.dissector.assigned_uuids import UNITS
 from attscope.dissector.uuid_names import normalize_uuid, uuid_name
 
 # Characteristic properties (Vol 3 Part G 3.3.1.1)
@@ -219,15 +220,12 @@ class Raw(GattValue, frozen=True, gc=False, tag="raw"):
         return f"{self.label} {self.value.hex()}"
 
 
-# Characteristic Presentation Format formats (Assigned Numbers 2.4.1) and a few units (3.5)
+# Characteristic Presentation Format formats (Assigned Numbers 2.4.1); units are UNITS
 FORMATS = dict(enumerate(
     ("rfu", "boolean", "2bit", "nibble", "uint8", "uint12", "uint16", "uint24", "uint32",
      "uint48", "uint64", "uint128", "sint8", "sint12", "sint16", "sint24", "sint32", "sint48",
      "sint64", "sint128", "float32", "float64", "SFLOAT", "FLOAT", "duint16", "utf8s",
      "utf16s", "struct", "medfloat32")))  # fmt: skip
-UNITS = {0x2700: "unitless", 0x2701: "metre", 0x2702: "kilogram", 0x2703: "second",
-         0x2704: "ampere", 0x2705: "kelvin", 0x2728: "volt", 0x272F: "degree Celsius",
-         0x27AD: "percentage", 0x27A7: "beats per minute"}  # fmt: skip
 BODY_SENSOR_LOCATIONS = ("Other", "Chest", "Wrist", "Finger", "Hand", "Ear Lobe", "Foot")
 HR_CONTROL_POINT = {0x01: "Reset Energy Expended"}
 

@@ -1,8 +1,9 @@
 """Names of service, characteristic, descriptor and declaration UUIDs.
 
-The Bluetooth SIG's assigned numbers come from `bluetooth_numbers`, and the 16-bit UUIDs it
-assigned to member companies and standards bodies from `member_uuids`; a user's own names (a
-dict of UUID text to name, which the CLI reads from a file) win over them. UUIDs are written
+The Bluetooth SIG's assigned numbers come from `bluetooth_numbers`, then from
+`assigned_uuids` (the SIG's own lists: newer assignments, and the 16-bit UUIDs it assigned
+to member companies and standards bodies); a user's own names (a dict of UUID text to name,
+which the CLI reads from a file) win over them. UUIDs are written
 as `att_pdus` writes them: 16-bit ones as four hex digits ("2a37"), 128-bit ones in the
 canonical 8-4-4-4-12 form. A 128-bit (or 32-bit) UUID on the Bluetooth Base UUID is the
 16-bit UUID it stands for (Core 5.4 Vol 3 Part B 2.5.1), so it gets the same name.
@@ -13,7 +14,7 @@ from __future__ import annotations
 import uuid as uuidlib
 from functools import lru_cache
 
-from attscope.dissector.member_uuids import MEMBER_UUIDS
+from attscope.dissector.assigned_uuids import GATT_UUIDS, MEMBER_UUIDS
 
 BASE_SUFFIX = "-0000-1000-8000-00805f9b34fb"  # Bluetooth Base UUID, after the first 32 bits
 
@@ -89,6 +90,6 @@ def sig_name(uuid_text: str) -> str | None:
         name = table.get(lookup)
         if name:
             return str(name)
-    if isinstance(lookup, int):
-        return MEMBER_UUIDS.get(lookup)  # a member company's or standards body's UUID
+    if isinstance(lookup, int):  # assigned after bluetooth-numbers' release, or to members
+        return GATT_UUIDS.get(lookup) or MEMBER_UUIDS.get(lookup)
     return None

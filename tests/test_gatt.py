@@ -221,6 +221,19 @@ def test_uuid_names() -> None:
     assert uuid_name("fffa") == "ASTM Remote ID"  # a standards body's
 
 
+def _tshark_uuid16_names() -> dict[int, str]:
+    """tshark's names of 16-bit UUIDs (the value table of btatt.service_uuid16)."""
+    out = subprocess.run(
+        [need_tshark(), "-G", "values"], capture_output=True, text=True, check=True
+    ).stdout
+    names = {}
+    for line in out.splitlines():
+        row = line.split("\t")
+        if len(row) == 4 and row[:2] == ["V", "btatt.service_uuid16"]:
+            names[int(row[2])] = row[3]
+    return names
+
+
 # Members renamed in the SIG's list after tshark 4.0's table was made: the SIG's name now.
 SIG_RENAMED = {
     0xFC9A: "Koppli AB",
@@ -244,15 +257,7 @@ def test_member_uuid_names_agree_with_tshark() -> None:
     service's own name where bluetooth-numbers has it ("Fast Pair Service" for Google's
     0xFE2C)."""
 
-    tshark = need_tshark()
-    out = subprocess.run(
-        [tshark, "-G", "values"], capture_output=True, text=True, check=True
-    ).stdout
-    theirs = {}
-    for line in out.splitlines():
-        row = line.split("\t")
-        if len(row) == 4 and row[:2] == ["V", "btatt.service_uuid16"] and int(row[2]) >= 0xFC00:
-            theirs[int(row[2])] = row[3]
+    theirs = {u: name for u, name in _tshark_uuid16_names().items() if u >= 0xFC00}
     assert len(theirs) > 600
     named = {uuid: uuid_name(f"{uuid:04x}") for uuid in theirs}
     agreed = [u for u, name in named.items() if name == theirs[u]]
@@ -264,6 +269,20 @@ def test_member_uuid_names_agree_with_tshark() -> None:
     assert renamed == SIG_RENAMED
     withdrawn = [u for u, name in named.items() if name is None]
     assert len(agreed) > 600 and len(withdrawn) < 20
+
+
+@pytest.mark.tshark
+def test_every_gatt_uuid_tshark_names_has_a_name() -> None:
+    """Services, descriptors and characteristics (0x18xx, 0x29xx, 0x2Axx-0x2Cxx) tshark
+    names all have a name here too, those newer than bluetooth-numbers from the SIG's
+    lists (LE Audio's Gaming Audio service, say); only OTS object types, which tshark
+    lists among them but which are no attribute types, stay nameless."""
+    theirs = _tshark_uuid16_names()
+    gatt = [u for u in theirs if 0x1800 <= u <= 0x18FF or 0x2900 <= u <= 0x2CFF]
+    assert len(gatt) > 500
+    assert uuid_name("1858") == "Gaming Audio" and sig_services.get(0x1858) is None
+    nameless = {u for u in gatt if uuid_name(f"{u:04x}") is None}
+    assert nameless == {0x2ACA, 0x2ACB}  # OTS object types "Unspecified", "Directory Listing"
 
 
 @pytest.mark.parametrize(
