@@ -193,9 +193,14 @@ class ConnectionRows:
         return out
 
 
+def _weaker(rssi: int | None) -> int:
+    """Sorts the strongest signal first, devices heard with none last."""
+    return 999 if rssi is None else -rssi
+
+
 DEVICE_SORTS: dict[str, Callable[[Advertiser], Any]] = {
     "first heard": lambda d: 0,  # the tracker's order; sorting is stable
-    "signal": lambda d: (-(d.best_rssi if d.best_rssi is not None else -999), -(d.rssi or -999)),
+    "signal": lambda d: (_weaker(d.best_rssi), _weaker(d.rssi)),
     "packets": lambda d: -d.packets,
     "name": lambda d: (d.name is None, (d.name or "").lower(), d.address),
 }
