@@ -9,12 +9,13 @@ decoder checkpoint, which gives exactly what the first pass saw.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import threading
 from array import array
 from collections import OrderedDict
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Union
 
 import msgspec
 
@@ -26,6 +27,7 @@ from attscope.dissector.analyzer import Analyzer
 from attscope.dissector.connections import SIDE_OF
 from attscope.dissector.decode import Decoder, Packet
 from attscope.dissector.gatt_db import GattDatabase
+from attscope.dissector.pdu import Malformed
 from attscope.dissector.uuid_names import uuid_name
 from attscope.tui.spill import SpillList
 
@@ -33,6 +35,20 @@ CHECKPOINT_EVERY = 4096  # frames between decoder copies: the most a jump re-dec
 BATCH = 512  # frames fed per hold of the lock
 _CACHE_SIZE = 4096  # decoded packets kept for the rows on and near the screen
 _PREVIEW = 32  # value bytes kept per ATT PDU for the flow view
+# what a transaction's request and response can be: they are encoded by their tag and
+# come back from the spill as dicts, turned into these records again
+_ATT_RECORD = Union[tuple({*att.ATT_PDUS.values(), att.AttUnknown, Malformed})]  # type: ignore[valid-type]  # noqa: UP007
+
+
+def revive(txn: Transaction) -> Transaction:
+    """A transaction read back from the spill, its request and response records again."""
+    for name in ("request", "response"):
+        value = getattr(txn, name)
+        if isinstance(value, dict):
+            # a record that does not convert stays the dict it is: its fields as they were
+            with contextlib.suppress(msgspec.ValidationError):
+                setattr(txn, name, msgspec.convert(value, _ATT_RECORD))
+    return txn
 
 
 class FlowRecord(msgspec.Struct, array_like=True, gc=False):
@@ -71,7 +87,7 @@ class CaptureModel:
         self.lock = threading.RLock()
         self.frames: SpillList[Frame] = SpillList(Frame)
         self.flows: SpillList[FlowRecord] = SpillList(FlowRecord)
-        self.transactions: SpillList[Transaction] = SpillList(Transaction)
+        self.transactions: SpillList[Transaction] = SpillList(Transaction, revive=revive)
         self.violations: SpillList[Violation] = SpillList(Violation)
         self.connection_ids: list[str] = []
         self._conn_index: dict[str, int] = {}

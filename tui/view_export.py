@@ -3,19 +3,15 @@ the same header and end records as `attscope export`, holding only what the view
 
 from __future__ import annotations
 
-import contextlib
 from collections import Counter
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import msgspec
 
 from attscope import __version__
 from attscope.atomic import replaced_on_success
 from attscope.capture import linktypes as lt
-from attscope.dissector.analysis_records import Transaction
-from attscope.dissector.att_pdus import ATT_PDUS, AttUnknown
-from attscope.dissector.pdu import Malformed
 from attscope.export_convert import (
     Clock,
     Namer,
@@ -31,9 +27,6 @@ from attscope.export_writer import JsonLinesWriter, tag_of
 from attscope.tui.model import CaptureModel
 from attscope.tui.views import PacketScanner, View
 
-# a transaction's request and response come back from the spill as dicts; this union
-# turns them into records again
-_ATT_RECORD = Union[tuple({*ATT_PDUS.values(), AttUnknown, Malformed})]  # type: ignore[valid-type]  # noqa: UP007
 KINDS = {
     "connections": "connections",
     "flow": "pdus",
@@ -42,17 +35,6 @@ KINDS = {
     "violations": "violations",
     "gatt": "gatt",
 }
-
-
-def revive(txn: Transaction) -> Transaction:
-    """A spilled transaction with its request and response as records again."""
-    for name in ("request", "response"):
-        value = getattr(txn, name)
-        if isinstance(value, dict):
-            # a record that does not convert stays the dict it is: its fields as they were
-            with contextlib.suppress(msgspec.ValidationError):
-                setattr(txn, name, msgspec.convert(value, _ATT_RECORD))
-    return txn
 
 
 def export_view(
@@ -103,7 +85,7 @@ def export_view(
                             write(record)
         elif kind == "transactions" and view is not None:
             for i in range(len(view)):
-                txn = revive(model.transactions[view[i]])
+                txn = model.transactions[view[i]]
                 write(transaction_record(txn, clock, names, address_of))
         elif kind == "violations" and view is not None:
             for i in range(len(view)):

@@ -258,7 +258,7 @@ def transaction_view(model: CaptureModel, focus: int | None, wanted: Filter) -> 
             return False
         if wanted.handles and txn.handle not in wanted.handles:
             return False
-        if wanted.opcodes and getattr_opcode(txn.request) not in wanted.opcodes:
+        if wanted.opcodes and wanted.opcodes.isdisjoint(_opcodes(txn)):
             return False
         if wanted.errors and txn.outcome == "ok":
             return False
@@ -285,13 +285,10 @@ def transaction_view(model: CaptureModel, focus: int | None, wanted: Filter) -> 
     return View(base, _spill_match(model.transactions, predicate))
 
 
-def getattr_opcode(record: Any) -> int | None:
-    """The opcode of a request kept in a transaction (a record, or a dict once spilled)."""
-    if isinstance(record, dict):
-        value = record.get("opcode")
-        return value if isinstance(value, int) else None
-    value = getattr(record, "opcode", None)
-    return int(value) if value is not None else None
+def _opcodes(txn: Transaction) -> set[int]:
+    """The opcodes of a transaction's request and answer (an Error Response included)."""
+    found = (getattr(pdu, "opcode", None) for pdu in (txn.request, txn.response))
+    return {int(op) for op in found if op is not None}
 
 
 def violation_view(model: CaptureModel, focus: int | None, wanted: Filter) -> View:
