@@ -3,7 +3,12 @@
 
 from __future__ import annotations
 
-from attscope.dissector.analysis_records import Connection, Transaction, Violation
+from attscope.dissector.analysis_records import (
+    AttBearerInfo,
+    Connection,
+    Transaction,
+    Violation,
+)
 from attscope.dissector.gatt_db import GattDatabase
 
 
@@ -60,10 +65,25 @@ def connection_lines(conn: Connection, start_us: int) -> list[str]:
     inferred = ", inferred from its traffic" if conn.inferred else ""
     missed = f", sniffer missed {conn.missed_events}" if conn.missed_events else ""
     lines = [f"Connection {conn.id} ({conn.transport}{inferred}): {who}{missed}"]
+    lines.extend(f"  {bearer_text(b)}" for b in conn.bearers)
     for entry in conn.timeline:
         seconds = (entry.ts_us - start_us) / 1e6
         lines.append(f"  {entry.frame:>7} {seconds:>11.6f} {entry.kind}: {entry.detail}")
     return lines
+
+
+def bearer_text(bearer: AttBearerInfo) -> str:
+    """An ATT bearer's MTU as far as the capture shows it."""
+    kind = "EATT bearer" if bearer.eatt else "ATT bearer"
+    if bearer.mtu is None:
+        mtu = "ATT_MTU unknown (exchange not in capture)"
+    elif bearer.mtu_source == "exchange":
+        mtu = f"ATT_MTU {bearer.mtu} (exchanged, frame {bearer.mtu_frame})"
+    elif bearer.mtu_source == "channel":
+        mtu = f"ATT_MTU {bearer.mtu} (the L2CAP channel's MTU)"
+    else:
+        mtu = f"ATT_MTU {bearer.mtu} (default, no exchange)"
+    return f"{kind} 0x{bearer.cid:04x}: {mtu}, largest PDU {bearer.largest_pdu} bytes"
 
 
 def _named(uuid: str | None, name: str | None) -> str:

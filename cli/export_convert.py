@@ -16,6 +16,7 @@ from attscope.dissector.decode import Packet
 from attscope.dissector.pdu import Malformed
 from attscope.dissector.uuid_names import normalize_names, uuid_name
 from attscope.export_records import (
+    ExportAttBearer,
     ExportConnection,
     ExportEntry,
     ExportExchange,
@@ -327,6 +328,10 @@ def connection_record(conn: Connection, clock: Clock) -> ExportConnection:
         disconnect_reason=conn.disconnect_reason,
         missed_events=conn.missed_events,
         parameters=dict(conn.parameters),
+        bearers=[
+            ExportAttBearer(b.cid, b.eatt, b.mtu, b.mtu_source, b.mtu_frame, b.largest_pdu)
+            for b in conn.bearers
+        ],
         timeline=[
             ExportTimelineEntry(e.frame, e.ts_us, clock(e.ts_us), e.kind, e.detail)
             for e in conn.timeline

@@ -133,6 +133,19 @@ class ExportTimelineEntry(_Record, frozen=True, gc=False):
     detail: str
 
 
+class ExportAttBearer(_Record, frozen=True, gc=False):
+    """An ATT bearer of the connection. `mtu` is null when the capture cannot tell it
+    (the exchange happened before the capture began, or while the sniffer missed
+    packets); `largest_pdu` is then the least ATT_MTU the devices must have agreed."""
+
+    cid: int
+    eatt: bool
+    mtu: int | None
+    mtu_source: str  # exchange, default, channel, not in capture
+    mtu_frame: FrameNo | None  # the Exchange MTU Response
+    largest_pdu: int  # bytes
+
+
 class ExportConnection(_Line, frozen=True, gc=False, tag="connection"):
     """A link, written when it ends (or at the end of the capture, `end_us` null)."""
 
@@ -157,6 +170,7 @@ class ExportConnection(_Line, frozen=True, gc=False, tag="connection"):
     disconnect_reason: str | None
     missed_events: int
     parameters: dict[str, int | float | str]
+    bearers: list[ExportAttBearer]
     timeline: list[ExportTimelineEntry]
 
 

@@ -26,6 +26,24 @@ class TimelineEntry(msgspec.Struct, frozen=True, gc=False, tag="timeline"):
     detail: str
 
 
+class AttBearerInfo(msgspec.Struct, gc=False):
+    """What the capture shows of one ATT bearer of a connection: its ATT_MTU only where
+    the capture proves it, else the longest PDU seen (the MTU was at least that)."""
+
+    cid: int  # 0x0004, an EATT channel, or the BR/EDR channel
+    eatt: bool
+    mtu: int | None  # None: the capture cannot tell
+    # "exchange" (seen), "default" (the link seen from its start, no exchange yet),
+    # "channel" (the L2CAP channel's configuration), "not in capture" (the link began
+    # before the capture, or the sniffer missed packets where an exchange could be)
+    mtu_source: str
+    mtu_frame: int | None = None  # the Exchange MTU Response that set it
+    largest_pdu: int = 0  # bytes
+
+
+MTU_UNSEEN = "not in capture"
+
+
 class Connection(msgspec.Struct, gc=False, tag="connection"):
     """One link from its start (or from the first packet seen, `inferred`) to its end.
     `id` is the decoder's connection name, with " #2" ... when a handle or access address
@@ -50,6 +68,7 @@ class Connection(msgspec.Struct, gc=False, tag="connection"):
     last_frame: int | None = None  # the last frame of its traffic or timeline
     disconnect_reason: str | None = None
     missed_events: int = 0  # air: connection events (or packets) the sniffer lost
+    bearers: list[AttBearerInfo] = msgspec.field(default_factory=list)  # as first used
     timeline: list[TimelineEntry] = msgspec.field(default_factory=list)
 
     def address_of(self, side: str) -> str | None:

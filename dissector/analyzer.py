@@ -18,7 +18,12 @@ from attscope.capture.frame import Direction, Frame
 from attscope.dissector.acl_flow import AclFlowTracker
 from attscope.dissector.advertisers import CARRIERS as ADVERT_CARRIERS
 from attscope.dissector.advertisers import Advertiser, AdvertiserTracker
-from attscope.dissector.analysis_records import Connection, Transaction, Violation
+from attscope.dissector.analysis_records import (
+    MTU_UNSEEN,
+    Connection,
+    Transaction,
+    Violation,
+)
 from attscope.dissector.att_pdus import AttPdu
 from attscope.dissector.connections import SIDE_OF, ConnectionTracker
 from attscope.dissector.credits import CreditTracker
@@ -115,7 +120,11 @@ class Analyzer:
             key = (conn.id, cid)
             bearer = self._bearers.get(key)
             if bearer is None:
-                bearer = self._bearers[key] = Bearer(conn.id, cid, LE_DEFAULT_MTU, eatt=False)
+                # the default holds only where the whole link is in the capture
+                seen = not conn.inferred and not conn.missed_events
+                source = "default" if seen else MTU_UNSEEN
+                bearer = self._bearers[key] = Bearer(conn.id, cid, LE_DEFAULT_MTU, False, source)
+                conn.bearers.append(bearer.info)
         else:
             # a dynamic channel has a CID at each end: one bearer for the pair
             channel = self.decoder.channel(packet)
@@ -126,7 +135,8 @@ class Analyzer:
             if bearer is None:
                 eatt = channel.credit_based
                 mtu = channel.att_mtu if eatt else max(channel.att_mtu, BREDR_DEFAULT_MTU)
-                bearer = self._bearers[key] = Bearer(conn.id, channel.pair[0], mtu, eatt)
+                bearer = self._bearers[key] = Bearer(conn.id, channel.pair[0], mtu, eatt, "channel")
+                conn.bearers.append(bearer.info)
         if frame_direction_unknown:
             bearer.guessed_sides = True
         side = SIDE_OF[packet.direction]

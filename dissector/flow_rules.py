@@ -39,7 +39,8 @@ RULES: dict[str, Rule] = {
     "transaction_timeout": Rule("error", "Vol 3, Part F, 3.3.3",
         "a request not answered within 30 s has timed out"),
     "pdu_after_timeout": Rule("error", "Vol 3, Part F, 3.3.3",
-        "after a transaction times out no further ATT PDU is sent on that bearer"),
+        "after a transaction times out, the side that timed out sends no further request, "
+        "command, notification or indication on that bearer"),
     # subscriptions and features
     "notification_without_cccd": Rule("warning", "Vol 3, Part G, 3.3.3.3; 4.10; 4.11",
         "a server notifies or indicates only when the client's CCCD enables it"),

@@ -18,7 +18,9 @@ import msgspec
 
 from attscope.dissector import att_pdus as att
 from attscope.dissector.analysis_records import (
+    MTU_UNSEEN,
     OTHER_SIDE,
+    AttBearerInfo,
     Exchange,
     Transaction,
     Violation,
@@ -64,20 +66,28 @@ class _Stream:
 
 
 class Bearer:
-    """One ATT bearer of a connection: its MTU and its two streams."""
+    """One ATT bearer of a connection: its MTU and its two streams.
 
-    __slots__ = ("cid", "conn", "eatt", "expired", "guessed_sides", "indications", "missed",
-                 "mtu", "mtu_clients", "streams", "timed_out")  # fmt: skip
+    `mtu` is the ATT_MTU the sizes are checked against when `mtu_known`; otherwise (the
+    exchange may have happened before the capture or while the sniffer was deaf) it is
+    only the least the capture proves, and no PDU is blamed for exceeding it."""
 
-    def __init__(self, conn: str, cid: int, mtu: int, eatt: bool) -> None:
+    __slots__ = ("cid", "conn", "eatt", "expired", "guessed_sides", "indications", "info",
+                 "missed", "mtu", "mtu_clients", "mtu_known", "streams", "timed_out")  # fmt: skip
+
+    def __init__(
+        self, conn: str, cid: int, mtu: int, eatt: bool, mtu_source: str = "default"
+    ) -> None:
         self.conn = conn
         self.cid = cid
         self.mtu = mtu
+        self.mtu_known = mtu_source != MTU_UNSEEN
+        self.info = AttBearerInfo(cid, eatt, mtu if self.mtu_known else None, mtu_source)
         self.eatt = eatt
         self.streams: dict[str, _Stream] = {}
         self.indications: dict[str, Transaction] = {}  # by server side
         self.mtu_clients: set[str] = set()  # sides that sent Exchange MTU
-        self.timed_out = False
+        self.timed_out: str | None = None  # the side whose transaction timed out
         self.expired: list[Transaction] = []  # timed out: a late answer is no orphan
         self.missed = 0  # the connection's missed events at this bearer's last PDU
         self.guessed_sides = False  # the sniffer did not say who sent what
@@ -124,22 +134,28 @@ class AttTracker:
         if self._gap:  # what is outstanding may have been answered unseen
             bearer.missed = missed
             _mark_gap(bearer)
-        if bearer.timed_out:
-            bearer.timed_out = False  # reported once per timeout
+        role = _ROLE.get(opcode)
+        if side == bearer.timed_out and role != _RESPONSE and role != _CONFIRMATION:
+            bearer.timed_out = None  # reported once per timeout
             self._report(
                 "pdu_after_timeout",
-                f"{pdu.title} on a bearer whose transaction timed out",
+                f"{pdu.title} from the {side} side, whose transaction on this bearer timed out",
                 bearer,
                 (frame,),
             )
         if length > bearer.mtu:
-            self._report(
-                "pdu_over_mtu",
-                f"{pdu.title} of {length} bytes on a bearer with ATT_MTU {bearer.mtu}",
-                bearer,
-                (frame,),
-            )
-        role = _ROLE.get(opcode)
+            if bearer.mtu_known:
+                self._report(
+                    "pdu_over_mtu",
+                    f"{pdu.title} of {length} bytes on a bearer with ATT_MTU {bearer.mtu}",
+                    bearer,
+                    (frame,),
+                )
+            else:  # the devices agreed on at least this much, out of our sight
+                bearer.mtu = length
+        info = bearer.info
+        if length > info.largest_pdu:
+            info.largest_pdu = length
         if role == _REQUEST:
             self._request(bearer, side, pdu, frame, ts)
         elif role == _RESPONSE:
@@ -349,6 +365,9 @@ class AttTracker:
         if not bearer.eatt:  # both directions, from the response on (3.4.2.2)
             agreed = min(txn.request.client_rx_mtu, pdu.server_rx_mtu)
             bearer.mtu = max(LE_DEFAULT_MTU, agreed)
+            bearer.mtu_known = True
+            info = bearer.info
+            info.mtu, info.mtu_source, info.mtu_frame = bearer.mtu, "exchange", frame
 
     # -- time and endings -------------------------------------------------------------
 
@@ -368,7 +387,8 @@ class AttTracker:
                 (txn.request_frame,),
                 txn.request.opcode,
             )
-            bearer.timed_out = True
+            # the side that waited in vain must stop (3.3.3); the other may go on
+            bearer.timed_out = txn.server if txn.kind == "indication" else txn.client
             self._drop(bearer, txn)
             bearer.expired = [*bearer.expired[1 - MAX_PENDING :], txn]
             txn.end_us = txn.start_us + ATT_TIMEOUT_US
@@ -432,6 +452,10 @@ class AttTracker:
 
 
 def _mark_gap(bearer: Bearer) -> None:
+    info = bearer.info
+    if info.mtu_source == "default":  # an exchange may have gone unseen
+        bearer.mtu_known = False
+        info.mtu, info.mtu_source = None, MTU_UNSEEN
     for stream in bearer.streams.values():
         for txn in stream.pending:
             txn.capture_gap = True

@@ -20,6 +20,7 @@ from attscope.capture import Direction, Encap, Frame, HciType, open_capture, wri
 from attscope.capture.linktypes import BTSNOOP_H4
 from attscope.dissector.analyzer import Analyzer
 from attscope.dissector.att_pdus import AttPdu
+from attscope.dissector.hci_events import LeConnectionComplete
 from attscope.dissector.l2cap_signalling import SignallingCommand
 
 ACL_HANDLE = 0x0040
@@ -87,6 +88,19 @@ class Script:
         self.frames.append(
             Frame(index, self.ts_us, 1002, Encap.HCI, direction, packet, hci_type=HciType.ACL)
         )
+        return index
+
+    def connect(self, after_us: int = STEP_US) -> int:
+        """HCI_LE_Connection_Complete for the link (the local host central): the capture
+        then holds the link from its start, so its ATT_MTU starts at the default."""
+        if self.frames:
+            self.ts_us += after_us
+        index = len(self.frames) + 1
+        event = LeConnectionComplete(0, ACL_HANDLE, 0, 0, bytes(6), 24, 0, 72, 0).to_bytes()
+        self.frames.append(
+            Frame(index, self.ts_us, 1002, Encap.HCI, Direction.CONTROLLER_TO_HOST, event,
+                  hci_type=HciType.EVENT)
+        )  # fmt: skip
         return index
 
     def local(self, pdu: AttPdu, after_us: int = STEP_US, cid: int = CID_ATT) -> int:
