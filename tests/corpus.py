@@ -21,6 +21,11 @@ CAPTURES = SHARED / "captures"
 MANIFEST = CAPTURES / "MANIFEST.tsv"
 SAMPLES = REPO / "samples"
 REQUIRED = os.environ.get("ATTSCOPE_REQUIRE_CORPUS") == "1"
+HOW_TO_GET = (
+    "to run these tests, put the project's shared corpus (captures/ with its MANIFEST.tsv, "
+    "which names each file's public source) at ../shared beside the repository, or set "
+    "ATTSCOPE_SHARED to the folder holding captures/"
+)
 
 # tshark needs these to dissect link types 147 (Ubertooth PPI) and 157 (legacy nRF Sniffer)
 TSHARK_USER_DLTS = [
@@ -54,7 +59,7 @@ def corpus_files() -> list[str]:
 def need_corpus(name: str | None = None) -> Path:
     """The path of a shared capture (or of the folder), skipping or failing if absent."""
     if not CAPTURES.is_dir():
-        _missing(f"real captures not found at {CAPTURES}")
+        _missing(f"real captures not found at {CAPTURES}; {HOW_TO_GET}")
     path = CAPTURES / name if name else CAPTURES
     if not path.exists():
         _missing(f"{path} not found")
