@@ -17,15 +17,23 @@ from attscope.capture.errors import CaptureError
 from attscope.capture.frame import Frame
 from attscope.capture.pcap import PcapWriter
 from attscope.capture.pcapng import PcapngWriter
+from attscope.capture.write import format_for_name
 
 
 class Recorder:
     """`write` each frame, `flush` to put what was written on disk; pcapng when the name
-    ends in .pcapng, else pcap. Raises CaptureError when the file cannot be created."""
+    ends in .pcapng (or .ntar), else pcap. Raises CaptureError when the file cannot be
+    created, or when its name asks for btsnoop, which holds no air packets."""
 
     def __init__(self, path: str | os.PathLike[str], linktype: int = lt.NORDIC_BLE) -> None:
         self.path = Path(path)
-        self.pcapng = self.path.suffix.lower() in (".pcapng", ".ntar")
+        fmt = format_for_name(self.path, "pcap")
+        if fmt == "btsnoop":
+            raise CaptureError(
+                f"{path}: a btsnoop file holds HCI traffic, not the sniffer's air packets; "
+                "record to a .pcap or .pcapng"
+            )
+        self.pcapng = fmt == "pcapng"
         self.written = 0  # frames on disk
         self.error: str | None = None  # why recording stopped, if it did
         try:

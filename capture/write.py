@@ -12,6 +12,15 @@ from attscope.capture.pcap import write_pcap
 from attscope.capture.pcapng import write_pcapng
 
 FORMATS = ("pcap", "pcapng", "btsnoop")
+# the format a file name asks for, by its extension (btsnoop_hci.log, Frontline's .cfa)
+EXTENSIONS = {
+    ".pcap": "pcap",
+    ".pcapng": "pcapng",
+    ".ntar": "pcapng",
+    ".btsnoop": "btsnoop",
+    ".log": "btsnoop",
+    ".cfa": "btsnoop",
+}
 # btsnoop datalinks have pcap link types carrying the same information
 PCAP_EQUIVALENT = {
     lt.BTSNOOP_H1: lt.BLUETOOTH_HCI_H4_WITH_PHDR,
@@ -23,6 +32,11 @@ BTSNOOP_EQUIVALENT = {
     lt.BLUETOOTH_HCI_H4_WITH_PHDR: lt.BTSNOOP_H4,
     lt.BLUETOOTH_LINUX_MONITOR: lt.BTSNOOP_MONITOR,
 }
+
+
+def format_for_name(path: str | os.PathLike[str], default: str) -> str:
+    """The format an output's extension names (EXTENSIONS), `default` for any other name."""
+    return EXTENSIONS.get(os.path.splitext(path)[1].lower(), default)
 
 
 def write_capture(

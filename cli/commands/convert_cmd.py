@@ -12,7 +12,15 @@ from attscope.atomic import error_text, replaced_on_success
 from attscope.capture import Frame, open_capture, write_capture
 from attscope.capture import linktypes as lt
 from attscope.capture.records import carries
-from attscope.capture.write import BTSNOOP_EQUIVALENT, FORMATS, PCAP_EQUIVALENT
+from attscope.capture.write import (
+    BTSNOOP_EQUIVALENT,
+    EXTENSIONS,
+    FORMATS,
+    PCAP_EQUIVALENT,
+    format_for_name,
+)
+
+DEFAULT_FORMAT = "pcapng"  # for an output whose extension names no format
 
 LINKTYPE_CHOICES = {
     "nordic": lt.NORDIC_BLE,
@@ -31,8 +39,16 @@ def register(sub: Any) -> None:
         "the LE pseudo-header (256); HCI logs between btsnoop H4/monitor and pcap 201/254.",
     )
     p.add_argument("input")
-    p.add_argument("output")
-    p.add_argument("--format", choices=FORMATS, default="pcapng", help="default: pcapng")
+    p.add_argument("output", help="the file to write; never the input itself")
+    by_extension = "; ".join(
+        f"{', '.join(e for e, f in EXTENSIONS.items() if f == fmt)}: {fmt}" for fmt in FORMATS
+    )
+    p.add_argument(
+        "--format",
+        choices=FORMATS,
+        help=f"default: from OUTPUT's extension ({by_extension}), {DEFAULT_FORMAT} for any "
+        "other",
+    )
     p.add_argument(
         "--linktype",
         help="nordic (272), le-phdr (256), le-ll (251), h4 (201 / btsnoop 1002), "
@@ -63,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"attscope convert: unknown link type {args.linktype!r}", file=sys.stderr)
         return 2
     out = Path(args.output)
+    fmt = args.format or format_for_name(out, DEFAULT_FORMAT)
     left_out = 0
     wanted: int = linktype
 
@@ -75,15 +92,15 @@ def run(args: argparse.Namespace) -> int:
                 left_out += 1
 
     try:
-        with replaced_on_success(out) as tmp:
-            count = write_capture(tmp, packets(), args.format, linktype)
+        with replaced_on_success(out, inputs=[args.input]) as tmp:
+            count = write_capture(tmp, packets(), fmt, linktype)
     except (ValueError, OSError) as exc:
         print(f"attscope: {args.output}: {error_text(exc)}", file=sys.stderr)
         return 2
     for w in reader.warnings:
         print(f"attscope: warning: {args.input}: {w}", file=sys.stderr)
-    table = BTSNOOP_EQUIVALENT if args.format == "btsnoop" else PCAP_EQUIVALENT
+    table = BTSNOOP_EQUIVALENT if fmt == "btsnoop" else PCAP_EQUIVALENT
     linktype = table.get(linktype, linktype)
     note = f"; {left_out} records without a packet left out" if left_out else ""
-    print(f"{count} frames written to {out} ({args.format}, {lt.name(linktype)}){note}")
+    print(f"{count} frames written to {out} ({fmt}, {lt.name(linktype)}){note}")
     return 0

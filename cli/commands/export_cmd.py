@@ -99,7 +99,8 @@ def _emit(args: argparse.Namespace, write: Callable[[IO[bytes], str | None], Any
         if args.output is None:
             write(sys.stdout.buffer, None)
             return EXIT_OK
-        with replaced_on_success(args.output) as tmp, open(tmp, "wb") as out:
+        inputs = [args.file] if args.file else []
+        with replaced_on_success(args.output, inputs=inputs) as tmp, open(tmp, "wb") as out:
             write(out, str(tmp.parent))
     except CaptureError as exc:
         print(f"attscope: {exc}", file=sys.stderr)
