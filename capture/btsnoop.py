@@ -19,6 +19,7 @@ from attscope.capture.errors import CaptureError
 from attscope.capture.frame import Direction, Encap, Frame, HciType
 from attscope.capture.hci_records import h4_bytes, h4_frame, monitor_frame, monitor_opcode_of
 from attscope.capture.reader import MAX_RECORD, CaptureReader
+from attscope.capture.time_check import TimeCheck
 
 MAGIC = b"btsnoop\x00"
 _HEADER = struct.Struct(">8sII")
@@ -55,84 +56,93 @@ class BtsnoopReader(CaptureReader):
         h4 = datalink == lt.BTSNOOP_H4
         hci = Encap.HCI
         unpack = _RECORD.unpack_from
-        with open(self.path, "rb") as f:
-            inp = ChunkedInput(f, _HEADER.size)
-            f.seek(_HEADER.size)
-            pos = 0
-            index = 0
-            buf = inp.buf
-            size = len(buf)
-            while True:
-                if pos + 24 > size:
-                    pos = inp.fill(pos, 24)
-                    buf = inp.buf
-                    size = len(buf)
-                    left = size - pos
-                    if left < 24:
-                        if left:
-                            self.warn(
-                                inp.file_offset(pos),
-                                f"record header cut short ({left} of 24 bytes); file ends",
-                            )
-                        return
-                _orig, incl, flags, _drops, ts = unpack(buf, pos)
-                if incl > MAX_RECORD:
-                    self.warn(
-                        inp.file_offset(pos),
-                        f"record claims {incl} bytes (limit {MAX_RECORD}); "
-                        "the rest of the file is not read",
-                    )
-                    return
-                end = pos + 24 + incl
-                if end > size:
-                    pos = inp.fill(pos, 24 + incl)
-                    buf = inp.buf
-                    size = len(buf)
-                    end = pos + 24 + incl
-                    if end > size:
+        check = TimeCheck()
+        last = -1
+        try:
+            with open(self.path, "rb") as f:
+                inp = ChunkedInput(f, _HEADER.size)
+                f.seek(_HEADER.size)
+                pos = 0
+                index = 0
+                buf = inp.buf
+                size = len(buf)
+                while True:
+                    if pos + 24 > size:
+                        pos = inp.fill(pos, 24)
+                        buf = inp.buf
+                        size = len(buf)
+                        left = size - pos
+                        if left < 24:
+                            if left:
+                                self.warn(
+                                    inp.file_offset(pos),
+                                    f"record header cut short ({left} of 24 bytes); file ends",
+                                )
+                            return
+                    _orig, incl, flags, _drops, ts = unpack(buf, pos)
+                    if incl > MAX_RECORD:
                         self.warn(
                             inp.file_offset(pos),
-                            f"record cut short ({size - pos - 24} of {incl} bytes); file ends",
+                            f"record claims {incl} bytes (limit {MAX_RECORD}); "
+                            "the rest of the file is not read",
                         )
                         return
-                index += 1
-                ts_us = ts - EPOCH_DELTA_US
-                offset = inp.base + pos
-                orig = None if _orig == incl else _orig
-                if h4:
-                    direction = C2H if flags & 1 else H2C
-                    if incl:  # h4_frame inlined, the indicator split off without a copy
-                        yield Frame(
-                            index,
-                            ts_us,
-                            datalink,
-                            hci,
-                            direction,
-                            buf[pos + 25 : end],
-                            offset,
-                            0,
-                            orig,
-                            buf[pos + 24],
-                        )
+                    end = pos + 24 + incl
+                    if end > size:
+                        pos = inp.fill(pos, 24 + incl)
+                        buf = inp.buf
+                        size = len(buf)
+                        end = pos + 24 + incl
+                        if end > size:
+                            self.warn(
+                                inp.file_offset(pos),
+                                f"record cut short ({size - pos - 24} of {incl} bytes); file ends",
+                            )
+                            return
+                    index += 1
+                    ts_us = ts - EPOCH_DELTA_US
+                    if ts_us < last:
+                        check.backwards(index, inp.base + pos, last - ts_us)
+                    last = ts_us
+                    offset = inp.base + pos
+                    orig = None if _orig == incl else _orig
+                    if h4:
+                        direction = C2H if flags & 1 else H2C
+                        if incl:  # h4_frame inlined, the indicator split off without a copy
+                            yield Frame(
+                                index,
+                                ts_us,
+                                datalink,
+                                hci,
+                                direction,
+                                buf[pos + 25 : end],
+                                offset,
+                                0,
+                                orig,
+                                buf[pos + 24],
+                            )
+                        else:
+                            yield h4_frame(index, ts_us, datalink, b"", direction, offset, 0, orig)
                     else:
-                        yield h4_frame(index, ts_us, datalink, b"", direction, offset, 0, orig)
-                else:
-                    data = buf[pos + 24 : end]
-                    if datalink == lt.BTSNOOP_MONITOR:
-                        yield monitor_frame(
-                            index,
-                            ts_us,
-                            datalink,
-                            data,
-                            flags >> 16,
-                            flags & 0xFFFF,
-                            offset,
-                            0,
-                            orig,
-                        )
-                    else:
-                        yield _h1_frame(index, ts_us, data, flags, offset, orig)
-                pos = end
+                        data = buf[pos + 24 : end]
+                        if datalink == lt.BTSNOOP_MONITOR:
+                            yield monitor_frame(
+                                index,
+                                ts_us,
+                                datalink,
+                                data,
+                                flags >> 16,
+                                flags & 0xFFFF,
+                                offset,
+                                0,
+                                orig,
+                            )
+                        else:
+                            yield _h1_frame(index, ts_us, data, flags, offset, orig)
+                    pos = end
+
+        finally:
+            self.warnings.extend(check.warnings())
 
 
 def _h1_frame(

@@ -92,6 +92,7 @@ class Frame(msgspec.Struct, frozen=True, gc=False, omit_defaults=True):
     monitor_opcode: int | None = None  # Linux monitor opcode, for every monitor record
     sniffer: SnifferInfo | None = None
     problem: str | None = None  # the pseudo-header could not be read; payload is the record
+    bad_time: bool = False  # the record's time field is out of range: `ts_us` is a guess
 
 
 LE_ADVERTISING_AA = 0x8E89BED6

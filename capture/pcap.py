@@ -7,11 +7,14 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+import msgspec
+
 from attscope.capture.chunked import ChunkedInput
 from attscope.capture.errors import CaptureError
 from attscope.capture.frame import Frame
 from attscope.capture.reader import MAX_RECORD, CaptureReader
 from attscope.capture.records import decoder_for, encode
+from attscope.capture.time_check import TimeCheck
 
 # magic as read little-endian -> (byte order, nanosecond timestamps)
 MAGICS = {
@@ -46,52 +49,69 @@ class PcapReader(CaptureReader):
         unpack = struct.Struct(self.order + "IIII").unpack_from
         decode = decoder_for(self.linktype)
         nanos = self.nanoseconds
-        with open(self.path, "rb") as f:
-            f.seek(24)
-            inp = ChunkedInput(f, 24)
-            pos = 0
-            index = 0
-            while True:
-                pos = inp.fill(pos, 16)
-                buf = inp.buf
-                left = len(buf) - pos
-                if left < 16:
-                    if left:
-                        self.warn(
-                            inp.file_offset(pos),
-                            f"record header cut short ({left} of 16 bytes); file ends",
-                        )
-                    return
-                sec, frac, incl, orig = unpack(buf, pos)
-                if incl > MAX_RECORD:
-                    self.warn(
-                        inp.file_offset(pos),
-                        f"record claims {incl} bytes (limit {MAX_RECORD}); "
-                        "the rest of the file is not read",
-                    )
-                    return
-                end = pos + 16 + incl
-                if end > len(buf):
-                    pos = inp.fill(pos, 16 + incl)
+        limit = 1_000_000_000 if nanos else 1_000_000
+        check = TimeCheck(
+            "nanosecond field of 1,000,000,000" if nanos else "microsecond field of 1,000,000"
+        )
+        last = -1
+        try:
+            with open(self.path, "rb") as f:
+                f.seek(24)
+                inp = ChunkedInput(f, 24)
+                pos = 0
+                index = 0
+                while True:
+                    pos = inp.fill(pos, 16)
                     buf = inp.buf
-                    end = pos + 16 + incl
-                    if end > len(buf):
+                    left = len(buf) - pos
+                    if left < 16:
+                        if left:
+                            self.warn(
+                                inp.file_offset(pos),
+                                f"record header cut short ({left} of 16 bytes); file ends",
+                            )
+                        return
+                    sec, frac, incl, orig = unpack(buf, pos)
+                    if incl > MAX_RECORD:
                         self.warn(
                             inp.file_offset(pos),
-                            f"record cut short ({len(buf) - pos - 16} of {incl} bytes); file ends",
+                            f"record claims {incl} bytes (limit {MAX_RECORD}); "
+                            "the rest of the file is not read",
                         )
                         return
-                index += 1
-                ts_us = sec * 1_000_000 + (frac // 1000 if nanos else frac)
-                yield decode(
-                    index,
-                    ts_us,
-                    buf[pos + 16 : end],
-                    inp.base + pos,
-                    0,
-                    None if orig == incl else orig,
-                )
-                pos = end
+                    end = pos + 16 + incl
+                    if end > len(buf):
+                        pos = inp.fill(pos, 16 + incl)
+                        buf = inp.buf
+                        end = pos + 16 + incl
+                        if end > len(buf):
+                            self.warn(
+                                inp.file_offset(pos),
+                                f"record cut short ({len(buf) - pos - 16} of {incl} bytes); file ends",
+                            )
+                            return
+                    index += 1
+                    ts_us = sec * 1_000_000 + (frac // 1000 if nanos else frac)
+                    frame = decode(
+                        index,
+                        ts_us,
+                        buf[pos + 16 : end],
+                        inp.base + pos,
+                        0,
+                        None if orig == incl else orig,
+                    )
+                    if frac >= limit:  # kept as written (tshark does too), but flagged
+                        check.out_of_range(index, inp.base + pos)
+                        frame = msgspec.structs.replace(frame, bad_time=True)
+                    else:
+                        if ts_us < last:
+                            check.backwards(index, inp.base + pos, last - ts_us)
+                        last = ts_us
+                    yield frame
+                    pos = end
+
+        finally:
+            self.warnings.extend(check.warnings())
 
 
 _FILE_HEADER = struct.Struct("<IHHiIII")

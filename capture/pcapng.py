@@ -17,6 +17,7 @@ from attscope.capture.errors import CaptureError
 from attscope.capture.frame import Direction, Frame
 from attscope.capture.reader import CaptureReader
 from attscope.capture.records import decoder_for, encode
+from attscope.capture.time_check import TimeCheck
 
 SHB = 0x0A0D0D0A
 IDB = 0x00000001
@@ -159,82 +160,98 @@ class PcapngReader(CaptureReader):
         interfaces: list[_Interface] = []
         self.linktypes = []
         index = 0
-        for kind, offset, order, body in self._blocks():
-            if kind == EPB:
-                if len(body) < 20:
-                    self.warn(offset, "enhanced packet block too short; skipped")
-                    continue
-                iface_id, hi, lo, caplen, origlen = struct.unpack_from(order + "IIIII", body)
-                if iface_id >= len(interfaces):
-                    self.warn(
-                        offset,
-                        f"packet names interface {iface_id}, which no interface "
-                        "block declared; skipped",
+        check = TimeCheck()
+        last = -1
+        try:
+            for kind, offset, order, body in self._blocks():
+                if kind == EPB:
+                    if len(body) < 20:
+                        self.warn(offset, "enhanced packet block too short; skipped")
+                        continue
+                    iface_id, hi, lo, caplen, origlen = struct.unpack_from(order + "IIIII", body)
+                    if iface_id >= len(interfaces):
+                        self.warn(
+                            offset,
+                            f"packet names interface {iface_id}, which no interface "
+                            "block declared; skipped",
+                        )
+                        continue
+                    if 20 + caplen > len(body):
+                        self.warn(
+                            offset, f"packet data ({caplen} bytes) overruns its block; skipped"
+                        )
+                        continue
+                    iface = interfaces[iface_id]
+                    ts_us = iface.to_us(hi << 32 | lo) + iface.offset_us
+                    data = body[20 : 20 + caplen]
+                    index += 1
+                    if ts_us < last:
+                        check.backwards(index, offset, last - ts_us)
+                    last = ts_us
+                    frame = iface.decode(
+                        index, ts_us, data, offset, iface_id, None if origlen == caplen else origlen
                     )
-                    continue
-                if 20 + caplen > len(body):
-                    self.warn(offset, f"packet data ({caplen} bytes) overruns its block; skipped")
-                    continue
-                iface = interfaces[iface_id]
-                ts_us = iface.to_us(hi << 32 | lo) + iface.offset_us
-                data = body[20 : 20 + caplen]
-                index += 1
-                frame = iface.decode(
-                    index, ts_us, data, offset, iface_id, None if origlen == caplen else origlen
-                )
-                opts_at = 20 + (caplen + 3) // 4 * 4
-                if iface.linktype == lt.BLUETOOTH_HCI_H4 and opts_at < len(body):
-                    frame = _with_epb_direction(frame, body, opts_at, order)
-                yield frame
-            elif kind == SPB:
-                if not interfaces or len(body) < 4:
-                    self.warn(offset, "simple packet block without an interface; skipped")
-                    continue
-                iface = interfaces[0]
-                origlen = struct.unpack_from(order + "I", body)[0]
-                caplen = min(origlen, len(body) - 4, iface.snaplen or origlen)
-                index += 1
-                yield iface.decode(
-                    index,
-                    0,
-                    body[4 : 4 + caplen],
-                    offset,
-                    0,
-                    None if origlen == caplen else origlen,
-                )
-            elif kind == PB:
-                if len(body) < 20:
-                    self.warn(offset, "packet block too short; skipped")
-                    continue
-                iface_id, _drops, hi, lo, caplen, origlen = struct.unpack_from(
-                    order + "HHIIII", body
-                )
-                if iface_id >= len(interfaces) or 20 + caplen > len(body):
-                    self.warn(offset, "packet block does not fit its interface; skipped")
-                    continue
-                iface = interfaces[iface_id]
-                index += 1
-                yield iface.decode(
-                    index,
-                    iface.to_us(hi << 32 | lo) + iface.offset_us,
-                    body[20 : 20 + caplen],
-                    offset,
-                    iface_id,
-                    None if origlen == caplen else origlen,
-                )
-            elif kind == IDB:
-                if len(body) < 8:
-                    self.warn(offset, "interface block too short; its packets will be skipped")
-                    continue
-                linktype, _reserved, snaplen = struct.unpack_from(order + "HHI", body)
-                opts = _options(body, 8, len(body), order)
-                resol = opts.get(OPT_IF_TSRESOL, b"\x06")[:1] or b"\x06"
-                tsoff = opts.get(OPT_IF_TSOFFSET)
-                offset_s = struct.unpack(order + "q", tsoff)[0] if tsoff and len(tsoff) == 8 else 0
-                interfaces.append(_Interface(linktype, snaplen, resol[0], offset_s))
-                self.linktypes.append(linktype)
-            elif kind == SHB:
-                interfaces = []  # interface ids restart in every section
+                    opts_at = 20 + (caplen + 3) // 4 * 4
+                    if iface.linktype == lt.BLUETOOTH_HCI_H4 and opts_at < len(body):
+                        frame = _with_epb_direction(frame, body, opts_at, order)
+                    yield frame
+                elif kind == SPB:
+                    if not interfaces or len(body) < 4:
+                        self.warn(offset, "simple packet block without an interface; skipped")
+                        continue
+                    iface = interfaces[0]
+                    origlen = struct.unpack_from(order + "I", body)[0]
+                    caplen = min(origlen, len(body) - 4, iface.snaplen or origlen)
+                    index += 1
+                    yield iface.decode(
+                        index,
+                        0,
+                        body[4 : 4 + caplen],
+                        offset,
+                        0,
+                        None if origlen == caplen else origlen,
+                    )
+                elif kind == PB:
+                    if len(body) < 20:
+                        self.warn(offset, "packet block too short; skipped")
+                        continue
+                    iface_id, _drops, hi, lo, caplen, origlen = struct.unpack_from(
+                        order + "HHIIII", body
+                    )
+                    if iface_id >= len(interfaces) or 20 + caplen > len(body):
+                        self.warn(offset, "packet block does not fit its interface; skipped")
+                        continue
+                    iface = interfaces[iface_id]
+                    index += 1
+                    ts_us = iface.to_us(hi << 32 | lo) + iface.offset_us
+                    if ts_us < last:
+                        check.backwards(index, offset, last - ts_us)
+                    last = ts_us
+                    yield iface.decode(
+                        index,
+                        ts_us,
+                        body[20 : 20 + caplen],
+                        offset,
+                        iface_id,
+                        None if origlen == caplen else origlen,
+                    )
+                elif kind == IDB:
+                    if len(body) < 8:
+                        self.warn(offset, "interface block too short; its packets will be skipped")
+                        continue
+                    linktype, _reserved, snaplen = struct.unpack_from(order + "HHI", body)
+                    opts = _options(body, 8, len(body), order)
+                    resol = opts.get(OPT_IF_TSRESOL, b"\x06")[:1] or b"\x06"
+                    tsoff = opts.get(OPT_IF_TSOFFSET)
+                    offset_s = (
+                        struct.unpack(order + "q", tsoff)[0] if tsoff and len(tsoff) == 8 else 0
+                    )
+                    interfaces.append(_Interface(linktype, snaplen, resol[0], offset_s))
+                    self.linktypes.append(linktype)
+                elif kind == SHB:
+                    interfaces = []  # interface ids restart in every section
+        finally:
+            self.warnings.extend(check.warnings())
 
 
 def _with_epb_direction(frame: Frame, body: bytes, start: int, order: str) -> Frame:

@@ -39,6 +39,8 @@ def transaction_line(txn: Transaction, start_us: int) -> str:
     decoded = getattr(txn, "decoded", None)
     shown = f" = {decoded}" if decoded else (f" [{hex_preview(value)}]" if value else "")
     gap = " (capture gap)" if txn.capture_gap else ""
+    if txn.clock_jump:
+        gap += " (time jumped: not timed)"
     return (
         f"{frames:>13} {seconds:>11.6f} {txn.connection:<18} {txn.client}->{txn.server} "
         f"{txn.kind}{handle}{named} {outcome}{gap} {latency_text(txn.latency_us)}{shown}"

@@ -270,6 +270,7 @@ def transaction_record(
         error_code=txn.error_code,
         error_name=txn.error_name,
         capture_gap=txn.capture_gap,
+        clock_jump=txn.clock_jump,
         handle=txn.handle,
         service_uuid=txn.service_uuid,
         service_name=txn.service_name,

@@ -208,6 +208,7 @@ class ExportTransaction(_Line, frozen=True, gc=False, tag="transaction"):
     error_code: int | None
     error_name: str | None
     capture_gap: bool  # the sniffer missed connection events meanwhile
+    clock_jump: bool  # the capture's time jumped meanwhile: no latency or timeout measured
     handle: int | None
     service_uuid: str | None
     service_name: str | None

@@ -113,6 +113,7 @@ class Transaction(msgspec.Struct, gc=False, tag="transaction"):
     error_code: int | None = None
     error_name: str | None = None
     capture_gap: bool = False  # the sniffer missed connection events meanwhile
+    clock_jump: bool = False  # the capture's time jumped meanwhile: no latency, no timeout
     exchanges: list[Exchange] = msgspec.field(default_factory=list)
     # what the GATT database knew of the handle when the transaction completed
     service_uuid: str | None = None

@@ -15,6 +15,7 @@ Events are the records themselves, as they become final: a `Connection` when it 
 from __future__ import annotations
 
 from attscope.capture.frame import Direction, Frame
+from attscope.capture.time_check import REORDER_US
 from attscope.dissector.acl_flow import AclFlowTracker
 from attscope.dissector.advertisers import CARRIERS as ADVERT_CARRIERS
 from attscope.dissector.advertisers import Advertiser, AdvertiserTracker
@@ -62,6 +63,7 @@ class Analyzer:
         self.violations: list[Violation] = []
         self._events: list[Event] = []
         self.last_packet: Packet | None = None
+        self._clock = -(1 << 62)  # the latest believed frame time
 
     # -- feeding ------------------------------------------------------------------------
 
@@ -71,7 +73,15 @@ class Analyzer:
         # the frame needs
         packet = self.decoder.decode(frame)
         self.last_packet = packet
-        self._att.expire(packet.ts_us)
+        ts = packet.ts_us
+        if frame.bad_time or ts < self._clock - REORDER_US:
+            self._clock_jumped(frame.bad_time, ts)
+        else:
+            if ts > self._clock:
+                self._clock = ts
+            if self._att.untimed:
+                self._att.untimed = False
+            self._att.expire(ts)
         connections = self._connections
         if frame.hci_type is not None:  # controller buffers (Vol 4 Part E 4.1)
             self._acl_flow.observe(frame, packet)
@@ -102,6 +112,15 @@ class Analyzer:
         if self._events or connections.opened or connections.closed:
             return self._flush()
         return []
+
+    def _clock_jumped(self, bad_time: bool, ts: int) -> None:
+        """The frame's time is out of range, or earlier than the capture's clock: nothing
+        open now is timed across it."""
+        self._att.untimed = bad_time  # its own time is no time either
+        self._att.clock_jumped(self._bearers.values())
+        self._connections.clock_jumped()
+        if not bad_time:
+            self._clock = ts  # time goes on from here
 
     def finish(self) -> list[Event]:
         """The capture ended: open transactions end as incomplete, connections close."""

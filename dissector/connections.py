@@ -50,7 +50,8 @@ class ConnectionTracker:
         self._uses: dict[str, int] = {}
         self._by_id: dict[str, Connection] = {}
         self.local_address: str | None = None
-        self._air_events: dict[str, tuple[int | None, int]] = {}  # id -> (counter, time)
+        # id -> (event counter, time of the last packet when it can be believed)
+        self._air_events: dict[str, tuple[int | None, int | None]] = {}
         self.opened: list[Connection] = []  # since the last `take_changes`
         self.closed: list[Connection] = []
 
@@ -87,15 +88,20 @@ class ConnectionTracker:
                 missed = (counter - state[0] - 1) & 0xFFFF
                 if 0 < missed < 0x8000:
                     conn.missed_events += missed
-            self._air_events[conn.id] = (counter, frame.ts_us)
+            self._air_events[conn.id] = (counter, None if frame.bad_time else frame.ts_us)
             return
         interval_ms = conn.parameters.get("interval_ms")
-        if state is not None and interval_ms:
+        if state is not None and state[1] is not None and interval_ms:
             gap = frame.ts_us - state[1]
             missed = round(gap / (interval_ms * 1000)) - 1
             if missed > 0:
                 conn.missed_events += missed
-        self._air_events[conn.id] = (None, frame.ts_us)
+        self._air_events[conn.id] = (None, None if frame.bad_time else frame.ts_us)
+
+    def clock_jumped(self) -> None:
+        """The capture's time jumped: no gap is measured across it."""
+        for key, (counter, _ts) in self._air_events.items():
+            self._air_events[key] = (counter, None)
 
     def observe(self, packet: Packet) -> None:
         """Follow what an HCI event or LL PDU says about connections."""

@@ -11,7 +11,7 @@ by Read Blobs become one long read; Prepare Writes closed by Execute Write one q
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import msgspec
@@ -113,6 +113,7 @@ class AttTracker:
         self._deadlines: list[tuple[int, int, Transaction, Bearer]] = []  # a heap
         self._seq = 0
         self._gap = False  # the sniffer missed events since the bearer's previous PDU
+        self.untimed = False  # the PDU being fed has a time the capture cannot vouch for
 
     # -- feeding ------------------------------------------------------------------------
 
@@ -199,11 +200,10 @@ class AttTracker:
             kind=KINDS.get(opcode, att.opcode_name(opcode).lower()), request_frame=frame,
             response_frame=None, frames=[frame], start_us=ts, end_us=None, latency_us=None,
             outcome="incomplete", request=pdu, handle=getattr(pdu, "handle", None),
-            value=getattr(pdu, "value", None),
+            value=getattr(pdu, "value", None), clock_jump=self.untimed,
         )  # fmt: skip
         stream.pending.append(txn)
-        self._seq += 1
-        heapq.heappush(self._deadlines, (ts + ATT_TIMEOUT_US, self._seq, txn, bearer))
+        self._watch(txn, bearer, ts)
 
     def _response(self, bearer: Bearer, client: str, pdu: Any, frame: int, ts: int) -> None:
         stream = bearer.streams.get(client)
@@ -236,7 +236,7 @@ class AttTracker:
         txn.response_frame = frame
         txn.frames.append(frame)
         txn.end_us = ts
-        txn.latency_us = ts - txn.start_us
+        txn.latency_us = self._latency(txn, ts)
         txn.exchanges.append(Exchange(txn.request_frame, frame))
         if isinstance(pdu, att.ErrorResponse):
             txn.outcome = "error"
@@ -313,11 +313,10 @@ class AttTracker:
             connection=bearer.conn, bearer=bearer.cid, client=OTHER_SIDE[server], server=server,
             kind="indication", request_frame=frame, response_frame=None, frames=[frame],
             start_us=ts, end_us=None, latency_us=None, outcome="incomplete", request=pdu,
-            handle=pdu.handle, value=pdu.value,
+            handle=pdu.handle, value=pdu.value, clock_jump=self.untimed,
         )  # fmt: skip
         bearer.indications[server] = txn
-        self._seq += 1
-        heapq.heappush(self._deadlines, (ts + ATT_TIMEOUT_US, self._seq, txn, bearer))
+        self._watch(txn, bearer, ts)
 
     def _confirmation(self, bearer: Bearer, client: str, pdu: Any, frame: int, ts: int) -> None:
         txn = bearer.indications.pop(OTHER_SIDE[client], None)
@@ -333,7 +332,7 @@ class AttTracker:
             return
         txn.response, txn.response_frame = pdu, frame
         txn.frames.append(frame)
-        txn.end_us, txn.latency_us, txn.outcome = ts, ts - txn.start_us, "ok"
+        txn.end_us, txn.latency_us, txn.outcome = ts, self._latency(txn, ts), "ok"
         txn.exchanges.append(Exchange(txn.request_frame, frame))
         self._finish(txn)
 
@@ -370,6 +369,25 @@ class AttTracker:
             info.mtu, info.mtu_source, info.mtu_frame = bearer.mtu, "exchange", frame
 
     # -- time and endings -------------------------------------------------------------
+
+    def _watch(self, txn: Transaction, bearer: Bearer, ts: int) -> None:
+        """Its 30 s start now, if the capture's clock can say when they end."""
+        if not txn.clock_jump:
+            self._seq += 1
+            heapq.heappush(self._deadlines, (ts + ATT_TIMEOUT_US, self._seq, txn, bearer))
+
+    def _latency(self, txn: Transaction, ts: int) -> int | None:
+        if self.untimed:
+            txn.clock_jump = True
+        return None if txn.clock_jump else ts - txn.start_us
+
+    def clock_jumped(self, bearers: Iterable[Bearer]) -> None:
+        """The capture's time jumped (out of range, or backwards): what is open now is
+        neither timed out nor given a latency, since its time cannot be measured."""
+        self._deadlines.clear()
+        for bearer in bearers:
+            for txn in _open(bearer):
+                txn.clock_jump = True
 
     def expire(self, now: int) -> None:
         """Requests and indications unanswered for 30 s by `now` have timed out."""
@@ -456,13 +474,19 @@ def _mark_gap(bearer: Bearer) -> None:
     if info.mtu_source == "default":  # an exchange may have gone unseen
         bearer.mtu_known = False
         info.mtu, info.mtu_source = None, MTU_UNSEEN
-    for stream in bearer.streams.values():
-        for txn in stream.pending:
-            txn.capture_gap = True
-        if stream.long_read is not None:
-            stream.long_read.capture_gap = True
-    for txn in bearer.indications.values():
+    for txn in _open(bearer):
         txn.capture_gap = True
+
+
+def _open(bearer: Bearer) -> Iterator[Transaction]:
+    """Every transaction still open on a bearer: requests, a long read, queued writes,
+    indications."""
+    for stream in bearer.streams.values():
+        yield from stream.pending
+        if stream.long_read is not None:
+            yield stream.long_read
+        yield from stream.queue
+    yield from bearer.indications.values()
 
 
 def _matching(
@@ -513,7 +537,10 @@ def _join_read(long_read: Transaction, blob: Transaction) -> None:
     long_read.exchanges.extend(blob.exchanges)
     long_read.response, long_read.response_frame = blob.response, blob.response_frame
     long_read.end_us = blob.end_us
-    long_read.latency_us = (blob.end_us or long_read.start_us) - long_read.start_us
+    long_read.clock_jump = long_read.clock_jump or blob.clock_jump
+    long_read.latency_us = (
+        None if long_read.clock_jump else (blob.end_us or long_read.start_us) - long_read.start_us
+    )
     if blob.outcome == "ok":
         long_read.value = (long_read.value or b"") + blob.response.value
     elif blob.error_code not in (0x0B, 0x07):  # Attribute Not Long, Invalid Offset: the end
@@ -537,13 +564,15 @@ def _queued_write(stream: _Stream, execute: Transaction) -> Transaction:
     outcome = "cancelled" if cancelled and execute.outcome == "ok" else execute.outcome
     handles = list(values)
     end = execute.end_us
+    jumped = execute.clock_jump or any(p.clock_jump for p in queue)
     return Transaction(
         connection=execute.connection, bearer=execute.bearer, client=execute.client,
         server=execute.server, kind="queued_write", request_frame=queue[0].request_frame,
         response_frame=execute.response_frame,
         frames=[f for p in queue for f in p.frames] + execute.frames,
         start_us=queue[0].start_us, end_us=end,
-        latency_us=None if end is None else end - queue[0].start_us, outcome=outcome,
+        latency_us=None if end is None or jumped else end - queue[0].start_us,
+        outcome=outcome, clock_jump=jumped,
         request=execute.request, response=execute.response,
         handle=handles[0] if len(handles) == 1 else None,
         value=bytes(values[handles[0]]) if len(handles) == 1 else None,
