@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import shlex
+import sys
+from collections.abc import Generator
 from typing import Any
 
+from attscope.capture import CaptureError, open_capture
 from attscope.uuid_file import load_uuid_names
+
+EXIT_USAGE = 2
 
 
 def register(sub: Any) -> None:
@@ -13,7 +19,8 @@ def register(sub: Any) -> None:
         "open",
         help="open a capture in the TUI (the default: `attscope FILE` does this)",
         description="Open a capture in the terminal UI: connections, flow ladder, "
-        "transactions, GATT tree, violations and packets. Press ? in it for the keys.",
+        "transactions, GATT tree, violations and packets. Press ? in it for the keys. "
+        "It needs a terminal; without one use `attscope dump FILE`, or --exit-after.",
     )
     p.add_argument("file")
     p.add_argument(
@@ -30,10 +37,43 @@ def register(sub: Any) -> None:
     p.set_defaults(run=run)
 
 
+def probe(path: str) -> None:
+    """Read `path` up to its first frame, so that a file that is no capture, or holds no
+    frame to show, is a CaptureError (one line, exit 2) before any UI starts."""
+    reader = open_capture(path)
+    frames = iter(reader)
+    try:
+        if next(frames, None) is not None:
+            return
+    finally:
+        if isinstance(frames, Generator):
+            frames.close()  # the reader's file (or tshark) is let go at once
+    if reader.warnings:
+        raise CaptureError(f"{path}: no frame could be read: {reader.warnings[0]}")
+    raise CaptureError(f"{path}: no frame in it ({reader.format}), nothing to show")
+
+
+def has_terminal() -> bool:
+    """The UI draws on standard output and reads keys from standard input: both must be
+    a terminal (not a pipe, a file or /dev/null, as from a script or a redirection)."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
 def run(args: argparse.Namespace) -> int:
+    names = load_uuid_names(args.uuid_names)
+    probe(args.file)
+    if not args.exit_after and not has_terminal():
+        print(
+            "attscope: the terminal UI needs a terminal (standard input and output are not "
+            f"both one); for text run `attscope dump {shlex.quote(args.file)}`, or add --exit-after "
+            "first-screen|analysed to run the UI without one",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+
     from attscope.tui.app import make_app  # Textual loads only for the TUI
 
-    app = make_app(args.file, load_uuid_names(args.uuid_names))
+    app = make_app(args.file, names)
     if args.exit_after:
         app.exit_after = args.exit_after
         app.run(headless=True, size=(120, 40))
