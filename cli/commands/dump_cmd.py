@@ -123,9 +123,11 @@ class AnalysisLines:
     """The analyzer's findings as they happen: transactions and violations when found,
     connections when they end, GATT databases at the end."""
 
-    def __init__(self, out: TextIO, args: argparse.Namespace) -> None:
+    def __init__(
+        self, out: TextIO, args: argparse.Namespace, uuid_names: dict[str, str] | None = None
+    ) -> None:
         self.out, self.args = out, args
-        self.analyzer = Analyzer(retain=False, uuid_names=load_uuid_names(args.uuid_names))
+        self.analyzer = Analyzer(retain=False, uuid_names=uuid_names)
         self.start: int | None = None
 
     def feed(self, frame: Frame) -> None:
@@ -157,16 +159,19 @@ class AnalysisLines:
                 out.write("\n".join(gatt_lines(db)) + "\n")
 
 
-def printer(args: argparse.Namespace, out: TextIO) -> FrameLines | AnalysisLines:
+def printer(
+    args: argparse.Namespace, out: TextIO, uuid_names: dict[str, str] | None = None
+) -> FrameLines | AnalysisLines:
     """What `dump` (and `live --no-tui`) prints for these options."""
     if wants_analysis(args):
-        return AnalysisLines(out, args)
+        return AnalysisLines(out, args, uuid_names)
     return FrameLines(out, args.verbose)
 
 
 def run(args: argparse.Namespace) -> int:
+    names = load_uuid_names(args.uuid_names)  # a bad file is an error whatever is printed
     reader = open_capture(args.file)
-    lines = printer(args, sys.stdout)
+    lines = printer(args, sys.stdout, names)
     for frame in reader:
         lines.feed(frame)
     lines.finish()

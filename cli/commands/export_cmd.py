@@ -74,8 +74,8 @@ def run(args: argparse.Namespace) -> int:
     if args.file is None:
         print("attscope export: a capture FILE is needed (or --schema)", file=sys.stderr)
         return EXIT_ERROR
-    reader = open_capture(args.file)  # an unreadable file: one line and exit 2, in main
     names = load_uuid_names(args.uuid_names)
+    reader = open_capture(args.file)  # an unreadable file: one line and exit 2, in main
     errors = 0
 
     def export(out: IO[bytes], spill_dir: str | None) -> None:

@@ -79,6 +79,10 @@ def run(args: argparse.Namespace) -> int:
     if args.count is not None and args.count < 1:
         print("attscope live: --count must be at least 1", file=sys.stderr)
         return 2
+    if args.duration is not None and not args.duration > 0:  # NaN too
+        print("attscope live: --duration must be a positive number of seconds", file=sys.stderr)
+        return 2
+    names = load_uuid_names(args.uuid_names)  # before any port is opened
     emulator = None
     if args.emulate:
         emulator = Emulator(air_capture(args.emulate), rate=args.rate)
@@ -100,9 +104,9 @@ def run(args: argparse.Namespace) -> int:
         )
         session.open()
         if headless:
-            return _headless(args, session, emulator)
+            return _headless(args, session, emulator, names)
         name = f"{Path(args.emulate).name} (emulated)" if args.emulate else session.serial.port
-        return _tui(args, session, name or "nRF Sniffer")
+        return _tui(session, name or "nRF Sniffer", names)
     finally:
         if emulator is not None:
             emulator.stop()
@@ -112,8 +116,13 @@ def _tell(note: str) -> None:
     print(f"attscope: {note}", file=sys.stderr, flush=True)
 
 
-def _headless(args: argparse.Namespace, session: LiveCapture, emulator: Emulator | None) -> int:
-    lines = printer(args, sys.stdout)
+def _headless(
+    args: argparse.Namespace,
+    session: LiveCapture,
+    emulator: Emulator | None,
+    uuid_names: dict[str, str] | None,
+) -> int:
+    lines = printer(args, sys.stdout, uuid_names)
     started = time.monotonic()
     quiet_since = started
     try:
@@ -152,11 +161,11 @@ def _summary(session: LiveCapture, elapsed: float) -> None:
     _tell(text)
 
 
-def _tui(args: argparse.Namespace, session: LiveCapture, name: str) -> int:
+def _tui(session: LiveCapture, name: str, uuid_names: dict[str, str] | None) -> int:
     from attscope.tui.app import Source, make_app  # Textual loads only for the TUI
 
     source = Source(name, session.frames, None, lambda: {"live": session.status()}, session)
-    app = make_app(source, load_uuid_names(args.uuid_names))
+    app = make_app(source, uuid_names)
     try:
         app.run()
     finally:
