@@ -57,14 +57,17 @@ def violation_line(found: Violation) -> str:
 
 def connection_lines(conn: Connection, start_us: int) -> list[str]:
     """A heading and the timeline of one connection."""
-    who = (
-        f"peer {conn.peer_address} ({conn.peer_address_type}), local {conn.local_role}"
-        if conn.peer_address
-        else f"central {conn.central_address}, peripheral {conn.peripheral_address}"
-        if conn.central_address
-        else "addresses unknown"
-    )
+    if conn.peer_address:
+        kind = f" ({conn.peer_address_type})" if conn.peer_address_type else ""
+        role = f", local {conn.local_role}" if conn.local_role else ""
+        who = f"peer {conn.peer_address}{kind}{role}"
+    elif conn.central_address:
+        who = f"central {conn.central_address}, peripheral {conn.peripheral_address}"
+    else:
+        who = "addresses unknown"
     inferred = ", inferred from its traffic" if conn.inferred else ""
+    if conn.transport == "unknown":
+        inferred = ", transport unknown" + inferred
     missed = f", sniffer missed {conn.missed_events}" if conn.missed_events else ""
     lines = [f"Connection {conn.id} ({conn.transport}{inferred}): {who}{missed}"]
     lines.extend(f"  {bearer_text(b)}" for b in conn.bearers)

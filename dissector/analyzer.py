@@ -26,7 +26,7 @@ from attscope.dissector.analysis_records import (
     Violation,
 )
 from attscope.dissector.att_pdus import AttPdu
-from attscope.dissector.connections import SIDE_OF, ConnectionTracker
+from attscope.dissector.connections import SIDE_OF, UNKNOWN_TRANSPORT, ConnectionTracker
 from attscope.dissector.credits import CreditTracker
 from attscope.dissector.decode import Decoder, Packet
 from attscope.dissector.gatt_db import GattDatabase
@@ -98,6 +98,8 @@ class Analyzer:
             conn = connections.connection_for(packet)
             if conn is not None:
                 conn.last_frame = packet.frame
+                if conn.transport == UNKNOWN_TRANSPORT:
+                    connections.classify(conn, packet)
                 if sniffer is not None:
                     connections.observe_air_events(conn, frame)
                 if lost:

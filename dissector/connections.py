@@ -19,10 +19,16 @@ from attscope.dissector.analysis_records import (
     Transaction,
 )
 from attscope.dissector.decode import Packet
-from attscope.dissector.hci_commands import ReadBdAddrReturn
+from attscope.dissector.hci_acl import AclHeader
+from attscope.dissector.hci_commands import (
+    LeReadBufferSizeReturn,
+    LeReadBufferSizeV2Return,
+    ReadBdAddrReturn,
+)
 from attscope.dissector.hci_names import error_name
 from attscope.dissector.ll_adv import ConnectInd
 from attscope.dissector.ll_data import LlPacket
+from attscope.dissector.pdu import Malformed
 
 SIDE_OF = {
     Direction.HOST_TO_CONTROLLER: LOCAL,
@@ -32,6 +38,25 @@ SIDE_OF = {
     Direction.UNKNOWN: UNKNOWN_SIDE,
 }
 ADDRESS_TYPES = {0: "public", 1: "random", 2: "public identity", 3: "random identity"}
+UNKNOWN_TRANSPORT = "unknown"  # an HCI link seen only through traffic that does not tell
+# fixed L2CAP channels that exist on one transport only (Core 5.4 Vol 3 Part A 2.1):
+# BR/EDR signalling, connectionless, AMP manager, BR/EDR security manager; ATT, LE
+# signalling, LE security manager
+BREDR_CIDS = frozenset({0x0001, 0x0002, 0x0003, 0x0007})
+LE_CIDS = frozenset({0x0004, 0x0005, 0x0006})
+# HCI events about a handle that exist on one transport only (Vol 4 Part E 7.7)
+BREDR_EVENTS = (ev.ModeChange, ev.MaxSlotsChange, ev.ConnectionPacketTypeChanged,
+                ev.ReadClockOffsetComplete, ev.ReadRemoteExtendedFeaturesComplete,
+                ev.AuthenticationComplete)  # fmt: skip
+LE_EVENTS = (ev.LeConnectionUpdateComplete, ev.LeDataLengthChange, ev.LePhyUpdateComplete,
+             ev.LeReadRemoteFeaturesComplete, ev.LeLongTermKeyRequest,
+             ev.LeRemoteConnectionParameterRequest, ev.LeChannelSelectionAlgorithm)  # fmt: skip
+# handles on which controllers send their own debug logs as ACL data, not a link
+# (Qualcomm controllers in Android logs); a Connection Complete for one still opens it
+VENDOR_HANDLES = frozenset({0x0EDC})
+MAX_HANDLE = 0x0EFF  # 0x0F00-0x0FFF are reserved (Vol 4 Part E 5.4.2)
+SAME_CHANNEL_PDUS = 2  # well-formed PDUs on one dynamic channel that make a handle a link
+MAX_CANDIDATES = 64
 PHYS = {1: "LE 1M", 2: "LE 2M", 3: "LE Coded"}
 MAX_CONNECTIONS = 100_000  # bounds state on hostile input
 
@@ -41,8 +66,32 @@ def bd_addr(raw: bytes) -> str:
     return ":".join(f"{b:02X}" for b in reversed(raw))
 
 
+class _Candidate:
+    """An HCI handle with traffic but, so far, no evidence of being a link."""
+
+    __slots__ = ("frame", "per_channel", "ts_us")
+
+    def __init__(self, ts_us: int, frame: int) -> None:
+        self.ts_us = ts_us
+        self.frame = frame
+        self.per_channel: dict[int, int] = {}
+
+
+def _event_transport(event: Any) -> str | None:
+    if isinstance(event, LE_EVENTS):
+        return "le"
+    if isinstance(event, BREDR_EVENTS):
+        return "br/edr"
+    return None
+
+
 class ConnectionTracker:
-    """Which connection each packet belongs to, opening, updating and closing them."""
+    """Which connection each packet belongs to, opening, updating and closing them.
+
+    A link whose start is not in the capture opens (`inferred`) on evidence only: an air
+    capture's data PDUs, or on HCI a well-formed L2CAP PDU on a fixed channel, a few on
+    one dynamic channel, or an event only links have. Its transport is what the evidence
+    says (`UNKNOWN_TRANSPORT` until something does), never LE by default."""
 
     def __init__(self) -> None:
         self.all: list[Connection] = []
@@ -52,6 +101,8 @@ class ConnectionTracker:
         self.local_address: str | None = None
         # id -> (event counter, time of the last packet when it can be believed)
         self._air_events: dict[str, tuple[int | None, int | None]] = {}
+        self._candidates: dict[str, _Candidate] = {}
+        self.le_acl_length = 0  # LE Read Buffer Size: the longest LE ACL packet
         self.opened: list[Connection] = []  # since the last `take_changes`
         self.closed: list[Connection] = []
 
@@ -67,8 +118,64 @@ class ConnectionTracker:
             return None
         found = self._current.get(name)
         if found is None:
-            found = self._open(name, packet, inferred=True)
+            found = self._infer(name, packet)
         return found
+
+    def _infer(self, name: str, packet: Packet) -> Connection | None:
+        """A link whose start the capture missed, if the packet shows there is one."""
+        if name.startswith("aa:"):  # an air capture's data PDU: a link is certain
+            return self._open(name, packet, inferred=True)
+        handle = int(name.rsplit("/", 1)[-1], 16)
+        if handle in VENDOR_HANDLES or handle > MAX_HANDLE:
+            return None
+        transport = self.transport_of(packet)
+        seen = self._candidates.get(name)
+        if transport is None:
+            if seen is None:
+                if len(self._candidates) >= MAX_CANDIDATES:
+                    return None
+                seen = self._candidates[name] = _Candidate(packet.ts_us, packet.frame)
+            cid = packet.cid
+            if cid is None or cid < 0x0040 or not _well_formed(packet):
+                return None
+            count = seen.per_channel[cid] = seen.per_channel.get(cid, 0) + 1
+            if count < SAME_CHANNEL_PDUS:
+                return None
+            transport = UNKNOWN_TRANSPORT
+        return self._open_inferred(name, packet, transport)
+
+    def _open_inferred(self, name: str, packet: Packet, transport: str) -> Connection:
+        conn = self._open(name, packet, inferred=True)
+        conn.transport = transport
+        seen = self._candidates.pop(name, None)
+        if seen is not None:  # its traffic began before the evidence did
+            conn.start_us, conn.first_frame = seen.ts_us, seen.frame
+        return conn
+
+    def transport_of(self, packet: Packet) -> str | None:
+        """What an HCI packet's traffic says of its link's transport, if anything."""
+        cid = packet.cid
+        if cid is None or not _well_formed(packet):
+            return None
+        if cid in LE_CIDS:
+            return "le"
+        if cid in BREDR_CIDS:
+            return "br/edr"
+        header = packet.layers[0]
+        if (
+            self.le_acl_length
+            and packet.direction == Direction.HOST_TO_CONTROLLER
+            and isinstance(header, AclHeader)
+            and header.length > self.le_acl_length
+        ):
+            return "br/edr"  # longer than the controller takes on LE links
+        return None
+
+    def classify(self, conn: Connection, packet: Packet) -> None:
+        """An open link of unknown transport: does this packet tell?"""
+        transport = self.transport_of(packet)
+        if transport is not None:
+            conn.transport = transport
 
     def observe_air_events(self, conn: Connection, frame: Frame) -> None:
         """Count the connection events an air sniffer missed (and the packets it caught
@@ -118,10 +225,15 @@ class ConnectionTracker:
 
     def _hci(self, packet: Packet, event: Any) -> None:
         if isinstance(event, ev.CommandComplete):
-            if isinstance(event.ret, ReadBdAddrReturn) and event.ret.status == 0:
-                self.local_address = bd_addr(event.ret.address)
+            ret = event.ret
+            if isinstance(ret, ReadBdAddrReturn) and ret.status == 0:
+                self.local_address = bd_addr(ret.address)
                 for conn in self._current.values():
                     conn.local_address = conn.local_address or self.local_address
+            elif isinstance(ret, LeReadBufferSizeReturn | LeReadBufferSizeV2Return) and (
+                ret.status == 0
+            ):
+                self.le_acl_length = ret.acl_data_packet_length
             return
         name = packet.connection
         if name is None or getattr(event, "status", 0) != 0:
@@ -155,8 +267,15 @@ class ConnectionTracker:
             self._close(name, packet, error_name(event.reason))
         elif name in self._current:
             self._hci_update(self._current[name], packet, event)
+        else:
+            transport = _event_transport(event)
+            handle = int(name.rsplit("/", 1)[-1], 16)
+            if transport is not None and handle not in VENDOR_HANDLES and handle <= MAX_HANDLE:
+                self._hci_update(self._open_inferred(name, packet, transport), packet, event)
 
     def _hci_update(self, conn: Connection, packet: Packet, event: Any) -> None:
+        if conn.transport == UNKNOWN_TRANSPORT:
+            conn.transport = _event_transport(event) or UNKNOWN_TRANSPORT
         if isinstance(event, ev.EncryptionChange):
             state = "on" if event.encryption_enabled else "off"
             self._note(conn, packet, "encryption", f"encryption {state}")
@@ -285,7 +404,7 @@ class ConnectionTracker:
         air = name.startswith("aa:")
         conn = Connection(
             id=name if uses == 1 else f"{name} #{uses}",
-            transport="le air" if air else "le",
+            transport="le air" if air else UNKNOWN_TRANSPORT,
             inferred=inferred,
             start_us=packet.ts_us,
             first_frame=packet.frame,
@@ -318,3 +437,11 @@ class ConnectionTracker:
     def _note(conn: Connection, packet: Packet, kind: str, detail: str) -> None:
         conn.timeline.append(TimelineEntry(packet.ts_us, packet.frame, kind, detail))
         conn.last_frame = packet.frame
+
+
+def _well_formed(packet: Packet) -> bool:
+    """The packet's ACL and L2CAP layers decoded (what is inside may still be damaged)."""
+    for layer in packet.layers:
+        if isinstance(layer, Malformed) and layer.layer in ("hci", "l2cap", "capture"):
+            return False
+    return not packet.lost
