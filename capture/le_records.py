@@ -34,6 +34,7 @@ NB_C2P = 0x02
 NB_ENCRYPTED = 0x04
 NB_MIC_OK = 0x08
 NB_PACKET_IDS_V3 = {0x02: True, 0x06: False}  # id -> advertising-channel PDU
+NB_OLD_PACKET_ID = 0x00  # radio packets in some older files (see decode_nordic)
 
 # LE pseudo-header flag bits
 PH_DEWHITENED = 0x0001
@@ -67,6 +68,15 @@ def index_to_rf(index: int) -> int:
     if index == 39:
         return 39
     return index + 1 if index <= 10 else index + 2
+
+
+def _holds_le_packet(data: bytes, start: int) -> bool:
+    """An event header and, after it, an LE packet whose length byte fits the record: access
+    address, PDU header, payload, CRC (Core 5.4 Vol 6 Part B 2.1)."""
+    if len(data) < start + 10 or data[start] < 10:
+        return False
+    ll = data[start + data[start] :]
+    return len(ll) >= 9 and len(ll) == 9 + ll[5]
 
 
 def _is_adv_aa(ll: bytes) -> bool:
@@ -172,6 +182,10 @@ def decode_nordic(
     pc = _U16.unpack_from(data, 4)[0]
     pid = data[6]
     advertising_id = NB_PACKET_IDS_V3.get(pid) if protover == 3 else (False if pid == 6 else None)
+    if advertising_id is None and pid == NB_OLD_PACKET_ID and _holds_le_packet(data, start):
+        # older firmware and some research tools wrote radio packets with id 0 (a host
+        # command id that never comes from the device): tshark decodes them, so do we
+        advertising_id = _is_adv_aa(data[start + data[start] :])
     if advertising_id is None:
         # a control record (ping, version ...): no radio packet inside
         info = SnifferInfo(board_id=board, protover=protover, packet_counter=pc, packet_id=pid)
