@@ -138,9 +138,13 @@ class Emulator:
                     tmp.unlink()
                 tmp.symlink_to(self.slave_name)
                 tmp.replace(self.link)  # atomic: a host never sees the link missing
-            except OSError:
+            except OSError as exc:
                 self._close_master()
-                raise
+                with contextlib.suppress(OSError):
+                    tmp.unlink()  # made, but not put in place
+                # the OS names the pty (the symlink's target), which is not what is wrong:
+                # the link's place is (a missing folder, no permission)
+                raise OSError(exc.errno, exc.strerror, str(self.link)) from None
 
     def _close_master(self) -> None:
         master, self._master = self._master, None

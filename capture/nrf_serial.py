@@ -16,8 +16,6 @@ A port that does not answer like a sniffer raises `CaptureError` with one line.
 from __future__ import annotations
 
 import contextlib
-import os
-import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -68,14 +66,6 @@ def other_ports() -> list[str]:
     return [p.device for p in list_ports.comports() if p.device not in found]
 
 
-def board_id_for(port: str) -> int:
-    """The board id a 272 record gets, as Nordic's 4.x host picks it on Linux: the N of
-    /dev/ttyACMN (or of COMN); 0 without a number. Never 0xBE (section 11.2)."""
-    m = re.search(r"(\d+)$", os.path.basename(port))
-    board = int(m.group(1)) % 256 if m else 0
-    return 0 if board == 0xBE else board
-
-
 def _open(port: str, baud: int) -> serial.Serial:
     # RTS/CTS as Nordic's hosts open it; exclusive so two programs never share a sniffer
     return serial.Serial(
@@ -98,7 +88,7 @@ class NrfSerial:
         port: str | None = None,
         *,
         baud_rates: tuple[int, ...] = BAUD_RATES,
-        board_id: int | None = None,
+        board_id: int = 0,
         reconnect: bool = True,
         probe_timeout: float = PROBE_TIMEOUT,
         clock: Callable[[], float] = time.time,
@@ -109,8 +99,11 @@ class NrfSerial:
         self.probe_timeout = probe_timeout
         self.port: str | None = None  # the port in use
         self.baud: int | None = None
-        self.host = NrfHost(board_id=board_id if board_id is not None else 0, clock=clock)
-        self._fixed_board = board_id is not None
+        # the board id each 272 record carries (section 11.2). Nordic's host takes the N of
+        # /dev/ttyACMN, but a port's name is no property of the dongle: it changes with the
+        # order of plugging (and a pty's with whatever else runs), so a recording would
+        # not match its own replay. One sniffer per session: a fixed id.
+        self.host = NrfHost(board_id=board_id, clock=clock)
         self._serial: serial.Serial | None = None
         self._lock = threading.RLock()
         self._queue: list[SerialEvent] = []
@@ -170,8 +163,6 @@ class NrfSerial:
     def _ping(self, port: str, link: serial.Serial) -> bool:
         link.reset_input_buffer()  # whatever the device said before we listened is stale
         self.host.reset()
-        if not self._fixed_board:
-            self.host.board_id = board_id_for(port)
         with self._lock:
             link.write(self.host.ping())
         deadline = time.monotonic() + self.probe_timeout
@@ -255,7 +246,7 @@ class NrfSerial:
             return []
         if self.requested:
             ports = [self.requested]
-        else:  # a re-plugged dongle may get another name; a probed board keeps its own
+        else:  # a re-plugged dongle may get another name
             ports = list(dict.fromkeys([*sniffer_ports(), *([self.port] if self.port else [])]))
         if self._connect(ports) is not None:
             self._backoff = min(self._backoff * 2, BACKOFF_MAX)

@@ -437,12 +437,6 @@ def test_discovery_tries_the_dongles_usb_id_first_then_probes_the_rest(
         NrfSerial(probe_timeout=0.05).open()
 
 
-def test_board_id_is_the_port_number_but_never_0xbe() -> None:
-    assert nrf_serial.board_id_for("/dev/ttyACM3") == 3
-    assert nrf_serial.board_id_for("COM190") == 0  # 0xBE would read as a legacy record
-    assert nrf_serial.board_id_for("/tmp/sniffer") == 0
-
-
 @settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=1500))
 def test_the_device_takes_any_bytes_from_a_host(data: bytes) -> None:

@@ -4,9 +4,13 @@ that replays an air capture, for demos and for testing a host (`attscope live` a
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
-import time
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from attscope.capture.errors import CaptureError
@@ -72,27 +76,47 @@ def run(args: argparse.Namespace) -> int:
     if link is not None and link.exists() and not link.is_symlink():
         raise CaptureError(f"{link}: exists and is not a symlink; not replacing it")
     emulator = Emulator(air_capture(args.replay), config=config, link=link, rate=args.rate)
-    try:
-        emulator.start()
-    except OSError as exc:  # no pty to be had, or the link's folder is missing
-        where = f"{exc.filename}: " if exc.filename else ""
-        print(f"attscope emulate: {where}{exc.strerror or exc}", file=sys.stderr)
-        return 2
-    device = emulator.device
-    print(f"nRF Sniffer emulator (protocol version {device.protover}) on {emulator.path}")
-    if link is not None:
-        print(f"  pty {emulator.slave_name}")
-    print("  Ctrl-C to stop", flush=True)
-    try:
-        while emulator.error is None:
-            time.sleep(0.2)
-    except KeyboardInterrupt:
-        pass  # Ctrl-C is how this command is meant to end
-    finally:
-        emulator.stop()
+    with _stop_on_signals() as stop:  # from before the pty exists: no window without them
+        try:
+            emulator.start()
+        except OSError as exc:  # no pty to be had, or the link's folder is missing
+            where = f"{exc.filename}: " if exc.filename else ""
+            print(f"attscope emulate: {where}{exc.strerror or exc}", file=sys.stderr)
+            return 2
+        try:
+            device = emulator.device
+            print(f"nRF Sniffer emulator (protocol version {device.protover}) on {emulator.path}")
+            if link is not None:
+                print(f"  pty {emulator.slave_name}")
+            print("  Ctrl-C to stop", flush=True)
+            while emulator.error is None:  # the emulator runs in its thread
+                if stop.wait(0.2):
+                    break
+        finally:
+            emulator.stop()  # the pty closed and the --link removed, however it ends
     if emulator.error is not None:
         print(f"attscope emulate: {emulator.error}", file=sys.stderr)
         return 2
     s = device.stats
     print(f"sent {s.sent} packets ({s.filtered} not reported in the host's chosen mode)")
     return 0
+
+
+@contextlib.contextmanager
+def _stop_on_signals() -> Iterator[threading.Event]:
+    """An event set by SIGINT (Ctrl-C) or SIGTERM (kill, a service manager), the
+    emulator's two ways to be told to stop. The handlers are installed explicitly: a
+    background job of a script inherits SIGINT ignored, and Python then leaves it so.
+    The previous handlers come back afterwards."""
+    stop = threading.Event()
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    wanted = (signal.SIGINT, signal.SIGTERM)
+    previous = {signum: signal.signal(signum, handle) for signum in wanted}
+    try:
+        yield stop
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
