@@ -108,9 +108,24 @@ def _value_text(db: GattDatabase, handle: int) -> str:
 
 def gatt_lines(db: GattDatabase) -> list[str]:
     """A server's database as a tree: services, characteristics with their properties and
-    last values, descriptors, and each client's CCCD settings."""
+    last values, descriptors, and each client's CCCD settings; then each range the server
+    invalidated, with what was known of it until then."""
     where = ", ".join(sorted(db.connections))
     lines = [f"GATT database of {db.device} (connections {where or '-'})"]
+    lines += _tree_lines(db)
+    if db.invalidations and not db.services and not db.characteristics:
+        lines.append("  (nothing learnt since the last invalidation)")
+    for found in db.invalidations:
+        lines.append(
+            f"  invalidated at frame {found.frame}: 0x{found.start:04x}-0x{found.end:04x} "
+            f"({found.reason}); known until then:"
+        )
+        lines += ["  " + line for line in _tree_lines(found.known)] or ["    (nothing)"]
+    return lines
+
+
+def _tree_lines(db: GattDatabase) -> list[str]:
+    lines: list[str] = []
     for service in db.services:
         kind = "primary" if service.primary else "secondary" if service.primary is False else ""
         lines.append(

@@ -13,6 +13,7 @@ from attscope.dissector.gatt_db import (
     CccdState,
     Characteristic,
     GattDatabase,
+    Invalidation,
     Service,
 )
 from attscope.export_convert import Clock
@@ -116,9 +117,7 @@ def gatt_records(db: GattDatabase, clock: Clock) -> list[ExportGattServer | Expo
             attrs.characteristic(c) for c in db.characteristics if c.declaration not in in_services
         ],
         attributes=[attrs.attribute(h) for h in loose[None]],
-        invalidations=[
-            ExportInvalidation(i.start, i.end, i.frame, i.reason) for i in db.invalidations
-        ],
+        invalidations=[_invalidation(i, clock) for i in db.invalidations],
     )
     records: list[ExportGattServer | ExportGattService] = [server]
     for service in services:
@@ -141,3 +140,13 @@ def gatt_records(db: GattDatabase, clock: Clock) -> list[ExportGattServer | Expo
             )
         )
     return records
+
+
+def _invalidation(found: Invalidation, clock: Clock) -> ExportInvalidation:
+    server, *services = gatt_records(found.known, clock)
+    assert isinstance(server, ExportGattServer)
+    return ExportInvalidation(
+        found.start, found.end, found.frame, found.reason,
+        [s for s in services if isinstance(s, ExportGattService)],
+        server.characteristics, server.attributes,
+    )  # fmt: skip

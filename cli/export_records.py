@@ -296,10 +296,16 @@ class ExportInclude(_Record, frozen=True, gc=False):
 
 
 class ExportInvalidation(_Record, frozen=True, gc=False):
+    """A range the server said changed (Service Changed, a new Database Hash), with what
+    was known of it until then: no longer the server's database, kept to be shown."""
+
     start_handle: int
     end_handle: int
     frame: FrameNo
     reason: str
+    known_services: list[ExportGattService]
+    known_characteristics: list[ExportCharacteristic]  # outside any known service
+    known_attributes: list[ExportAttribute]  # outside any known characteristic
 
 
 class ExportGattServer(_Line, frozen=True, gc=False, tag="gatt_server"):

@@ -118,13 +118,30 @@ class CccdState(msgspec.Struct, gc=False):
         return bit_names(self.value or 0, CCCD_BITS)
 
 
-class Invalidation(msgspec.Struct, frozen=True, gc=False):
-    """A handle range dropped because the server said its database changed."""
+class InvalidationRecord(msgspec.Struct, frozen=True, gc=False):
+    """An invalidation as exported: the range, the frame, why, and what was known."""
 
     start: int
     end: int
     frame: int
     reason: str
+    known: GattDatabaseRecord
+
+
+class Invalidation:
+    """A handle range dropped because the server said its database changed (Part G 7.1,
+    7.3), and `known`: what the database held of that range until then, as a database of
+    its own, so that it can still be shown (as invalidated, not as current)."""
+
+    __slots__ = ("end", "frame", "known", "reason", "start")
+
+    def __init__(self, start: int, end: int, frame: int, reason: str, known: GattDatabase):
+        self.start, self.end, self.frame, self.reason = start, end, frame, reason
+        self.known = known
+
+    def record(self) -> InvalidationRecord:
+        return InvalidationRecord(self.start, self.end, self.frame, self.reason,
+                                  self.known.record())  # fmt: skip
 
 
 class GattDatabaseRecord(msgspec.Struct, gc=False, tag="gatt_database"):
@@ -139,7 +156,7 @@ class GattDatabaseRecord(msgspec.Struct, gc=False, tag="gatt_database"):
     attribute_types: dict[int, str]
     values: list[AttributeValue]
     cccd: list[CccdState]
-    invalidations: list[Invalidation]
+    invalidations: list[InvalidationRecord]
 
 
 def _in(keys: Iterable[int], start: int, end: int) -> list[int]:
@@ -335,17 +352,22 @@ class GattDatabase:
         start, end = max(start, 1), min(end, MAX_HANDLE)
         if start > end:
             return
+        self._fresh()  # characteristics in their services, as they were
+        known = GattDatabase(self.device, self.address, self.names)
+        known.connections = list(self.connections)
         for s in [s for s in self._services.values() if s.start <= end and start <= s.end]:
-            del self._services[s.start]
+            known._services[s.start] = self._services.pop(s.start)
         for c in [c for c in self._chars.values() if start <= c.declaration <= end]:
-            del self._chars[c.declaration]
-        for table in (self._includes, self._types, self._values):
+            known._chars[c.declaration] = self._chars.pop(c.declaration)
+        tables = ((self._includes, known._includes), (self._types, known._types),
+                  (self._values, known._values))  # fmt: skip
+        for table, kept in tables:
             for handle in _in(list(table), start, end):
-                del table[handle]
+                kept[handle] = table.pop(handle)
         for key in [k for k in self._cccd if start <= k[1] <= end]:
-            del self._cccd[key]
+            known._cccd[key] = self._cccd.pop(key)
         if len(self.invalidations) < MAX_LISTED:
-            self.invalidations.append(Invalidation(start, end, frame, reason))
+            self.invalidations.append(Invalidation(start, end, frame, reason, known))
         self._dirty = True
 
     # -- structure ----------------------------------------------------------------------------
@@ -469,7 +491,8 @@ class GattDatabase:
         return GattDatabaseRecord(
             self.device, self.address, list(self.connections), services,
             [c for c in self.characteristics if c.declaration not in inside],
-            self.attribute_types, self.values, self.cccd_states(), list(self.invalidations),
+            self.attribute_types, self.values, self.cccd_states(),
+            [i.record() for i in self.invalidations],
         )  # fmt: skip
 
 

@@ -57,8 +57,20 @@ def _device(root: TreeNode[str | None], db: GattDatabase, wanted: Filter) -> Non
     where = ", ".join(sorted(db.connections)) or "-"
     device = root.add(Text(f"{safe(db.device)}  (connections {safe(where)})", "bold"),
                       expand=True)  # fmt: skip
-    services = db.services
-    for service in services:
+    _contents(device, db, wanted)
+    if db.invalidations and not db.services and not db.characteristics:
+        device.add_leaf(Text("(nothing learnt since the last invalidation)", "dim"))
+    for found in db.invalidations:  # what the server said changed, as it was known
+        label = (
+            f"invalidated at frame {found.frame}: 0x{found.start:04x}-0x{found.end:04x} "
+            f"({safe(found.reason)}); known until then"
+        )
+        _contents(device.add(Text(label, "yellow"), data=None), found.known, wanted)
+
+
+def _contents(device: TreeNode[str | None], db: GattDatabase, wanted: Filter) -> None:
+    """A database's services and the characteristics outside them, under `device`."""
+    for service in db.services:
         kind = "primary" if service.primary else "secondary" if service.primary is False else ""
         label = (
             f"0x{service.start:04x}-0x{service.end:04x} {kind} service "
