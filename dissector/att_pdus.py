@@ -182,7 +182,7 @@ def _show(name: str, value: object) -> str:
 _LABELS = {"client_rx_mtu": "client RX MTU", "server_rx_mtu": "server RX MTU"}
 
 
-class AttPdu(Pdu):
+class AttPdu(Pdu, frozen=True):
     """Base of every ATT PDU record (3.3). The class knows its opcode; the record holds
     the parameters."""
 
@@ -233,7 +233,7 @@ def att_pdu(opcode: int) -> Callable[[type[AttPduT]], type[AttPduT]]:
     return register
 
 
-class AttUnknown(AttPdu, tag="att_unknown"):
+class AttUnknown(AttPdu, frozen=True, tag="att_unknown"):
     """A PDU whose opcode no class is registered for, kept with its parameters: a server
     answers an unsupported request with Request Not Supported (3.4.1.1) and ignores an
     unsupported command (3.3)."""
@@ -339,7 +339,7 @@ class LengthValue(msgspec.Struct, frozen=True, gc=False):
 
 
 @att_pdu(0x01)
-class ErrorResponse(AttPdu, tag="att_error_rsp"):
+class ErrorResponse(AttPdu, frozen=True, tag="att_error_rsp"):
     """ATT_ERROR_RSP (3.4.1.1): the request that failed, the handle in error and why."""
 
     request_opcode: Annotated[int, U8]
@@ -357,14 +357,14 @@ class ErrorResponse(AttPdu, tag="att_error_rsp"):
 
 
 @att_pdu(0x02)
-class ExchangeMtuRequest(AttPdu, tag="att_exchange_mtu_req"):
+class ExchangeMtuRequest(AttPdu, frozen=True, tag="att_exchange_mtu_req"):
     """ATT_EXCHANGE_MTU_REQ (3.4.2.1): the client's receive MTU."""
 
     client_rx_mtu: Annotated[int, U16]
 
 
 @att_pdu(0x03)
-class ExchangeMtuResponse(AttPdu, tag="att_exchange_mtu_rsp"):
+class ExchangeMtuResponse(AttPdu, frozen=True, tag="att_exchange_mtu_rsp"):
     """ATT_EXCHANGE_MTU_RSP (3.4.2.2): the server's receive MTU."""
 
     server_rx_mtu: Annotated[int, U16]
@@ -374,7 +374,7 @@ class ExchangeMtuResponse(AttPdu, tag="att_exchange_mtu_rsp"):
 
 
 @att_pdu(0x04)
-class FindInformationRequest(AttPdu, tag="att_find_information_req"):
+class FindInformationRequest(AttPdu, frozen=True, tag="att_find_information_req"):
     """ATT_FIND_INFORMATION_REQ (3.4.3.1)."""
 
     start_handle: Annotated[int, U16]
@@ -385,7 +385,7 @@ _FIND_INFO_UUID_SIZE = {1: 2, 2: 16}  # format: 16-bit or 128-bit UUIDs
 
 
 @att_pdu(0x05)
-class FindInformationResponse(AttPdu, tag="att_find_information_rsp"):
+class FindInformationResponse(AttPdu, frozen=True, tag="att_find_information_rsp"):
     """ATT_FIND_INFORMATION_RSP (3.4.3.2): `format` 1 lists (handle, 16-bit UUID) pairs,
     format 2 (handle, 128-bit UUID) pairs."""
 
@@ -414,7 +414,7 @@ class FindInformationResponse(AttPdu, tag="att_find_information_rsp"):
 
 
 @att_pdu(0x06)
-class FindByTypeValueRequest(AttPdu, tag="att_find_by_type_value_req"):
+class FindByTypeValueRequest(AttPdu, frozen=True, tag="att_find_by_type_value_req"):
     """ATT_FIND_BY_TYPE_VALUE_REQ (3.4.3.3): the type is always a 16-bit UUID."""
 
     start_handle: Annotated[int, U16]
@@ -429,7 +429,7 @@ class FindByTypeValueRequest(AttPdu, tag="att_find_by_type_value_req"):
 
 
 @att_pdu(0x07)
-class FindByTypeValueResponse(AttPdu, tag="att_find_by_type_value_rsp"):
+class FindByTypeValueResponse(AttPdu, frozen=True, tag="att_find_by_type_value_rsp"):
     """ATT_FIND_BY_TYPE_VALUE_RSP (3.4.3.4): handles information list."""
 
     entries: tuple[HandleRange, ...]
@@ -453,7 +453,7 @@ def _check_uuid_width(title: str, body: bytes) -> None:
 
 
 @att_pdu(0x08)
-class ReadByTypeRequest(AttPdu, tag="att_read_by_type_req"):
+class ReadByTypeRequest(AttPdu, frozen=True, tag="att_read_by_type_req"):
     """ATT_READ_BY_TYPE_REQ (3.4.4.1): attribute type is a 16-bit or 128-bit UUID."""
 
     start_handle: Annotated[int, U16]
@@ -467,7 +467,7 @@ class ReadByTypeRequest(AttPdu, tag="att_read_by_type_req"):
 
 
 @att_pdu(0x09)
-class ReadByTypeResponse(AttPdu, tag="att_read_by_type_rsp"):
+class ReadByTypeResponse(AttPdu, frozen=True, tag="att_read_by_type_rsp"):
     """ATT_READ_BY_TYPE_RSP (3.4.4.2): `length` is the size of each handle-value pair of
     the attribute data list."""
 
@@ -494,21 +494,21 @@ class ReadByTypeResponse(AttPdu, tag="att_read_by_type_rsp"):
 
 
 @att_pdu(0x0A)
-class ReadRequest(AttPdu, tag="att_read_req"):
+class ReadRequest(AttPdu, frozen=True, tag="att_read_req"):
     """ATT_READ_REQ (3.4.4.3)."""
 
     handle: Annotated[int, U16]
 
 
 @att_pdu(0x0B)
-class ReadResponse(AttPdu, tag="att_read_rsp"):
+class ReadResponse(AttPdu, frozen=True, tag="att_read_rsp"):
     """ATT_READ_RSP (3.4.4.4): the value, or its first (ATT_MTU - 1) octets."""
 
     value: Annotated[bytes, REST]
 
 
 @att_pdu(0x0C)
-class ReadBlobRequest(AttPdu, tag="att_read_blob_req"):
+class ReadBlobRequest(AttPdu, frozen=True, tag="att_read_blob_req"):
     """ATT_READ_BLOB_REQ (3.4.4.5)."""
 
     handle: Annotated[int, U16]
@@ -516,13 +516,13 @@ class ReadBlobRequest(AttPdu, tag="att_read_blob_req"):
 
 
 @att_pdu(0x0D)
-class ReadBlobResponse(AttPdu, tag="att_read_blob_rsp"):
+class ReadBlobResponse(AttPdu, frozen=True, tag="att_read_blob_rsp"):
     """ATT_READ_BLOB_RSP (3.4.4.6): part of the value, from the requested offset."""
 
     value: Annotated[bytes, REST]
 
 
-class _HandleSet(AttPdu):
+class _HandleSet(AttPdu, frozen=True):
     """A set of two or more handles (3.4.4.7, 3.4.4.11)."""
 
     handles: tuple[int, ...]
@@ -539,12 +539,12 @@ class _HandleSet(AttPdu):
 
 
 @att_pdu(0x0E)
-class ReadMultipleRequest(_HandleSet, tag="att_read_multiple_req"):
+class ReadMultipleRequest(_HandleSet, frozen=True, tag="att_read_multiple_req"):
     """ATT_READ_MULTIPLE_REQ (3.4.4.7)."""
 
 
 @att_pdu(0x0F)
-class ReadMultipleResponse(AttPdu, tag="att_read_multiple_rsp"):
+class ReadMultipleResponse(AttPdu, frozen=True, tag="att_read_multiple_rsp"):
     """ATT_READ_MULTIPLE_RSP (3.4.4.8): the values one after another, unseparated (only
     the request says where one ends)."""
 
@@ -552,7 +552,7 @@ class ReadMultipleResponse(AttPdu, tag="att_read_multiple_rsp"):
 
 
 @att_pdu(0x10)
-class ReadByGroupTypeRequest(AttPdu, tag="att_read_by_group_type_req"):
+class ReadByGroupTypeRequest(AttPdu, frozen=True, tag="att_read_by_group_type_req"):
     """ATT_READ_BY_GROUP_TYPE_REQ (3.4.4.9): group type is a 16-bit or 128-bit UUID."""
 
     start_handle: Annotated[int, U16]
@@ -566,7 +566,7 @@ class ReadByGroupTypeRequest(AttPdu, tag="att_read_by_group_type_req"):
 
 
 @att_pdu(0x11)
-class ReadByGroupTypeResponse(AttPdu, tag="att_read_by_group_type_rsp"):
+class ReadByGroupTypeResponse(AttPdu, frozen=True, tag="att_read_by_group_type_rsp"):
     """ATT_READ_BY_GROUP_TYPE_RSP (3.4.4.10): `length` is the size of each attribute data
     entry (handle, end group handle, value)."""
 
@@ -594,12 +594,12 @@ class ReadByGroupTypeResponse(AttPdu, tag="att_read_by_group_type_rsp"):
 
 
 @att_pdu(0x20)
-class ReadMultipleVariableRequest(_HandleSet, tag="att_read_multiple_variable_req"):
+class ReadMultipleVariableRequest(_HandleSet, frozen=True, tag="att_read_multiple_variable_req"):
     """ATT_READ_MULTIPLE_VARIABLE_REQ (3.4.4.11)."""
 
 
 @att_pdu(0x21)
-class ReadMultipleVariableResponse(AttPdu, tag="att_read_multiple_variable_rsp"):
+class ReadMultipleVariableResponse(AttPdu, frozen=True, tag="att_read_multiple_variable_rsp"):
     """ATT_READ_MULTIPLE_VARIABLE_RSP (3.4.4.12): length-value tuples. A list longer than
     (ATT_MTU - 1) octets is cut there, so the last value may be shorter than its length."""
 
@@ -626,7 +626,7 @@ class ReadMultipleVariableResponse(AttPdu, tag="att_read_multiple_variable_rsp")
 
 
 @att_pdu(0x12)
-class WriteRequest(AttPdu, tag="att_write_req"):
+class WriteRequest(AttPdu, frozen=True, tag="att_write_req"):
     """ATT_WRITE_REQ (3.4.5.1)."""
 
     handle: Annotated[int, U16]
@@ -634,12 +634,12 @@ class WriteRequest(AttPdu, tag="att_write_req"):
 
 
 @att_pdu(0x13)
-class WriteResponse(AttPdu, tag="att_write_rsp"):
+class WriteResponse(AttPdu, frozen=True, tag="att_write_rsp"):
     """ATT_WRITE_RSP (3.4.5.2): no parameters."""
 
 
 @att_pdu(0x52)
-class WriteCommand(AttPdu, tag="att_write_cmd"):
+class WriteCommand(AttPdu, frozen=True, tag="att_write_cmd"):
     """ATT_WRITE_CMD (3.4.5.3): a write with no response."""
 
     handle: Annotated[int, U16]
@@ -650,7 +650,7 @@ SIGNATURE_SIZE = 12  # SignCounter (4 octets) and MAC (8 octets), Vol 3 Part H 2
 
 
 @att_pdu(0xD2)
-class SignedWriteCommand(AttPdu, tag="att_signed_write_cmd"):
+class SignedWriteCommand(AttPdu, frozen=True, tag="att_signed_write_cmd"):
     """ATT_SIGNED_WRITE_CMD (3.4.5.4): a write command whose last 12 octets are the
     authentication signature (sign counter, then MAC; Vol 3 Part H 2.4.5)."""
 
@@ -680,7 +680,7 @@ class SignedWriteCommand(AttPdu, tag="att_signed_write_cmd"):
 
 
 @att_pdu(0x16)
-class PrepareWriteRequest(AttPdu, tag="att_prepare_write_req"):
+class PrepareWriteRequest(AttPdu, frozen=True, tag="att_prepare_write_req"):
     """ATT_PREPARE_WRITE_REQ (3.4.6.1)."""
 
     handle: Annotated[int, U16]
@@ -689,7 +689,7 @@ class PrepareWriteRequest(AttPdu, tag="att_prepare_write_req"):
 
 
 @att_pdu(0x17)
-class PrepareWriteResponse(AttPdu, tag="att_prepare_write_rsp"):
+class PrepareWriteResponse(AttPdu, frozen=True, tag="att_prepare_write_rsp"):
     """ATT_PREPARE_WRITE_RSP (3.4.6.2): echoes the request's handle, offset and value."""
 
     handle: Annotated[int, U16]
@@ -703,7 +703,7 @@ EXECUTE_WRITE_FLAGS = {0x00: "cancel all prepared writes", 0x01: "write all prep
 
 
 @att_pdu(0x18)
-class ExecuteWriteRequest(AttPdu, tag="att_execute_write_req"):
+class ExecuteWriteRequest(AttPdu, frozen=True, tag="att_execute_write_req"):
     """ATT_EXECUTE_WRITE_REQ (3.4.6.3): flags 0x00 cancel, 0x01 write; others reserved."""
 
     flags: Annotated[int, U8]
@@ -717,7 +717,7 @@ class ExecuteWriteRequest(AttPdu, tag="att_execute_write_req"):
 
 
 @att_pdu(0x19)
-class ExecuteWriteResponse(AttPdu, tag="att_execute_write_rsp"):
+class ExecuteWriteResponse(AttPdu, frozen=True, tag="att_execute_write_rsp"):
     """ATT_EXECUTE_WRITE_RSP (3.4.6.4): no parameters."""
 
 
@@ -725,7 +725,7 @@ class ExecuteWriteResponse(AttPdu, tag="att_execute_write_rsp"):
 
 
 @att_pdu(0x1B)
-class HandleValueNotification(AttPdu, tag="att_handle_value_ntf"):
+class HandleValueNotification(AttPdu, frozen=True, tag="att_handle_value_ntf"):
     """ATT_HANDLE_VALUE_NTF (3.4.7.1)."""
 
     handle: Annotated[int, U16]
@@ -733,7 +733,7 @@ class HandleValueNotification(AttPdu, tag="att_handle_value_ntf"):
 
 
 @att_pdu(0x1D)
-class HandleValueIndication(AttPdu, tag="att_handle_value_ind"):
+class HandleValueIndication(AttPdu, frozen=True, tag="att_handle_value_ind"):
     """ATT_HANDLE_VALUE_IND (3.4.7.2): the client confirms it."""
 
     handle: Annotated[int, U16]
@@ -741,12 +741,12 @@ class HandleValueIndication(AttPdu, tag="att_handle_value_ind"):
 
 
 @att_pdu(0x1E)
-class HandleValueConfirmation(AttPdu, tag="att_handle_value_cfm"):
+class HandleValueConfirmation(AttPdu, frozen=True, tag="att_handle_value_cfm"):
     """ATT_HANDLE_VALUE_CFM (3.4.7.3): no parameters."""
 
 
 @att_pdu(0x23)
-class MultipleHandleValueNotification(AttPdu, tag="att_multiple_handle_value_ntf"):
+class MultipleHandleValueNotification(AttPdu, frozen=True, tag="att_multiple_handle_value_ntf"):
     """ATT_MULTIPLE_HANDLE_VALUE_NTF (3.4.7.4): handle-length-value tuples; each length is
     implied by its entry's value."""
 

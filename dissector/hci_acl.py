@@ -33,7 +33,7 @@ ISO_PB_FLAGS = {0b00: "first fragment", 0b01: "continuation", 0b10: "complete SD
 ISO_PACKET_STATUS = {0b00: "valid", 0b01: "possibly invalid", 0b10: "partially lost"}
 
 
-class AclHeader(Pdu, tag="hci_acl_header"):
+class AclHeader(Pdu, frozen=True, tag="hci_acl_header"):
     """HCI ACL Data packet header (Vol 4 Part E 5.4.2): Handle (12 bits), Packet_Boundary
     and Broadcast flags (2 bits each), Data_Total_Length (u16)."""
 
@@ -69,7 +69,7 @@ class AclHeader(Pdu, tag="hci_acl_header"):
         )
 
 
-class ScoHeader(Pdu, tag="hci_sco_header"):
+class ScoHeader(Pdu, frozen=True, tag="hci_sco_header"):
     """HCI Synchronous Data packet header (Vol 4 Part E 5.4.3): Handle (12 bits),
     Packet_Status_Flag (2 bits), Data_Total_Length (u8)."""
 
@@ -100,7 +100,7 @@ class ScoHeader(Pdu, tag="hci_sco_header"):
 _ISO_TS = struct.Struct("<I")
 
 
-class IsoHeader(Pdu, tag="hci_iso_header"):
+class IsoHeader(Pdu, frozen=True, tag="hci_iso_header"):
     """HCI ISO Data packet header (Vol 4 Part E 5.4.5): Handle (12 bits), PB_Flag (2 bits),
     TS_Flag, ISO_Data_Load_Length (14 bits); then the ISO_Data_Load's own header, present in
     a first fragment or complete SDU only: Time_Stamp (u32, when TS_Flag is set),

@@ -81,7 +81,7 @@ def _array(body: bytes, pos: int, count: int, layout: struct.Struct, what: str) 
     return [layout.unpack_from(body, pos + i * layout.size) for i in range(count)]
 
 
-class HciCommand(Pdu):
+class HciCommand(Pdu, frozen=True):
     """Base of the HCI command records; `opcode` is set by `hci_command` (Part E 5.4.1)."""
 
     opcode: ClassVar[int] = -1
@@ -121,7 +121,7 @@ def hci_command(opcode: int) -> Callable[[C], C]:
     return register
 
 
-class HciCommandRaw(HciCommand, tag="hci_command_raw"):
+class HciCommandRaw(HciCommand, frozen=True, tag="hci_command_raw"):
     """A command kept as bytes: its opcode is known by name, or is vendor-specific."""
 
     opcode: int  # type: ignore[misc]
@@ -134,7 +134,7 @@ class HciCommandRaw(HciCommand, tag="hci_command_raw"):
         return f"params {self.params.hex()}" if self.params else ""
 
 
-class TiAttCommand(HciCommand, tag="hci_ti_att_command"):
+class TiAttCommand(HciCommand, frozen=True, tag="hci_ti_att_command"):
     """A TI vendor-specific ATT command 0xFD01-0xFD1E (TI HCI Vendor Specific Guide, ATT
     commands; see the module doc): `params` follow the connection handle."""
 
@@ -161,7 +161,7 @@ class TiAttCommand(HciCommand, tag="hci_ti_att_command"):
 
 
 @hci_command(0x0406)
-class Disconnect(HciCommand, tag="hci_disconnect"):
+class Disconnect(HciCommand, frozen=True, tag="hci_disconnect"):
     """HCI_Disconnect (Vol 4 Part E 7.1.6)."""
 
     handle: Annotated[int, U16]
@@ -169,63 +169,63 @@ class Disconnect(HciCommand, tag="hci_disconnect"):
 
 
 @hci_command(0x0C01)
-class SetEventMask(HciCommand, tag="hci_set_event_mask"):
+class SetEventMask(HciCommand, frozen=True, tag="hci_set_event_mask"):
     """HCI_Set_Event_Mask (Vol 4 Part E 7.3.1)."""
 
     event_mask: Annotated[int, U64]
 
 
 @hci_command(0x0C03)
-class Reset(HciCommand, tag="hci_reset"):
+class Reset(HciCommand, frozen=True, tag="hci_reset"):
     """HCI_Reset (Vol 4 Part E 7.3.2)."""
 
 
 @hci_command(0x1001)
-class ReadLocalVersion(HciCommand, tag="hci_read_local_version"):
+class ReadLocalVersion(HciCommand, frozen=True, tag="hci_read_local_version"):
     """HCI_Read_Local_Version_Information (Vol 4 Part E 7.4.1)."""
 
 
 @hci_command(0x1005)
-class ReadBufferSize(HciCommand, tag="hci_read_buffer_size"):
+class ReadBufferSize(HciCommand, frozen=True, tag="hci_read_buffer_size"):
     """HCI_Read_Buffer_Size (Vol 4 Part E 7.4.5)."""
 
 
 @hci_command(0x1009)
-class ReadBdAddr(HciCommand, tag="hci_read_bd_addr"):
+class ReadBdAddr(HciCommand, frozen=True, tag="hci_read_bd_addr"):
     """HCI_Read_BD_ADDR (Vol 4 Part E 7.4.6)."""
 
 
 @hci_command(0x2001)
-class LeSetEventMask(HciCommand, tag="hci_le_set_event_mask"):
+class LeSetEventMask(HciCommand, frozen=True, tag="hci_le_set_event_mask"):
     """HCI_LE_Set_Event_Mask (Vol 4 Part E 7.8.1)."""
 
     le_event_mask: Annotated[int, U64]
 
 
 @hci_command(0x2002)
-class LeReadBufferSize(HciCommand, tag="hci_le_read_buffer_size"):
+class LeReadBufferSize(HciCommand, frozen=True, tag="hci_le_read_buffer_size"):
     """HCI_LE_Read_Buffer_Size [v1] (Vol 4 Part E 7.8.2)."""
 
 
 @hci_command(0x2060)
-class LeReadBufferSizeV2(HciCommand, tag="hci_le_read_buffer_size_v2"):
+class LeReadBufferSizeV2(HciCommand, frozen=True, tag="hci_le_read_buffer_size_v2"):
     """HCI_LE_Read_Buffer_Size [v2] (Vol 4 Part E 7.8.2)."""
 
 
 @hci_command(0x2003)
-class LeReadLocalFeatures(HciCommand, tag="hci_le_read_local_features"):
+class LeReadLocalFeatures(HciCommand, frozen=True, tag="hci_le_read_local_features"):
     """HCI_LE_Read_Local_Supported_Features (Vol 4 Part E 7.8.3)."""
 
 
 @hci_command(0x2005)
-class LeSetRandomAddress(HciCommand, tag="hci_le_set_random_address"):
+class LeSetRandomAddress(HciCommand, frozen=True, tag="hci_le_set_random_address"):
     """HCI_LE_Set_Random_Address (Vol 4 Part E 7.8.4)."""
 
     address: Annotated[bytes, Fixed(6)]
 
 
 @hci_command(0x2006)
-class LeSetAdvertisingParameters(HciCommand, tag="hci_le_set_advertising_parameters"):
+class LeSetAdvertisingParameters(HciCommand, frozen=True, tag="hci_le_set_advertising_parameters"):
     """HCI_LE_Set_Advertising_Parameters (Vol 4 Part E 7.8.5); intervals in 0.625 ms."""
 
     interval_min: Annotated[int, U16]
@@ -244,14 +244,14 @@ class LeSetAdvertisingParameters(HciCommand, tag="hci_le_set_advertising_paramet
 
 
 @hci_command(0x200A)
-class LeSetAdvertisingEnable(HciCommand, tag="hci_le_set_advertising_enable"):
+class LeSetAdvertisingEnable(HciCommand, frozen=True, tag="hci_le_set_advertising_enable"):
     """HCI_LE_Set_Advertising_Enable (Vol 4 Part E 7.8.9)."""
 
     enable: Annotated[int, U8]
 
 
 @hci_command(0x200B)
-class LeSetScanParameters(HciCommand, tag="hci_le_set_scan_parameters"):
+class LeSetScanParameters(HciCommand, frozen=True, tag="hci_le_set_scan_parameters"):
     """HCI_LE_Set_Scan_Parameters (Vol 4 Part E 7.8.10); interval and window in 0.625 ms."""
 
     scan_type: Annotated[int, U8]
@@ -268,7 +268,7 @@ class LeSetScanParameters(HciCommand, tag="hci_le_set_scan_parameters"):
 
 
 @hci_command(0x200C)
-class LeSetScanEnable(HciCommand, tag="hci_le_set_scan_enable"):
+class LeSetScanEnable(HciCommand, frozen=True, tag="hci_le_set_scan_enable"):
     """HCI_LE_Set_Scan_Enable (Vol 4 Part E 7.8.11)."""
 
     enable: Annotated[int, U8]
@@ -276,7 +276,7 @@ class LeSetScanEnable(HciCommand, tag="hci_le_set_scan_enable"):
 
 
 @hci_command(0x200D)
-class LeCreateConnection(HciCommand, tag="hci_le_create_connection"):
+class LeCreateConnection(HciCommand, frozen=True, tag="hci_le_create_connection"):
     """HCI_LE_Create_Connection (Vol 4 Part E 7.8.12); scan interval, window and CE lengths
     in 0.625 ms."""
 
@@ -300,12 +300,14 @@ class LeCreateConnection(HciCommand, tag="hci_le_create_connection"):
 
 
 @hci_command(0x200E)
-class LeCreateConnectionCancel(HciCommand, tag="hci_le_create_connection_cancel"):
+class LeCreateConnectionCancel(HciCommand, frozen=True, tag="hci_le_create_connection_cancel"):
     """HCI_LE_Create_Connection_Cancel (Vol 4 Part E 7.8.13)."""
 
 
 @hci_command(0x2011)
-class LeAddDeviceToFilterAcceptList(HciCommand, tag="hci_le_add_to_filter_accept_list"):
+class LeAddDeviceToFilterAcceptList(
+    HciCommand, frozen=True, tag="hci_le_add_to_filter_accept_list"
+):
     """HCI_LE_Add_Device_To_Filter_Accept_List (Vol 4 Part E 7.8.16)."""
 
     address_type: Annotated[int, U8]
@@ -314,13 +316,13 @@ class LeAddDeviceToFilterAcceptList(HciCommand, tag="hci_le_add_to_filter_accept
 
 @hci_command(0x2012)
 class LeRemoveDeviceFromFilterAcceptList(
-    LeAddDeviceToFilterAcceptList, tag="hci_le_remove_from_filter_accept_list"
+    LeAddDeviceToFilterAcceptList, frozen=True, tag="hci_le_remove_from_filter_accept_list"
 ):
     """HCI_LE_Remove_Device_From_Filter_Accept_List (Vol 4 Part E 7.8.17)."""
 
 
 @hci_command(0x2013)
-class LeConnectionUpdate(HciCommand, tag="hci_le_connection_update"):
+class LeConnectionUpdate(HciCommand, frozen=True, tag="hci_le_connection_update"):
     """HCI_LE_Connection_Update (Vol 4 Part E 7.8.18); CE lengths in 0.625 ms."""
 
     handle: Annotated[int, U16]
@@ -337,14 +339,14 @@ class LeConnectionUpdate(HciCommand, tag="hci_le_connection_update"):
 
 
 @hci_command(0x2016)
-class LeReadRemoteFeatures(HciCommand, tag="hci_le_read_remote_features"):
+class LeReadRemoteFeatures(HciCommand, frozen=True, tag="hci_le_read_remote_features"):
     """HCI_LE_Read_Remote_Features (Vol 4 Part E 7.8.21)."""
 
     handle: Annotated[int, U16]
 
 
 @hci_command(0x2019)
-class LeEnableEncryption(HciCommand, tag="hci_le_enable_encryption"):
+class LeEnableEncryption(HciCommand, frozen=True, tag="hci_le_enable_encryption"):
     """HCI_LE_Enable_Encryption, LE Start Encryption before Core 5.3 (Vol 4 Part E 7.8.24)."""
 
     handle: Annotated[int, U16]
@@ -354,7 +356,7 @@ class LeEnableEncryption(HciCommand, tag="hci_le_enable_encryption"):
 
 
 @hci_command(0x201A)
-class LeLongTermKeyRequestReply(HciCommand, tag="hci_le_ltk_request_reply"):
+class LeLongTermKeyRequestReply(HciCommand, frozen=True, tag="hci_le_ltk_request_reply"):
     """HCI_LE_Long_Term_Key_Request_Reply (Vol 4 Part E 7.8.25)."""
 
     handle: Annotated[int, U16]
@@ -362,14 +364,16 @@ class LeLongTermKeyRequestReply(HciCommand, tag="hci_le_ltk_request_reply"):
 
 
 @hci_command(0x201B)
-class LeLongTermKeyRequestNegativeReply(HciCommand, tag="hci_le_ltk_request_negative_reply"):
+class LeLongTermKeyRequestNegativeReply(
+    HciCommand, frozen=True, tag="hci_le_ltk_request_negative_reply"
+):
     """HCI_LE_Long_Term_Key_Request_Negative_Reply (Vol 4 Part E 7.8.26)."""
 
     handle: Annotated[int, U16]
 
 
 @hci_command(0x2022)
-class LeSetDataLength(HciCommand, tag="hci_le_set_data_length"):
+class LeSetDataLength(HciCommand, frozen=True, tag="hci_le_set_data_length"):
     """HCI_LE_Set_Data_Length (Vol 4 Part E 7.8.33); time in microseconds."""
 
     handle: Annotated[int, U16]
@@ -378,12 +382,16 @@ class LeSetDataLength(HciCommand, tag="hci_le_set_data_length"):
 
 
 @hci_command(0x2023)
-class LeReadSuggestedDefaultDataLength(HciCommand, tag="hci_le_read_default_data_length"):
+class LeReadSuggestedDefaultDataLength(
+    HciCommand, frozen=True, tag="hci_le_read_default_data_length"
+):
     """HCI_LE_Read_Suggested_Default_Data_Length (Vol 4 Part E 7.8.34)."""
 
 
 @hci_command(0x2024)
-class LeWriteSuggestedDefaultDataLength(HciCommand, tag="hci_le_write_default_data_length"):
+class LeWriteSuggestedDefaultDataLength(
+    HciCommand, frozen=True, tag="hci_le_write_default_data_length"
+):
     """HCI_LE_Write_Suggested_Default_Data_Length (Vol 4 Part E 7.8.35); time in us."""
 
     max_tx_octets: Annotated[int, U16]
@@ -391,7 +399,7 @@ class LeWriteSuggestedDefaultDataLength(HciCommand, tag="hci_le_write_default_da
 
 
 @hci_command(0x2027)
-class LeAddDeviceToResolvingList(HciCommand, tag="hci_le_add_to_resolving_list"):
+class LeAddDeviceToResolvingList(HciCommand, frozen=True, tag="hci_le_add_to_resolving_list"):
     """HCI_LE_Add_Device_To_Resolving_List (Vol 4 Part E 7.8.38)."""
 
     peer_identity_address_type: Annotated[int, U8]
@@ -401,14 +409,16 @@ class LeAddDeviceToResolvingList(HciCommand, tag="hci_le_add_to_resolving_list")
 
 
 @hci_command(0x202D)
-class LeSetAddressResolutionEnable(HciCommand, tag="hci_le_set_address_resolution_enable"):
+class LeSetAddressResolutionEnable(
+    HciCommand, frozen=True, tag="hci_le_set_address_resolution_enable"
+):
     """HCI_LE_Set_Address_Resolution_Enable (Vol 4 Part E 7.8.44)."""
 
     enable: Annotated[int, U8]
 
 
 @hci_command(0x2032)
-class LeSetPhy(HciCommand, tag="hci_le_set_phy"):
+class LeSetPhy(HciCommand, frozen=True, tag="hci_le_set_phy"):
     """HCI_LE_Set_PHY (Vol 4 Part E 7.8.49); PHYs as bit fields (1M, 2M, Coded)."""
 
     handle: Annotated[int, U16]
@@ -419,7 +429,9 @@ class LeSetPhy(HciCommand, tag="hci_le_set_phy"):
 
 
 @hci_command(0x2036)
-class LeSetExtendedAdvertisingParameters(HciCommand, tag="hci_le_set_ext_adv_parameters"):
+class LeSetExtendedAdvertisingParameters(
+    HciCommand, frozen=True, tag="hci_le_set_ext_adv_parameters"
+):
     """HCI_LE_Set_Extended_Advertising_Parameters [v1] (Vol 4 Part E 7.8.53); primary
     intervals in 0.625 ms."""
 
@@ -449,7 +461,7 @@ class LeSetExtendedAdvertisingParameters(HciCommand, tag="hci_le_set_ext_adv_par
 
 @hci_command(0x207F)
 class LeSetExtendedAdvertisingParametersV2(
-    LeSetExtendedAdvertisingParameters, tag="hci_le_set_ext_adv_parameters_v2"
+    LeSetExtendedAdvertisingParameters, frozen=True, tag="hci_le_set_ext_adv_parameters_v2"
 ):
     """HCI_LE_Set_Extended_Advertising_Parameters [v2] (Vol 4 Part E 7.8.53)."""
 
@@ -469,7 +481,7 @@ _ADV_SET = struct.Struct("<BHB")
 
 
 @hci_command(0x2039)
-class LeSetExtendedAdvertisingEnable(HciCommand, tag="hci_le_set_ext_adv_enable"):
+class LeSetExtendedAdvertisingEnable(HciCommand, frozen=True, tag="hci_le_set_ext_adv_enable"):
     """HCI_LE_Set_Extended_Advertising_Enable (Vol 4 Part E 7.8.56)."""
 
     enable: int
@@ -499,7 +511,7 @@ _SCAN_PHY = struct.Struct("<BHH")
 
 
 @hci_command(0x2041)
-class LeSetExtendedScanParameters(HciCommand, tag="hci_le_set_ext_scan_parameters"):
+class LeSetExtendedScanParameters(HciCommand, frozen=True, tag="hci_le_set_ext_scan_parameters"):
     """HCI_LE_Set_Extended_Scan_Parameters (Vol 4 Part E 7.8.64): one entry per bit set in
     `scanning_phys` (bit 0 LE 1M, bit 2 LE Coded)."""
 
@@ -528,7 +540,7 @@ class LeSetExtendedScanParameters(HciCommand, tag="hci_le_set_ext_scan_parameter
 
 
 @hci_command(0x2042)
-class LeSetExtendedScanEnable(HciCommand, tag="hci_le_set_ext_scan_enable"):
+class LeSetExtendedScanEnable(HciCommand, frozen=True, tag="hci_le_set_ext_scan_enable"):
     """HCI_LE_Set_Extended_Scan_Enable (Vol 4 Part E 7.8.65); duration in 10 ms, period in
     1.28 s."""
 
@@ -557,7 +569,7 @@ _EXT_CREATE = struct.Struct("<BBB6sB")
 
 
 @hci_command(0x2043)
-class LeExtendedCreateConnection(HciCommand, tag="hci_le_ext_create_connection"):
+class LeExtendedCreateConnection(HciCommand, frozen=True, tag="hci_le_ext_create_connection"):
     """HCI_LE_Extended_Create_Connection [v1] (Vol 4 Part E 7.8.66): one entry per bit set
     in `initiating_phys` (bit 0 LE 1M, bit 1 LE 2M, bit 2 LE Coded)."""
 
@@ -599,7 +611,7 @@ class LeExtendedCreateConnection(HciCommand, tag="hci_le_ext_create_connection")
 
 @hci_command(0x2085)
 class LeExtendedCreateConnectionV2(
-    LeExtendedCreateConnection, tag="hci_le_ext_create_connection_v2"
+    LeExtendedCreateConnection, frozen=True, tag="hci_le_ext_create_connection_v2"
 ):
     """HCI_LE_Extended_Create_Connection [v2] (Vol 4 Part E 7.8.66): an advertising handle
     and a subevent (0xFF: not over periodic advertising) come before v1's parameters."""
@@ -612,7 +624,7 @@ class LeExtendedCreateConnectionV2(
 # -- return parameters of Command Complete (Vol 4 Part E 7.7.14) ---------------------------
 
 
-class ReturnParams(Pdu):
+class ReturnParams(Pdu, frozen=True):
     """Base of the Command Complete return parameter records."""
 
     def describe(self) -> str:
@@ -635,7 +647,7 @@ def returns(*opcodes: int) -> Callable[[R], R]:
 
 
 @returns()
-class ReturnRaw(ReturnParams, tag="hci_return_raw"):
+class ReturnRaw(ReturnParams, frozen=True, tag="hci_return_raw"):
     """Return parameters kept as bytes (vendor, unknown or No Operation opcodes)."""
 
     params: Annotated[bytes, REST]
@@ -644,7 +656,7 @@ class ReturnRaw(ReturnParams, tag="hci_return_raw"):
         return self.params.hex()
 
 
-class _Status(ReturnParams):
+class _Status(ReturnParams, frozen=True):
     """Return parameters opening with Status; `describe` shows the rest on success."""
 
     status: Annotated[int, U8]
@@ -659,12 +671,12 @@ class _Status(ReturnParams):
 
 
 @returns()
-class ReturnStatus(_Status, tag="hci_return_status"):
+class ReturnStatus(_Status, frozen=True, tag="hci_return_status"):
     """Return parameters that are Status alone."""
 
 
 @returns()
-class ReturnStatusRest(_Status, tag="hci_return_status_rest"):
+class ReturnStatusRest(_Status, frozen=True, tag="hci_return_status_rest"):
     """A Core command's return parameters: Status decoded, the rest kept as bytes."""
 
     rest: Annotated[bytes, REST]
@@ -675,7 +687,7 @@ class ReturnStatusRest(_Status, tag="hci_return_status_rest"):
     0x2022, 0x2054, 0x2055, 0x2056, 0x2057, 0x205A, 0x205B, 0x205C, 0x2067, 0x206E, 0x206F,
     0x2070, 0x2071, 0x2078, 0x2079, 0x207A,
 )  # fmt: skip
-class ReturnStatusHandle(_Status, tag="hci_return_status_handle"):
+class ReturnStatusHandle(_Status, frozen=True, tag="hci_return_status_handle"):
     """Status and the Connection_Handle the command was about."""
 
     handle: Annotated[int, U16]
@@ -685,7 +697,7 @@ class ReturnStatusHandle(_Status, tag="hci_return_status_handle"):
     0x0809, 0x080C, 0x0C27, 0x0C2D, 0x0C36, 0x0C7B, 0x1401, 0x1403, 0x1406, 0x1407, 0x1408,
     0x1405, 0x2015, 0x2030, 0x2072, 0x2075, 0x2076,
 )  # fmt: skip
-class ReturnStatusHandleRest(_Status, tag="hci_return_status_handle_rest"):
+class ReturnStatusHandleRest(_Status, frozen=True, tag="hci_return_status_handle_rest"):
     """Status, the Connection_Handle, and the rest kept as bytes."""
 
     handle: Annotated[int, U16]
@@ -696,14 +708,14 @@ class ReturnStatusHandleRest(_Status, tag="hci_return_status_handle_rest"):
     0x0408, 0x040B, 0x040C, 0x040D, 0x040E, 0x041A, 0x042B, 0x042C, 0x042D, 0x042E, 0x042F,
     0x0430, 0x0433, 0x0434, 0x0445, 0x0C60,
 )  # fmt: skip
-class ReturnStatusAddress(_Status, tag="hci_return_status_address"):
+class ReturnStatusAddress(_Status, frozen=True, tag="hci_return_status_address"):
     """Status and the BD_ADDR the command was about."""
 
     address: Annotated[bytes, Fixed(6)]
 
 
 @returns(0x1001)
-class ReadLocalVersionReturn(_Status, tag="hci_return_read_local_version"):
+class ReadLocalVersionReturn(_Status, frozen=True, tag="hci_return_read_local_version"):
     """HCI_Read_Local_Version_Information return (Vol 4 Part E 7.4.1)."""
 
     hci_version: Annotated[int, U8]
@@ -714,7 +726,7 @@ class ReadLocalVersionReturn(_Status, tag="hci_return_read_local_version"):
 
 
 @returns(0x1005)
-class ReadBufferSizeReturn(_Status, tag="hci_return_read_buffer_size"):
+class ReadBufferSizeReturn(_Status, frozen=True, tag="hci_return_read_buffer_size"):
     """HCI_Read_Buffer_Size return (Vol 4 Part E 7.4.5)."""
 
     acl_data_packet_length: Annotated[int, U16]
@@ -730,14 +742,14 @@ class ReadBufferSizeReturn(_Status, tag="hci_return_read_buffer_size"):
 
 
 @returns(0x1009)
-class ReadBdAddrReturn(_Status, tag="hci_return_read_bd_addr"):
+class ReadBdAddrReturn(_Status, frozen=True, tag="hci_return_read_bd_addr"):
     """HCI_Read_BD_ADDR return (Vol 4 Part E 7.4.6)."""
 
     address: Annotated[bytes, Fixed(6)]
 
 
 @returns(0x2002)
-class LeReadBufferSizeReturn(_Status, tag="hci_return_le_read_buffer_size"):
+class LeReadBufferSizeReturn(_Status, frozen=True, tag="hci_return_le_read_buffer_size"):
     """HCI_LE_Read_Buffer_Size [v1] return (Vol 4 Part E 7.8.2)."""
 
     acl_data_packet_length: Annotated[int, U16]
@@ -748,7 +760,7 @@ class LeReadBufferSizeReturn(_Status, tag="hci_return_le_read_buffer_size"):
 
 
 @returns(0x2060)
-class LeReadBufferSizeV2Return(_Status, tag="hci_return_le_read_buffer_size_v2"):
+class LeReadBufferSizeV2Return(_Status, frozen=True, tag="hci_return_le_read_buffer_size_v2"):
     """HCI_LE_Read_Buffer_Size [v2] return (Vol 4 Part E 7.8.2)."""
 
     acl_data_packet_length: Annotated[int, U16]
@@ -764,7 +776,9 @@ class LeReadBufferSizeV2Return(_Status, tag="hci_return_le_read_buffer_size_v2")
 
 
 @returns(0x2036, 0x207F)
-class LeSetExtendedAdvertisingParametersReturn(_Status, tag="hci_return_le_ext_adv_parameters"):
+class LeSetExtendedAdvertisingParametersReturn(
+    _Status, frozen=True, tag="hci_return_le_ext_adv_parameters"
+):
     """HCI_LE_Set_Extended_Advertising_Parameters return (Vol 4 Part E 7.8.53); dBm."""
 
     selected_tx_power: Annotated[int, I8]

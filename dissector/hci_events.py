@@ -60,7 +60,7 @@ def _h(handle: int) -> str:
     return f"handle 0x{handle:04x}"
 
 
-class HciEvent(Pdu):
+class HciEvent(Pdu, frozen=True):
     """Base of the HCI event records; `code` is set by `hci_event` (Part E 5.4.4)."""
 
     code: ClassVar[int] = -1
@@ -86,7 +86,7 @@ class HciEvent(Pdu):
         return _HEADER.pack(self.code, len(body)) + body
 
 
-class LeMetaEvent(HciEvent):
+class LeMetaEvent(HciEvent, frozen=True):
     """Base of the LE Meta subevent records (Vol 4 Part E 7.7.65)."""
 
     code: ClassVar[int] = 0x3E
@@ -135,7 +135,7 @@ def le_event(subevent: int) -> Callable[[L], L]:
     return register
 
 
-class HciEventRaw(HciEvent, tag="hci_event_raw"):
+class HciEventRaw(HciEvent, frozen=True, tag="hci_event_raw"):
     """An event kept as bytes, named by its code."""
 
     code: int  # type: ignore[misc]
@@ -148,7 +148,7 @@ class HciEventRaw(HciEvent, tag="hci_event_raw"):
         return f"params {self.params.hex()}" if self.params else ""
 
 
-class LeMetaEventRaw(LeMetaEvent, tag="hci_le_meta_raw"):
+class LeMetaEventRaw(LeMetaEvent, frozen=True, tag="hci_le_meta_raw"):
     """An LE Meta event kept as bytes, named by its subevent code."""
 
     subevent: int  # type: ignore[misc]
@@ -161,7 +161,7 @@ class LeMetaEventRaw(LeMetaEvent, tag="hci_le_meta_raw"):
         return f"params {self.params.hex()}" if self.params else ""
 
 
-class TiAttEvent(HciEvent, tag="hci_ti_att_event"):
+class TiAttEvent(HciEvent, frozen=True, tag="hci_ti_att_event"):
     """A TI vendor-specific ATT event, 0xFF with event opcode 0x0501-0x057F (TI HCI Vendor
     Specific Guide, ATT events; see the module doc). `att_opcode` is the opcode's low byte;
     `params` are the octets after PDU Length."""
@@ -204,14 +204,14 @@ def _ti_att_event(params: bytes) -> TiAttEvent | None:
     return TiAttEvent(params[0], params[2], handle, params[5], params[6:])
 
 
-class _StatusHandle(HciEvent):
+class _StatusHandle(HciEvent, frozen=True):
     """Events that open with Status and Connection_Handle."""
 
     status: Annotated[int, U8]
     handle: Annotated[int, U16]
 
 
-class _Address(HciEvent):
+class _Address(HciEvent, frozen=True):
     """Events about a BR/EDR device, named by its BD_ADDR."""
 
     address: Annotated[bytes, Fixed(6)]
@@ -221,7 +221,7 @@ class _Address(HciEvent):
 
 
 @hci_event(0x03)
-class ConnectionComplete(_StatusHandle, tag="hci_connection_complete"):
+class ConnectionComplete(_StatusHandle, frozen=True, tag="hci_connection_complete"):
     """HCI_Connection_Complete (Vol 4 Part E 7.7.3)."""
 
     address: Annotated[bytes, Fixed(6)]
@@ -230,19 +230,19 @@ class ConnectionComplete(_StatusHandle, tag="hci_connection_complete"):
 
 
 @hci_event(0x05)
-class DisconnectionComplete(_StatusHandle, tag="hci_disconnection_complete"):
+class DisconnectionComplete(_StatusHandle, frozen=True, tag="hci_disconnection_complete"):
     """HCI_Disconnection_Complete (Vol 4 Part E 7.7.5)."""
 
     reason: Annotated[int, U8]
 
 
 @hci_event(0x06)
-class AuthenticationComplete(_StatusHandle, tag="hci_authentication_complete"):
+class AuthenticationComplete(_StatusHandle, frozen=True, tag="hci_authentication_complete"):
     """HCI_Authentication_Complete (Vol 4 Part E 7.7.6)."""
 
 
 @hci_event(0x07)
-class RemoteNameRequestComplete(HciEvent, tag="hci_remote_name_request_complete"):
+class RemoteNameRequestComplete(HciEvent, frozen=True, tag="hci_remote_name_request_complete"):
     """HCI_Remote_Name_Request_Complete (Vol 4 Part E 7.7.7): the name is UTF-8 up to the
     first zero octet of a 248-octet field."""
 
@@ -256,28 +256,30 @@ class RemoteNameRequestComplete(HciEvent, tag="hci_remote_name_request_complete"
 
 
 @hci_event(0x08)
-class EncryptionChange(_StatusHandle, tag="hci_encryption_change"):
+class EncryptionChange(_StatusHandle, frozen=True, tag="hci_encryption_change"):
     """HCI_Encryption_Change [v1] (Vol 4 Part E 7.7.8)."""
 
     encryption_enabled: Annotated[int, U8]
 
 
 @hci_event(0x59)
-class EncryptionChangeV2(EncryptionChange, tag="hci_encryption_change_v2"):
+class EncryptionChangeV2(EncryptionChange, frozen=True, tag="hci_encryption_change_v2"):
     """HCI_Encryption_Change [v2] (Vol 4 Part E 7.7.8): also the key size in octets."""
 
     key_size: Annotated[int, U8]
 
 
 @hci_event(0x0B)
-class ReadRemoteFeaturesComplete(_StatusHandle, tag="hci_read_remote_features_complete"):
+class ReadRemoteFeaturesComplete(
+    _StatusHandle, frozen=True, tag="hci_read_remote_features_complete"
+):
     """HCI_Read_Remote_Supported_Features_Complete (Vol 4 Part E 7.7.11)."""
 
     lmp_features: Annotated[int, U64]
 
 
 @hci_event(0x0C)
-class ReadRemoteVersionComplete(_StatusHandle, tag="hci_read_remote_version_complete"):
+class ReadRemoteVersionComplete(_StatusHandle, frozen=True, tag="hci_read_remote_version_complete"):
     """HCI_Read_Remote_Version_Information_Complete (Vol 4 Part E 7.7.12)."""
 
     version: Annotated[int, U8]
@@ -289,7 +291,7 @@ _COMPLETE_HEAD = struct.Struct("<BH")
 
 
 @hci_event(0x0E)
-class CommandComplete(HciEvent, tag="hci_command_complete"):
+class CommandComplete(HciEvent, frozen=True, tag="hci_command_complete"):
     """HCI_Command_Complete (Vol 4 Part E 7.7.14): return parameters decoded by opcode."""
 
     num_packets: int
@@ -320,7 +322,7 @@ class CommandComplete(HciEvent, tag="hci_command_complete"):
 
 
 @hci_event(0x0F)
-class CommandStatus(HciEvent, tag="hci_command_status"):
+class CommandStatus(HciEvent, frozen=True, tag="hci_command_status"):
     """HCI_Command_Status (Vol 4 Part E 7.7.15)."""
 
     status: Annotated[int, U8]
@@ -332,14 +334,14 @@ class CommandStatus(HciEvent, tag="hci_command_status"):
 
 
 @hci_event(0x10)
-class HardwareError(HciEvent, tag="hci_hardware_error"):
+class HardwareError(HciEvent, frozen=True, tag="hci_hardware_error"):
     """HCI_Hardware_Error (Vol 4 Part E 7.7.16)."""
 
     hardware_code: Annotated[int, U8]
 
 
 @hci_event(0x12)
-class RoleChange(HciEvent, tag="hci_role_change"):
+class RoleChange(HciEvent, frozen=True, tag="hci_role_change"):
     """HCI_Role_Change (Vol 4 Part E 7.7.18)."""
 
     status: Annotated[int, U8]
@@ -358,7 +360,7 @@ _COMPLETED = struct.Struct("<HH")
 
 
 @hci_event(0x13)
-class NumberOfCompletedPackets(HciEvent, tag="hci_number_of_completed_packets"):
+class NumberOfCompletedPackets(HciEvent, frozen=True, tag="hci_number_of_completed_packets"):
     """HCI_Number_Of_Completed_Packets (Vol 4 Part E 7.7.19)."""
 
     entries: tuple[CompletedPackets, ...]
@@ -387,7 +389,7 @@ class NumberOfCompletedPackets(HciEvent, tag="hci_number_of_completed_packets"):
 
 
 @hci_event(0x14)
-class ModeChange(_StatusHandle, tag="hci_mode_change"):
+class ModeChange(_StatusHandle, frozen=True, tag="hci_mode_change"):
     """HCI_Mode_Change (Vol 4 Part E 7.7.20); interval in 0.625 ms slots."""
 
     current_mode: Annotated[int, U8]
@@ -395,19 +397,19 @@ class ModeChange(_StatusHandle, tag="hci_mode_change"):
 
 
 @hci_event(0x17)
-class LinkKeyRequest(_Address, tag="hci_link_key_request"):
+class LinkKeyRequest(_Address, frozen=True, tag="hci_link_key_request"):
     """HCI_Link_Key_Request (Vol 4 Part E 7.7.23)."""
 
 
 @hci_event(0x1A)
-class DataBufferOverflow(HciEvent, tag="hci_data_buffer_overflow"):
+class DataBufferOverflow(HciEvent, frozen=True, tag="hci_data_buffer_overflow"):
     """HCI_Data_Buffer_Overflow (Vol 4 Part E 7.7.26): 0x00 synchronous, 0x01 ACL."""
 
     link_type: Annotated[int, U8]
 
 
 @hci_event(0x1B)
-class MaxSlotsChange(HciEvent, tag="hci_max_slots_change"):
+class MaxSlotsChange(HciEvent, frozen=True, tag="hci_max_slots_change"):
     """HCI_Max_Slots_Change (Vol 4 Part E 7.7.27)."""
 
     handle: Annotated[int, U16]
@@ -415,21 +417,25 @@ class MaxSlotsChange(HciEvent, tag="hci_max_slots_change"):
 
 
 @hci_event(0x1C)
-class ReadClockOffsetComplete(_StatusHandle, tag="hci_read_clock_offset_complete"):
+class ReadClockOffsetComplete(_StatusHandle, frozen=True, tag="hci_read_clock_offset_complete"):
     """HCI_Read_Clock_Offset_Complete (Vol 4 Part E 7.7.28)."""
 
     clock_offset: Annotated[int, U16]
 
 
 @hci_event(0x1D)
-class ConnectionPacketTypeChanged(_StatusHandle, tag="hci_connection_packet_type_changed"):
+class ConnectionPacketTypeChanged(
+    _StatusHandle, frozen=True, tag="hci_connection_packet_type_changed"
+):
     """HCI_Connection_Packet_Type_Changed (Vol 4 Part E 7.7.29)."""
 
     packet_type: Annotated[int, U16]
 
 
 @hci_event(0x23)
-class ReadRemoteExtendedFeaturesComplete(_StatusHandle, tag="hci_read_remote_ext_features"):
+class ReadRemoteExtendedFeaturesComplete(
+    _StatusHandle, frozen=True, tag="hci_read_remote_ext_features"
+):
     """HCI_Read_Remote_Extended_Features_Complete (Vol 4 Part E 7.7.34)."""
 
     page_number: Annotated[int, U8]
@@ -438,17 +444,19 @@ class ReadRemoteExtendedFeaturesComplete(_StatusHandle, tag="hci_read_remote_ext
 
 
 @hci_event(0x30)
-class EncryptionKeyRefreshComplete(_StatusHandle, tag="hci_encryption_key_refresh_complete"):
+class EncryptionKeyRefreshComplete(
+    _StatusHandle, frozen=True, tag="hci_encryption_key_refresh_complete"
+):
     """HCI_Encryption_Key_Refresh_Complete (Vol 4 Part E 7.7.39)."""
 
 
 @hci_event(0x31)
-class IoCapabilityRequest(_Address, tag="hci_io_capability_request"):
+class IoCapabilityRequest(_Address, frozen=True, tag="hci_io_capability_request"):
     """HCI_IO_Capability_Request (Vol 4 Part E 7.7.40)."""
 
 
 @hci_event(0x32)
-class IoCapabilityResponse(_Address, tag="hci_io_capability_response"):
+class IoCapabilityResponse(_Address, frozen=True, tag="hci_io_capability_response"):
     """HCI_IO_Capability_Response (Vol 4 Part E 7.7.41)."""
 
     io_capability: Annotated[int, U8]
@@ -457,14 +465,14 @@ class IoCapabilityResponse(_Address, tag="hci_io_capability_response"):
 
 
 @hci_event(0x33)
-class UserConfirmationRequest(_Address, tag="hci_user_confirmation_request"):
+class UserConfirmationRequest(_Address, frozen=True, tag="hci_user_confirmation_request"):
     """HCI_User_Confirmation_Request (Vol 4 Part E 7.7.42)."""
 
     numeric_value: Annotated[int, U32]
 
 
 @hci_event(0x36)
-class SimplePairingComplete(HciEvent, tag="hci_simple_pairing_complete"):
+class SimplePairingComplete(HciEvent, frozen=True, tag="hci_simple_pairing_complete"):
     """HCI_Simple_Pairing_Complete (Vol 4 Part E 7.7.45)."""
 
     status: Annotated[int, U8]
@@ -472,14 +480,18 @@ class SimplePairingComplete(HciEvent, tag="hci_simple_pairing_complete"):
 
 
 @hci_event(0x3D)
-class RemoteHostFeaturesNotification(_Address, tag="hci_remote_host_features_notification"):
+class RemoteHostFeaturesNotification(
+    _Address, frozen=True, tag="hci_remote_host_features_notification"
+):
     """HCI_Remote_Host_Supported_Features_Notification (Vol 4 Part E 7.7.50)."""
 
     host_features: Annotated[int, U64]
 
 
 @hci_event(0x57)
-class AuthenticatedPayloadTimeoutExpired(HciEvent, tag="hci_authenticated_payload_timeout"):
+class AuthenticatedPayloadTimeoutExpired(
+    HciEvent, frozen=True, tag="hci_authenticated_payload_timeout"
+):
     """HCI_Authenticated_Payload_Timeout_Expired (Vol 4 Part E 7.7.75)."""
 
     handle: Annotated[int, U16]
@@ -497,7 +509,7 @@ def _connection(status: int, handle: int, role: int, peer: str, interval: int) -
 
 
 @le_event(0x01)
-class LeConnectionComplete(LeMetaEvent, tag="hci_le_connection_complete"):
+class LeConnectionComplete(LeMetaEvent, frozen=True, tag="hci_le_connection_complete"):
     """HCI_LE_Connection_Complete (Vol 4 Part E 7.7.65.1); supervision timeout in 10 ms."""
 
     status: Annotated[int, U8]
@@ -557,7 +569,7 @@ def _reports(body: bytes, head: struct.Struct, data_at: int) -> list[tuple[tuple
 
 
 @le_event(0x02)
-class LeAdvertisingReport(LeMetaEvent, tag="hci_le_advertising_report"):
+class LeAdvertisingReport(LeMetaEvent, frozen=True, tag="hci_le_advertising_report"):
     """HCI_LE_Advertising_Report (Vol 4 Part E 7.7.65.2); AD data kept as bytes."""
 
     reports: tuple[AdvertisingReport, ...]
@@ -588,7 +600,7 @@ class LeAdvertisingReport(LeMetaEvent, tag="hci_le_advertising_report"):
 
 
 @le_event(0x03)
-class LeConnectionUpdateComplete(LeMetaEvent, tag="hci_le_connection_update_complete"):
+class LeConnectionUpdateComplete(LeMetaEvent, frozen=True, tag="hci_le_connection_update_complete"):
     """HCI_LE_Connection_Update_Complete (Vol 4 Part E 7.7.65.3)."""
 
     status: Annotated[int, U8]
@@ -603,7 +615,9 @@ class LeConnectionUpdateComplete(LeMetaEvent, tag="hci_le_connection_update_comp
 
 
 @le_event(0x04)
-class LeReadRemoteFeaturesComplete(LeMetaEvent, tag="hci_le_read_remote_features_complete"):
+class LeReadRemoteFeaturesComplete(
+    LeMetaEvent, frozen=True, tag="hci_le_read_remote_features_complete"
+):
     """HCI_LE_Read_Remote_Features_Complete (Vol 4 Part E 7.7.65.4)."""
 
     status: Annotated[int, U8]
@@ -612,7 +626,7 @@ class LeReadRemoteFeaturesComplete(LeMetaEvent, tag="hci_le_read_remote_features
 
 
 @le_event(0x05)
-class LeLongTermKeyRequest(LeMetaEvent, tag="hci_le_long_term_key_request"):
+class LeLongTermKeyRequest(LeMetaEvent, frozen=True, tag="hci_le_long_term_key_request"):
     """HCI_LE_Long_Term_Key_Request (Vol 4 Part E 7.7.65.5)."""
 
     handle: Annotated[int, U16]
@@ -621,7 +635,9 @@ class LeLongTermKeyRequest(LeMetaEvent, tag="hci_le_long_term_key_request"):
 
 
 @le_event(0x06)
-class LeRemoteConnectionParameterRequest(LeMetaEvent, tag="hci_le_remote_conn_param_request"):
+class LeRemoteConnectionParameterRequest(
+    LeMetaEvent, frozen=True, tag="hci_le_remote_conn_param_request"
+):
     """HCI_LE_Remote_Connection_Parameter_Request (Vol 4 Part E 7.7.65.6)."""
 
     handle: Annotated[int, U16]
@@ -636,7 +652,7 @@ class LeRemoteConnectionParameterRequest(LeMetaEvent, tag="hci_le_remote_conn_pa
 
 
 @le_event(0x07)
-class LeDataLengthChange(LeMetaEvent, tag="hci_le_data_length_change"):
+class LeDataLengthChange(LeMetaEvent, frozen=True, tag="hci_le_data_length_change"):
     """HCI_LE_Data_Length_Change (Vol 4 Part E 7.7.65.7); times in microseconds."""
 
     handle: Annotated[int, U16]
@@ -647,7 +663,9 @@ class LeDataLengthChange(LeMetaEvent, tag="hci_le_data_length_change"):
 
 
 @le_event(0x0A)
-class LeEnhancedConnectionComplete(LeMetaEvent, tag="hci_le_enhanced_connection_complete"):
+class LeEnhancedConnectionComplete(
+    LeMetaEvent, frozen=True, tag="hci_le_enhanced_connection_complete"
+):
     """HCI_LE_Enhanced_Connection_Complete [v1] (Vol 4 Part E 7.7.65.10)."""
 
     status: Annotated[int, U8]
@@ -669,7 +687,7 @@ class LeEnhancedConnectionComplete(LeMetaEvent, tag="hci_le_enhanced_connection_
 
 @le_event(0x29)
 class LeEnhancedConnectionCompleteV2(
-    LeEnhancedConnectionComplete, tag="hci_le_enhanced_connection_complete_v2"
+    LeEnhancedConnectionComplete, frozen=True, tag="hci_le_enhanced_connection_complete_v2"
 ):
     """HCI_LE_Enhanced_Connection_Complete [v2] (Vol 4 Part E 7.7.65.10): also the
     advertising set and periodic sync the connection came from (0xFF / 0xFFFF: none)."""
@@ -679,7 +697,7 @@ class LeEnhancedConnectionCompleteV2(
 
 
 @le_event(0x0C)
-class LePhyUpdateComplete(LeMetaEvent, tag="hci_le_phy_update_complete"):
+class LePhyUpdateComplete(LeMetaEvent, frozen=True, tag="hci_le_phy_update_complete"):
     """HCI_LE_PHY_Update_Complete (Vol 4 Part E 7.7.65.12)."""
 
     status: Annotated[int, U8]
@@ -709,7 +727,9 @@ _EXT_HEAD = struct.Struct("<HB6sBBBbbHB6sB")
 
 
 @le_event(0x0D)
-class LeExtendedAdvertisingReport(LeMetaEvent, tag="hci_le_extended_advertising_report"):
+class LeExtendedAdvertisingReport(
+    LeMetaEvent, frozen=True, tag="hci_le_extended_advertising_report"
+):
     """HCI_LE_Extended_Advertising_Report (Vol 4 Part E 7.7.65.13); AD data kept as bytes."""
 
     reports: tuple[ExtendedAdvertisingReport, ...]
@@ -735,12 +755,12 @@ class LeExtendedAdvertisingReport(LeMetaEvent, tag="hci_le_extended_advertising_
 
 
 @le_event(0x11)
-class LeScanTimeout(LeMetaEvent, tag="hci_le_scan_timeout"):
+class LeScanTimeout(LeMetaEvent, frozen=True, tag="hci_le_scan_timeout"):
     """HCI_LE_Scan_Timeout (Vol 4 Part E 7.7.65.17)."""
 
 
 @le_event(0x12)
-class LeAdvertisingSetTerminated(LeMetaEvent, tag="hci_le_advertising_set_terminated"):
+class LeAdvertisingSetTerminated(LeMetaEvent, frozen=True, tag="hci_le_advertising_set_terminated"):
     """HCI_LE_Advertising_Set_Terminated (Vol 4 Part E 7.7.65.18)."""
 
     status: Annotated[int, U8]
@@ -750,7 +770,9 @@ class LeAdvertisingSetTerminated(LeMetaEvent, tag="hci_le_advertising_set_termin
 
 
 @le_event(0x14)
-class LeChannelSelectionAlgorithm(LeMetaEvent, tag="hci_le_channel_selection_algorithm"):
+class LeChannelSelectionAlgorithm(
+    LeMetaEvent, frozen=True, tag="hci_le_channel_selection_algorithm"
+):
     """HCI_LE_Channel_Selection_Algorithm (Vol 4 Part E 7.7.65.20): 0 #1, 1 #2."""
 
     handle: Annotated[int, U16]

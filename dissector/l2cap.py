@@ -102,7 +102,7 @@ def psm_name(psm: int, le: bool | None = None) -> str:
     return "unknown"
 
 
-class L2capHeader(Pdu, tag="l2cap_header"):
+class L2capHeader(Pdu, frozen=True, tag="l2cap_header"):
     """The basic L2CAP header of B-, C-, G- and K-frames: information payload length and
     destination channel (Vol 3 Part A 3.1)."""
 
@@ -143,7 +143,7 @@ def encode_l2cap(cid: int, payload: bytes) -> bytes:
     return _HEADER.pack(len(payload), cid) + payload
 
 
-class LeSduStart(Pdu, tag="l2cap_sdu_start"):
+class LeSduStart(Pdu, frozen=True, tag="l2cap_sdu_start"):
     """The first K-frame of an SDU on an LE or enhanced credit based channel: the SDU length
     field, then the start of the SDU (Vol 3 Part A 3.4.3, 3.4.4). Later K-frames of the same
     SDU carry no length field; telling them apart takes channel state (the analyzer's)."""

@@ -182,7 +182,7 @@ def _options_text(options: bytes) -> str:
 # -- the command table -----------------------------------------------------------------------
 
 
-class SignallingCommand(Pdu):
+class SignallingCommand(Pdu, frozen=True):
     """Base of every signalling command record (Vol 3 Part A 4)."""
 
     identifier: Annotated[int, U8]
@@ -223,7 +223,7 @@ class SignallingCommand(Pdu):
         return ""
 
 
-class _CidList(SignallingCommand):
+class _CidList(SignallingCommand, frozen=True):
     """A command ending in a list of 16-bit CIDs (at most 5 by the spec; more are kept)."""
 
     _HEAD: ClassVar[struct.Struct]  # identifier and the fixed fields before the list
@@ -269,7 +269,7 @@ def signalling(code: int, title: str, allowed: frozenset[int]) -> Callable[[C], 
     return register
 
 
-class SignallingUnknown(SignallingCommand, tag="l2cap_signalling_unknown"):
+class SignallingUnknown(SignallingCommand, frozen=True, tag="l2cap_signalling_unknown"):
     """A command whose code this table does not know; kept whole (Vol 3 Part A 4)."""
 
     code: int  # type: ignore[assignment]  # a field here, the class's code elsewhere
@@ -344,7 +344,7 @@ def decode_signalling(payload: bytes, le: bool) -> list[SignallingCommand | Malf
 
 
 @signalling(0x01, "Command Reject", BOTH)
-class CommandReject(SignallingCommand, tag="l2cap_command_reject"):
+class CommandReject(SignallingCommand, frozen=True, tag="l2cap_command_reject"):
     """L2CAP_COMMAND_REJECT_RSP (Vol 3 Part A 4.1): reason, then 0, 2 (actual signalling
     MTU) or 4 (local and remote CID) bytes of data."""
 
@@ -362,7 +362,7 @@ class CommandReject(SignallingCommand, tag="l2cap_command_reject"):
 
 
 @signalling(0x02, "Connection Request", BREDR)
-class ConnectionRequest(SignallingCommand, tag="l2cap_conn_req"):
+class ConnectionRequest(SignallingCommand, frozen=True, tag="l2cap_conn_req"):
     """L2CAP_CONNECTION_REQ (Vol 3 Part A 4.2). The PSM could in principle grow past two
     bytes; no assigned PSM does, so a longer one is malformed here."""
 
@@ -376,7 +376,7 @@ class ConnectionRequest(SignallingCommand, tag="l2cap_conn_req"):
 
 
 @signalling(0x03, "Connection Response", BREDR)
-class ConnectionResponse(SignallingCommand, tag="l2cap_conn_rsp"):
+class ConnectionResponse(SignallingCommand, frozen=True, tag="l2cap_conn_rsp"):
     """L2CAP_CONNECTION_RSP (Vol 3 Part A 4.3)."""
 
     destination_cid: Annotated[int, U16]
@@ -393,7 +393,7 @@ class ConnectionResponse(SignallingCommand, tag="l2cap_conn_rsp"):
 
 
 @signalling(0x04, "Configuration Request", BREDR)
-class ConfigurationRequest(SignallingCommand, tag="l2cap_config_req"):
+class ConfigurationRequest(SignallingCommand, frozen=True, tag="l2cap_config_req"):
     """L2CAP_CONFIGURATION_REQ (Vol 3 Part A 4.4); options kept raw (`config_options`)."""
 
     destination_cid: Annotated[int, U16]
@@ -413,7 +413,7 @@ class ConfigurationRequest(SignallingCommand, tag="l2cap_config_req"):
 
 
 @signalling(0x05, "Configuration Response", BREDR)
-class ConfigurationResponse(SignallingCommand, tag="l2cap_config_rsp"):
+class ConfigurationResponse(SignallingCommand, frozen=True, tag="l2cap_config_rsp"):
     """L2CAP_CONFIGURATION_RSP (Vol 3 Part A 4.5); options kept raw (`config_options`)."""
 
     source_cid: Annotated[int, U16]
@@ -435,7 +435,7 @@ class ConfigurationResponse(SignallingCommand, tag="l2cap_config_rsp"):
 
 
 @signalling(0x06, "Disconnection Request", BOTH)
-class DisconnectionRequest(SignallingCommand, tag="l2cap_disconn_req"):
+class DisconnectionRequest(SignallingCommand, frozen=True, tag="l2cap_disconn_req"):
     """L2CAP_DISCONNECTION_REQ (Vol 3 Part A 4.6)."""
 
     destination_cid: Annotated[int, U16]
@@ -446,7 +446,7 @@ class DisconnectionRequest(SignallingCommand, tag="l2cap_disconn_req"):
 
 
 @signalling(0x07, "Disconnection Response", BOTH)
-class DisconnectionResponse(SignallingCommand, tag="l2cap_disconn_rsp"):
+class DisconnectionResponse(SignallingCommand, frozen=True, tag="l2cap_disconn_rsp"):
     """L2CAP_DISCONNECTION_RSP (Vol 3 Part A 4.7)."""
 
     destination_cid: Annotated[int, U16]
@@ -457,7 +457,7 @@ class DisconnectionResponse(SignallingCommand, tag="l2cap_disconn_rsp"):
 
 
 @signalling(0x08, "Echo Request", BREDR)
-class EchoRequest(SignallingCommand, tag="l2cap_echo_req"):
+class EchoRequest(SignallingCommand, frozen=True, tag="l2cap_echo_req"):
     """L2CAP_ECHO_REQ (Vol 3 Part A 4.8): optional, implementation-specific data."""
 
     data: Annotated[bytes, REST]
@@ -467,7 +467,7 @@ class EchoRequest(SignallingCommand, tag="l2cap_echo_req"):
 
 
 @signalling(0x09, "Echo Response", BREDR)
-class EchoResponse(SignallingCommand, tag="l2cap_echo_rsp"):
+class EchoResponse(SignallingCommand, frozen=True, tag="l2cap_echo_rsp"):
     """L2CAP_ECHO_RSP (Vol 3 Part A 4.9): optional, implementation-specific data."""
 
     data: Annotated[bytes, REST]
@@ -477,7 +477,7 @@ class EchoResponse(SignallingCommand, tag="l2cap_echo_rsp"):
 
 
 @signalling(0x0A, "Information Request", BREDR)
-class InformationRequest(SignallingCommand, tag="l2cap_info_req"):
+class InformationRequest(SignallingCommand, frozen=True, tag="l2cap_info_req"):
     """L2CAP_INFORMATION_REQ (Vol 3 Part A 4.10)."""
 
     info_type: Annotated[int, U16]
@@ -487,7 +487,7 @@ class InformationRequest(SignallingCommand, tag="l2cap_info_req"):
 
 
 @signalling(0x0B, "Information Response", BREDR)
-class InformationResponse(SignallingCommand, tag="l2cap_info_rsp"):
+class InformationResponse(SignallingCommand, frozen=True, tag="l2cap_info_rsp"):
     """L2CAP_INFORMATION_RSP (Vol 3 Part A 4.11): the data is a 2-byte connectionless MTU,
     a 4-byte extended feature mask or an 8-byte fixed channel mask, by type; kept raw."""
 
@@ -519,7 +519,9 @@ class InformationResponse(SignallingCommand, tag="l2cap_info_rsp"):
 
 
 @signalling(0x12, "Connection Parameter Update Request", LE)
-class ConnectionParameterUpdateRequest(SignallingCommand, tag="l2cap_conn_param_update_req"):
+class ConnectionParameterUpdateRequest(
+    SignallingCommand, frozen=True, tag="l2cap_conn_param_update_req"
+):
     """L2CAP_CONNECTION_PARAMETER_UPDATE_REQ (Core 5.2 Vol 3 Part A 4.20): intervals in
     1.25 ms units, peripheral latency in connection events, timeout in 10 ms units."""
 
@@ -536,7 +538,9 @@ class ConnectionParameterUpdateRequest(SignallingCommand, tag="l2cap_conn_param_
 
 
 @signalling(0x13, "Connection Parameter Update Response", LE)
-class ConnectionParameterUpdateResponse(SignallingCommand, tag="l2cap_conn_param_update_rsp"):
+class ConnectionParameterUpdateResponse(
+    SignallingCommand, frozen=True, tag="l2cap_conn_param_update_rsp"
+):
     """L2CAP_CONNECTION_PARAMETER_UPDATE_RSP (Core 5.2 Vol 3 Part A 4.21)."""
 
     result: Annotated[int, U16]
@@ -546,7 +550,7 @@ class ConnectionParameterUpdateResponse(SignallingCommand, tag="l2cap_conn_param
 
 
 @signalling(0x14, "LE Credit Based Connection Request", LE)
-class LeCreditConnectionRequest(SignallingCommand, tag="l2cap_le_credit_conn_req"):
+class LeCreditConnectionRequest(SignallingCommand, frozen=True, tag="l2cap_le_credit_conn_req"):
     """L2CAP_LE_CREDIT_BASED_CONNECTION_REQ (Core 5.2 Vol 3 Part A 4.22)."""
 
     spsm: Annotated[int, U16]
@@ -563,7 +567,7 @@ class LeCreditConnectionRequest(SignallingCommand, tag="l2cap_le_credit_conn_req
 
 
 @signalling(0x15, "LE Credit Based Connection Response", LE)
-class LeCreditConnectionResponse(SignallingCommand, tag="l2cap_le_credit_conn_rsp"):
+class LeCreditConnectionResponse(SignallingCommand, frozen=True, tag="l2cap_le_credit_conn_rsp"):
     """L2CAP_LE_CREDIT_BASED_CONNECTION_RSP (Core 5.2 Vol 3 Part A 4.23)."""
 
     destination_cid: Annotated[int, U16]
@@ -580,7 +584,7 @@ class LeCreditConnectionResponse(SignallingCommand, tag="l2cap_le_credit_conn_rs
 
 
 @signalling(0x16, "Flow Control Credit Indication", BOTH)
-class FlowControlCreditInd(SignallingCommand, tag="l2cap_flow_control_credit_ind"):
+class FlowControlCreditInd(SignallingCommand, frozen=True, tag="l2cap_flow_control_credit_ind"):
     """L2CAP_FLOW_CONTROL_CREDIT_IND (Core 5.2 Vol 3 Part A 4.24): credits for the
     sender's local (source) CID."""
 
@@ -592,7 +596,7 @@ class FlowControlCreditInd(SignallingCommand, tag="l2cap_flow_control_credit_ind
 
 
 @signalling(0x17, "Credit Based Connection Request", BOTH)
-class CreditConnectionRequest(_CidList, tag="l2cap_credit_conn_req"):
+class CreditConnectionRequest(_CidList, frozen=True, tag="l2cap_credit_conn_req"):
     """L2CAP_CREDIT_BASED_CONNECTION_REQ (Core 5.2 Vol 3 Part A 4.25): one request for
     up to 5 enhanced credit based channels."""
 
@@ -612,7 +616,7 @@ class CreditConnectionRequest(_CidList, tag="l2cap_credit_conn_req"):
 
 
 @signalling(0x18, "Credit Based Connection Response", BOTH)
-class CreditConnectionResponse(_CidList, tag="l2cap_credit_conn_rsp"):
+class CreditConnectionResponse(_CidList, frozen=True, tag="l2cap_credit_conn_rsp"):
     """L2CAP_CREDIT_BASED_CONNECTION_RSP (Core 5.2 Vol 3 Part A 4.26): a destination CID
     per requested channel, 0x0000 for a refused one."""
 
@@ -633,7 +637,7 @@ class CreditConnectionResponse(_CidList, tag="l2cap_credit_conn_rsp"):
 
 
 @signalling(0x19, "Credit Based Reconfigure Request", BOTH)
-class CreditReconfigureRequest(_CidList, tag="l2cap_credit_reconf_req"):
+class CreditReconfigureRequest(_CidList, frozen=True, tag="l2cap_credit_reconf_req"):
     """L2CAP_CREDIT_BASED_RECONFIGURE_REQ (Core 5.2 Vol 3 Part A 4.27): new MTU and MPS
     for up to 5 of the sender's channels (its destination CIDs)."""
 
@@ -648,7 +652,7 @@ class CreditReconfigureRequest(_CidList, tag="l2cap_credit_reconf_req"):
 
 
 @signalling(0x1A, "Credit Based Reconfigure Response", BOTH)
-class CreditReconfigureResponse(SignallingCommand, tag="l2cap_credit_reconf_rsp"):
+class CreditReconfigureResponse(SignallingCommand, frozen=True, tag="l2cap_credit_reconf_rsp"):
     """L2CAP_CREDIT_BASED_RECONFIGURE_RSP (Core 5.2 Vol 3 Part A 4.28)."""
 
     result: Annotated[int, U16]

@@ -219,7 +219,7 @@ _KEY_DIST = tuple(
 # -- records -----------------------------------------------------------------------------
 
 
-class SmpPdu(Pdu):
+class SmpPdu(Pdu, frozen=True):
     """Base of every SMP command record (3.3). The class knows its code."""
 
     code: ClassVar[int]
@@ -264,7 +264,7 @@ def smp_pdu(code: int) -> Callable[[type[SmpPduT]], type[SmpPduT]]:
     return register
 
 
-class SmpUnknown(SmpPdu, tag="smp_unknown"):
+class SmpUnknown(SmpPdu, frozen=True, tag="smp_unknown"):
     """A command with a code no class is registered for (a device answers it with Pairing
     Failed, Command Not Supported: 3.3)."""
 
@@ -298,7 +298,7 @@ class SmpUnknown(SmpPdu, tag="smp_unknown"):
 _FEATURES = struct.Struct("<6B")
 
 
-class _PairingFeatures(SmpPdu):
+class _PairingFeatures(SmpPdu, frozen=True):
     """The six octets of Pairing Request and Pairing Response (3.5.1, 3.5.2)."""
 
     io_capability: int
@@ -343,18 +343,18 @@ class _PairingFeatures(SmpPdu):
 
 
 @smp_pdu(0x01)
-class PairingRequest(_PairingFeatures, tag="smp_pairing_request"):
+class PairingRequest(_PairingFeatures, frozen=True, tag="smp_pairing_request"):
     """Pairing Request (3.5.1): the initiator's IO capability, OOB flag, authentication
     requirements, maximum key size and the keys each side is asked to distribute."""
 
 
 @smp_pdu(0x02)
-class PairingResponse(_PairingFeatures, tag="smp_pairing_response"):
+class PairingResponse(_PairingFeatures, frozen=True, tag="smp_pairing_response"):
     """Pairing Response (3.5.2): the responder's features, same layout as the request."""
 
 
 @smp_pdu(0x03)
-class PairingConfirm(SmpPdu, tag="smp_pairing_confirm"):
+class PairingConfirm(SmpPdu, frozen=True, tag="smp_pairing_confirm"):
     """Pairing Confirm (3.5.3): Mconfirm or Sconfirm."""
 
     confirm_value: Annotated[bytes, Fixed(16)]
@@ -364,7 +364,7 @@ class PairingConfirm(SmpPdu, tag="smp_pairing_confirm"):
 
 
 @smp_pdu(0x04)
-class PairingRandom(SmpPdu, tag="smp_pairing_random"):
+class PairingRandom(SmpPdu, frozen=True, tag="smp_pairing_random"):
     """Pairing Random (3.5.4): Mrand or Srand (LE legacy), Na or Nb (Secure Connections)."""
 
     random_value: Annotated[bytes, Fixed(16)]
@@ -374,7 +374,7 @@ class PairingRandom(SmpPdu, tag="smp_pairing_random"):
 
 
 @smp_pdu(0x05)
-class PairingFailed(SmpPdu, tag="smp_pairing_failed"):
+class PairingFailed(SmpPdu, frozen=True, tag="smp_pairing_failed"):
     """Pairing Failed (3.5.5): the reason, an open value."""
 
     reason: Annotated[int, U8]
@@ -388,7 +388,7 @@ class PairingFailed(SmpPdu, tag="smp_pairing_failed"):
 
 
 @smp_pdu(0x0C)
-class PairingPublicKey(SmpPdu, tag="smp_pairing_public_key"):
+class PairingPublicKey(SmpPdu, frozen=True, tag="smp_pairing_public_key"):
     """Pairing Public Key (3.5.6): the P-256 public key, X and Y 32 octets each."""
 
     x: Annotated[bytes, Fixed(32)]
@@ -399,7 +399,7 @@ class PairingPublicKey(SmpPdu, tag="smp_pairing_public_key"):
 
 
 @smp_pdu(0x0D)
-class PairingDhkeyCheck(SmpPdu, tag="smp_pairing_dhkey_check"):
+class PairingDhkeyCheck(SmpPdu, frozen=True, tag="smp_pairing_dhkey_check"):
     """Pairing DHKey Check (3.5.7): Ea or Eb."""
 
     dhkey_check: Annotated[bytes, Fixed(16)]
@@ -409,7 +409,7 @@ class PairingDhkeyCheck(SmpPdu, tag="smp_pairing_dhkey_check"):
 
 
 @smp_pdu(0x0E)
-class PairingKeypressNotification(SmpPdu, tag="smp_pairing_keypress_notification"):
+class PairingKeypressNotification(SmpPdu, frozen=True, tag="smp_pairing_keypress_notification"):
     """Pairing Keypress Notification (3.5.8)."""
 
     notification_type: Annotated[int, U8]
@@ -427,7 +427,7 @@ class PairingKeypressNotification(SmpPdu, tag="smp_pairing_keypress_notification
 
 
 @smp_pdu(0x06)
-class EncryptionInformation(SmpPdu, tag="smp_encryption_information"):
+class EncryptionInformation(SmpPdu, frozen=True, tag="smp_encryption_information"):
     """Encryption Information (3.6.2): the LTK."""
 
     ltk: Annotated[bytes, Fixed(16)]
@@ -437,7 +437,7 @@ class EncryptionInformation(SmpPdu, tag="smp_encryption_information"):
 
 
 @smp_pdu(0x07)
-class CentralIdentification(SmpPdu, tag="smp_central_identification"):
+class CentralIdentification(SmpPdu, frozen=True, tag="smp_central_identification"):
     """Central Identification (3.6.3; "Master Identification" before Core 5.3): EDIV and
     Rand, which identify the LTK distributed with it."""
 
@@ -449,7 +449,7 @@ class CentralIdentification(SmpPdu, tag="smp_central_identification"):
 
 
 @smp_pdu(0x08)
-class IdentityInformation(SmpPdu, tag="smp_identity_information"):
+class IdentityInformation(SmpPdu, frozen=True, tag="smp_identity_information"):
     """Identity Information (3.6.4): the IRK."""
 
     irk: Annotated[bytes, Fixed(16)]
@@ -459,7 +459,7 @@ class IdentityInformation(SmpPdu, tag="smp_identity_information"):
 
 
 @smp_pdu(0x09)
-class IdentityAddressInformation(SmpPdu, tag="smp_identity_address_information"):
+class IdentityAddressInformation(SmpPdu, frozen=True, tag="smp_identity_address_information"):
     """Identity Address Information (3.6.5): public (0x00) or static random (0x01)
     identity address, BD_ADDR little-endian as on the wire."""
 
@@ -477,7 +477,7 @@ class IdentityAddressInformation(SmpPdu, tag="smp_identity_address_information")
 
 
 @smp_pdu(0x0A)
-class SigningInformation(SmpPdu, tag="smp_signing_information"):
+class SigningInformation(SmpPdu, frozen=True, tag="smp_signing_information"):
     """Signing Information (3.6.6): the CSRK."""
 
     csrk: Annotated[bytes, Fixed(16)]
@@ -487,7 +487,7 @@ class SigningInformation(SmpPdu, tag="smp_signing_information"):
 
 
 @smp_pdu(0x0B)
-class SecurityRequest(SmpPdu, tag="smp_security_request"):
+class SecurityRequest(SmpPdu, frozen=True, tag="smp_security_request"):
     """Security Request (3.6.7): the peripheral asks the central to pair or encrypt."""
 
     auth_req: AuthReq
