@@ -74,14 +74,14 @@ class Analyzer:
         packet = self.decoder.decode(frame)
         self.last_packet = packet
         ts = packet.ts_us
-        if frame.bad_time or ts < self._clock - REORDER_US:
-            self._clock_jumped(frame.bad_time, ts)
+        if ts >= self._clock and not frame.bad_time:  # time going on, as it mostly does
+            self._clock = ts
+            att = self._att
+            if att.untimed:
+                att.untimed = False
+            att.expire(ts)
         else:
-            if ts > self._clock:
-                self._clock = ts
-            if self._att.untimed:
-                self._att.untimed = False
-            self._att.expire(ts)
+            self._time_step(frame.bad_time, ts)
         connections = self._connections
         if frame.hci_type is not None:  # controller buffers (Vol 4 Part E 4.1)
             self._acl_flow.observe(frame, packet)
@@ -115,11 +115,17 @@ class Analyzer:
             return self._flush()
         return []
 
-    def _clock_jumped(self, bad_time: bool, ts: int) -> None:
-        """The frame's time is out of range, or earlier than the capture's clock: nothing
-        open now is timed across it."""
-        self._att.untimed = bad_time  # its own time is no time either
-        self._att.clock_jumped(self._bearers.values())
+    def _time_step(self, bad_time: bool, ts: int) -> None:
+        """A frame whose time is out of range or earlier than the capture's clock. A step
+        back shorter than REORDER_US is packets logged out of order; anything else is a
+        jump: nothing open now is timed across it."""
+        att = self._att
+        if not bad_time and ts >= self._clock - REORDER_US:
+            att.untimed = False
+            att.expire(ts)
+            return
+        att.untimed = bad_time  # its own time is no time either
+        att.clock_jumped(self._bearers.values())
         self._connections.clock_jumped()
         if not bad_time:
             self._clock = ts  # time goes on from here
