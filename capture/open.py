@@ -11,9 +11,12 @@ from attscope.capture.btsnoop import BtsnoopReader
 from attscope.capture.errors import CaptureError
 from attscope.capture.pcap import MAGICS as PCAP_MAGICS
 from attscope.capture.pcap import PcapReader
+from attscope.capture.pcap_layout import record_header_size
 from attscope.capture.pcapng import SHB, PcapngReader
 from attscope.capture.reader import CaptureReader
 from attscope.capture.tshark_reader import TsharkReader
+
+PROBE_BYTES = 1 << 16  # enough for the first records of any pcap
 
 
 def open_capture(path: str | os.PathLike[str]) -> CaptureReader:
@@ -35,7 +38,19 @@ def open_capture(path: str | os.PathLike[str]) -> CaptureReader:
     if len(head) >= 4:
         magic = struct.unpack_from("<I", head)[0]
         if magic in PCAP_MAGICS:
-            return PcapReader(p, head)
+            return PcapReader(p, head, _pcap_record_header(p, PCAP_MAGICS[magic][0]))
         if magic == SHB:
             return PcapngReader(p, head)
     return TsharkReader(p)
+
+
+def _pcap_record_header(path: Path, order: str) -> int:
+    """The size of the file's record headers: 16, or a variant's (pcap_layout)."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(24)
+            data = f.read(PROBE_BYTES)
+            complete = not f.read(1)
+    except OSError as exc:
+        raise CaptureError(f"{path}: {exc.strerror or exc}") from None
+    return record_header_size(data, order, complete)

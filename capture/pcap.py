@@ -28,8 +28,11 @@ MAGICS = {
 class PcapReader(CaptureReader):
     format = "pcap"
 
-    def __init__(self, path: Path, head: bytes) -> None:
+    def __init__(self, path: Path, head: bytes, record_header: int = 16) -> None:
+        """`record_header`: 16, or the longer record header of a patched libpcap's variant
+        (pcap_layout), whose extra fields are skipped."""
         super().__init__(path)
+        self.record_header = record_header
         if len(head) < 24:
             raise CaptureError(f"{path}: pcap header cut short ({len(head)} of 24 bytes)")
         order, self.nanoseconds = MAGICS[struct.unpack_from("<I", head)[0]]
@@ -43,6 +46,8 @@ class PcapReader(CaptureReader):
             f"version {major}.{minor}, {'big' if order == '>' else 'little'}-endian, "
             f"{'nano' if self.nanoseconds else 'micro'}second timestamps"
         )
+        if record_header != 16:
+            self.detail += f", {record_header}-byte record headers (a patched libpcap's)"
 
     def __iter__(self) -> Iterator[Frame]:
         self.warnings = []
@@ -54,6 +59,7 @@ class PcapReader(CaptureReader):
             "nanosecond field of 1,000,000,000" if nanos else "microsecond field of 1,000,000"
         )
         last = -1
+        hdr = self.record_header
         try:
             with open(self.path, "rb") as f:
                 f.seek(24)
@@ -61,14 +67,14 @@ class PcapReader(CaptureReader):
                 pos = 0
                 index = 0
                 while True:
-                    pos = inp.fill(pos, 16)
+                    pos = inp.fill(pos, hdr)
                     buf = inp.buf
                     left = len(buf) - pos
-                    if left < 16:
+                    if left < hdr:
                         if left:
                             self.warn(
                                 inp.file_offset(pos),
-                                f"record header cut short ({left} of 16 bytes); file ends",
+                                f"record header cut short ({left} of {hdr} bytes); file ends",
                             )
                         return
                     sec, frac, incl, orig = unpack(buf, pos)
@@ -79,15 +85,15 @@ class PcapReader(CaptureReader):
                             "the rest of the file is not read",
                         )
                         return
-                    end = pos + 16 + incl
+                    end = pos + hdr + incl
                     if end > len(buf):
-                        pos = inp.fill(pos, 16 + incl)
+                        pos = inp.fill(pos, hdr + incl)
                         buf = inp.buf
-                        end = pos + 16 + incl
+                        end = pos + hdr + incl
                         if end > len(buf):
                             self.warn(
                                 inp.file_offset(pos),
-                                f"record cut short ({len(buf) - pos - 16} of {incl} bytes); file ends",
+                                f"record cut short ({len(buf) - pos - hdr} of {incl} bytes); file ends",
                             )
                             return
                     index += 1
@@ -95,7 +101,7 @@ class PcapReader(CaptureReader):
                     frame = decode(
                         index,
                         ts_us,
-                        buf[pos + 16 : end],
+                        buf[pos + hdr : end],
                         inp.base + pos,
                         0,
                         None if orig == incl else orig,
