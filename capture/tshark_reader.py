@@ -48,8 +48,19 @@ def tshark_path() -> str | None:
     return shutil.which("tshark")
 
 
-def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, capture_output=True, text=True, timeout=120, check=False)
+PROBE_TIMEOUT_S = 20  # tshark reads one record in well under a second; a FIFO never ends
+
+
+def _run(args: list[str], path: Path) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(
+            args, capture_output=True, text=True, timeout=PROBE_TIMEOUT_S, check=False
+        )
+    except subprocess.TimeoutExpired:
+        raise CaptureError(
+            f"{path}: tshark read nothing from it in {PROBE_TIMEOUT_S} s "
+            "(a FIFO nobody writes to, or a mount that does not answer?)"
+        ) from None
 
 
 def _last_line(text: str) -> str:
@@ -65,8 +76,12 @@ class TsharkReader(CaptureReader):
         tshark = tshark_path()
         if tshark is None:
             raise CaptureError(f"{path}: not a btsnoop, pcap or pcapng file; {INSTALL_HINT}")
-        probe = _run([tshark, "-r", str(path), "-c", "1", "-T", "fields", "-e", "frame.encap_type"])
-        if probe.returncode != 0:
+        probe = _run(
+            [tshark, "-r", str(path), "-c", "1", "-T", "fields", "-e", "frame.encap_type"], path
+        )
+        first = probe.stdout.strip()
+        # a file damaged further on still gives its first record: read what there is
+        if probe.returncode != 0 and not first.isdigit():
             message = _last_line(probe.stderr)
             if "isn't a capture file" in message:
                 message = (
@@ -75,11 +90,10 @@ class TsharkReader(CaptureReader):
             raise CaptureError(f"{path}: {message}")
         capinfos = shutil.which("capinfos")
         if capinfos:
-            info = _run([capinfos, "-t", str(path)])
+            info = _run([capinfos, "-t", str(path)], path)
             for line in info.stdout.splitlines():
                 if line.startswith("File type:"):
                     self.format = line.split(":", 1)[1].strip() + " (read through tshark)"
-        first = probe.stdout.strip()
         if first.isdigit():
             self.linktypes = [self._linktype(int(first))]
 
@@ -101,7 +115,7 @@ class TsharkReader(CaptureReader):
                 index += 1
                 yield self._frame(index, pkt)
         except pyshark.capture.capture.TSharkCrashException as exc:
-            self.warn(0, f"tshark stopped after frame {index}: {exc}")
+            self.warn(0, f"tshark stopped after frame {index}: {_crash_reason(exc)}")
         except KeyError as exc:  # pyshark cannot parse a record without that field
             if index == 0:
                 raise CaptureError(
@@ -110,7 +124,14 @@ class TsharkReader(CaptureReader):
                 ) from None
             self.warn(0, f"tshark's record after frame {index} has no {exc}; the rest is not read")
         finally:
-            capture.close()
+            try:  # pyshark reports tshark's exit status (a damaged file's) only here
+                capture.close()
+            except pyshark.capture.capture.TSharkCrashException as exc:
+                # pyshark keeps the exited tshark listed and would raise again when the
+                # capture object is collected: it is closed, so forget it
+                capture._running_processes.clear()
+                if not self.warnings:
+                    self.warn(0, f"tshark stopped after frame {index}: {_crash_reason(exc)}")
 
     def _frame(self, index: int, pkt: Any) -> Frame:
         info = pkt.frame_info
@@ -118,7 +139,8 @@ class TsharkReader(CaptureReader):
         # some formats tshark opens have no timestamps (a JSON file, say): time 0
         sec, _, frac = str(_field(info, "time_epoch", "0")).partition(".")
         ts_us = int(sec or 0) * 1_000_000 + int((frac + "000000")[:6])
-        raw: bytes = pkt.get_raw_packet()
+        # a record without bytes (a monitor index or note record) has no raw field
+        raw: bytes = pkt.get_raw_packet() if "FRAME_RAW" in pkt else b""
         linktype = self._linktype(encap)
         p2p = _field(info, "p2p_dir", None)
         if encap == WTAP_PACKETLOGGER:
@@ -131,9 +153,8 @@ class TsharkReader(CaptureReader):
             return h4_frame(index, ts_us, linktype, raw, direction, 0)
         if encap == 159:
             mon = pkt.hci_mon
-            return monitor_frame(
-                index, ts_us, linktype, raw, int(mon.adapter_id), int(mon.opcode), 0
-            )
+            adapter, opcode = _first(mon.adapter_id), _first(mon.opcode)
+            return monitor_frame(index, ts_us, linktype, raw, int(adapter), int(opcode), 0)
         if encap == WTAP_BLUETOOTH_HCI and hasattr(pkt, "hci_h1"):
             h1 = pkt.hci_h1
             direction = C2H if str(getattr(h1, "direction", "0")) == "1" else H2C
@@ -147,6 +168,20 @@ def _field(layer: Any, name: str, default: Any) -> Any:
         return getattr(layer, name)
     except (AttributeError, KeyError):
         return default
+
+
+def _first(value: Any) -> Any:
+    """A field's value; pyshark gives a list where tshark shows the field more than once
+    (a monitor record whose payload is another monitor header, say)."""
+    return value[0] if isinstance(value, list) else value
+
+
+def _crash_reason(exc: Exception) -> str:
+    """tshark's own last error line, from pyshark's message around it."""
+    for line in str(exc).splitlines():
+        if line.startswith("Last error line:"):
+            return line.split(":", 1)[1].strip().removeprefix("tshark:").strip()
+    return _last_line(str(exc))
 
 
 def _ensure_event_loop() -> None:
