@@ -19,6 +19,7 @@ from attscope.capture.errors import CaptureError
 from attscope.capture.frame import Direction, Encap, Frame, HciType
 from attscope.capture.hci_records import h4_bytes, h4_frame, monitor_frame, monitor_opcode_of
 from attscope.capture.reader import MAX_RECORD, CaptureReader
+from attscope.capture.stream_input import ForwardStream
 from attscope.capture.time_check import TimeCheck
 
 MAGIC = b"btsnoop\x00"
@@ -35,8 +36,8 @@ C2H = Direction.CONTROLLER_TO_HOST
 class BtsnoopReader(CaptureReader):
     format = "btsnoop"
 
-    def __init__(self, path: Path, head: bytes) -> None:
-        super().__init__(path)
+    def __init__(self, path: Path, head: bytes, stream: ForwardStream | None = None) -> None:
+        super().__init__(path, stream)
         if len(head) < _HEADER.size:
             raise CaptureError(f"{path}: btsnoop header cut short ({len(head)} of 16 bytes)")
         _magic, version, datalink = _HEADER.unpack_from(head)
@@ -59,7 +60,7 @@ class BtsnoopReader(CaptureReader):
         check = TimeCheck()
         last = -1
         try:
-            with open(self.path, "rb") as f:
+            with self._open() as f:
                 inp = ChunkedInput(f, _HEADER.size)
                 f.seek(_HEADER.size)
                 pos = 0

@@ -3,9 +3,15 @@ holding the whole file: memory stays flat whatever the file's size."""
 
 from __future__ import annotations
 
-from typing import BinaryIO
+from typing import Protocol
 
 CHUNK = 1 << 20
+
+
+class Readable(Protocol):
+    """A file, or a stream read front to back (stream_input.ForwardStream)."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
 
 
 class ChunkedInput:
@@ -13,7 +19,7 @@ class ChunkedInput:
 
     __slots__ = ("_f", "base", "buf", "eof")
 
-    def __init__(self, f: BinaryIO, start: int = 0) -> None:
+    def __init__(self, f: Readable, start: int = 0) -> None:
         self._f = f
         self.buf = b""
         self.base = start  # file offset of buf[0]

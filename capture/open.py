@@ -14,6 +14,7 @@ from attscope.capture.pcap import PcapReader
 from attscope.capture.pcap_layout import record_header_size
 from attscope.capture.pcapng import SHB, PcapngReader
 from attscope.capture.reader import CaptureReader
+from attscope.capture.stream_input import ForwardStream, is_stream, open_stream, read_head, spool
 from attscope.capture.tshark_reader import TsharkReader
 
 PROBE_BYTES = 1 << 16  # enough for the first records of any pcap
@@ -26,6 +27,8 @@ def open_capture(path: str | os.PathLike[str]) -> CaptureReader:
     capture. Damage further in is reported in the reader's `warnings` while iterating.
     """
     p = Path(path)
+    if is_stream(path):
+        return _open_stream(p)
     try:
         with open(p, "rb") as f:
             head = f.read(64)
@@ -42,6 +45,28 @@ def open_capture(path: str | os.PathLike[str]) -> CaptureReader:
         if magic == SHB:
             return PcapngReader(p, head)
     return TsharkReader(p)
+
+
+def _open_stream(p: Path) -> CaptureReader:
+    """Standard input or a pipe: btsnoop, pcap and pcapng are read as they come; other
+    formats go through tshark, which needs a file, so they are kept in a temporary one."""
+    raw = open_stream(p)
+    head = read_head(raw, PROBE_BYTES)  # a pcap's first records tell its layout
+    if not head:
+        raise CaptureError(f"{p}: empty, not a capture")
+    stream = ForwardStream(raw, head, p)
+    if head.startswith(BTSNOOP_MAGIC):
+        return BtsnoopReader(p, head, stream)
+    magic = struct.unpack_from("<I", head)[0] if len(head) >= 4 else None
+    if magic in PCAP_MAGICS:
+        order = PCAP_MAGICS[magic][0]
+        complete = len(head) < PROBE_BYTES
+        return PcapReader(p, head, record_header_size(head[24:], order, complete), stream)
+    if magic == SHB:
+        return PcapngReader(p, head, stream)
+    reader = TsharkReader(spool(stream))
+    reader.name = str(p)
+    return reader
 
 
 def _pcap_record_header(path: Path, order: str) -> int:

@@ -14,6 +14,7 @@ from attscope.capture.errors import CaptureError
 from attscope.capture.frame import Frame
 from attscope.capture.reader import MAX_RECORD, CaptureReader
 from attscope.capture.records import decoder_for, encode
+from attscope.capture.stream_input import ForwardStream
 from attscope.capture.time_check import TimeCheck
 
 # magic as read little-endian -> (byte order, nanosecond timestamps)
@@ -28,10 +29,16 @@ MAGICS = {
 class PcapReader(CaptureReader):
     format = "pcap"
 
-    def __init__(self, path: Path, head: bytes, record_header: int = 16) -> None:
+    def __init__(
+        self,
+        path: Path,
+        head: bytes,
+        record_header: int = 16,
+        stream: ForwardStream | None = None,
+    ) -> None:
         """`record_header`: 16, or the longer record header of a patched libpcap's variant
         (pcap_layout), whose extra fields are skipped."""
-        super().__init__(path)
+        super().__init__(path, stream)
         self.record_header = record_header
         if len(head) < 24:
             raise CaptureError(f"{path}: pcap header cut short ({len(head)} of 24 bytes)")
@@ -61,7 +68,7 @@ class PcapReader(CaptureReader):
         last = -1
         hdr = self.record_header
         try:
-            with open(self.path, "rb") as f:
+            with self._open() as f:
                 f.seek(24)
                 inp = ChunkedInput(f, 24)
                 pos = 0

@@ -17,6 +17,7 @@ from attscope.capture.errors import CaptureError
 from attscope.capture.frame import Direction, Frame
 from attscope.capture.reader import CaptureReader
 from attscope.capture.records import decoder_for, encode
+from attscope.capture.stream_input import ForwardStream
 from attscope.capture.time_check import TimeCheck
 
 SHB = 0x0A0D0D0A
@@ -73,8 +74,8 @@ def _options(body: bytes, start: int, end: int, order: str) -> dict[int, bytes]:
 class PcapngReader(CaptureReader):
     format = "pcapng"
 
-    def __init__(self, path: Path, head: bytes) -> None:
-        super().__init__(path)
+    def __init__(self, path: Path, head: bytes, stream: ForwardStream | None = None) -> None:
+        super().__init__(path, stream)
         if len(head) < 12:
             raise CaptureError(f"{path}: pcapng section header cut short")
         bom = head[8:12]
@@ -86,7 +87,8 @@ class PcapngReader(CaptureReader):
             raise CaptureError(f"{path}: pcapng section header has no byte-order magic")
         self.detail = f"{'big' if order == '>' else 'little'}-endian"
         self._first_order = order
-        self._scan_linktypes()
+        if stream is None:  # a stream is read once: its link types come as it is read
+            self._scan_linktypes()
 
     def _scan_linktypes(self) -> None:
         """Read the interface blocks of the first section up to the first packet, so the
@@ -99,7 +101,7 @@ class PcapngReader(CaptureReader):
     def _blocks(self, stop_at_packet: bool = False) -> Iterator[tuple[int, int, str, bytes]]:
         """(block type, file offset, byte order, body) for each well-formed block."""
         order = self._first_order
-        with open(self.path, "rb") as f:
+        with self._open() as f:
             inp = ChunkedInput(f)
             pos = 0
             while True:

@@ -62,7 +62,7 @@ def summarize(reader: CaptureReader) -> CaptureSummary:
     link_types = [LinkTypeCount(t, lt.name(t), per_linktype[t]) for t in sorted(per_linktype)]
     link_types += [LinkTypeCount(t, lt.name(t), 0) for t in declared]
     return CaptureSummary(
-        file=str(reader.path),
+        file=reader.name,
         format=reader.format,
         detail=reader.detail,
         frames=n,

@@ -57,7 +57,7 @@ def header_for(reader: CaptureReader, kinds: list[str]) -> ExportHeader:
         schema=SCHEMA_ID,
         tool="attscope",
         version=__version__,
-        file=Path(reader.path).name,  # nothing of the machine it ran on
+        file=Path(reader.name).name,  # nothing of the machine it ran on
         format=reader.format,
         format_detail=reader.detail,
         link_types=[ExportLinkType(t, lt.name(t)) for t in dict.fromkeys(reader.linktypes)],

@@ -9,6 +9,7 @@ from collections.abc import Generator
 from typing import Any
 
 from attscope.capture import CaptureError, open_capture
+from attscope.capture.stream_input import is_stream, spool_path
 from attscope.uuid_file import load_uuid_names
 
 EXIT_USAGE = 2
@@ -61,7 +62,10 @@ def has_terminal() -> bool:
 
 def run(args: argparse.Namespace) -> int:
     names = load_uuid_names(args.uuid_names)
-    probe(args.file)
+    path = args.file
+    if is_stream(path):  # a pipe is read once; the UI opens the capture more than once
+        path = str(spool_path(path))
+    probe(path)
     if not args.exit_after and not has_terminal():
         print(
             "attscope: the terminal UI needs a terminal (standard input and output are not "
@@ -73,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
 
     from attscope.tui.app import make_app  # Textual loads only for the TUI
 
-    app = make_app(args.file, names)
+    app = make_app(path, names)
     if args.exit_after:
         app.exit_after = args.exit_after
         app.run(headless=True, size=(120, 40))
