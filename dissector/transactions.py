@@ -32,6 +32,7 @@ ATT_TIMEOUT_US = 30_000_000  # Vol 3 Part F 3.3.3
 LE_DEFAULT_MTU = 23  # Vol 3 Part F 3.2.8
 BREDR_DEFAULT_MTU = 48
 MAX_PENDING = 8  # requests kept per stream when a client breaks the one-at-a-time rule
+MIN_COMPACT = 4096  # deadlines kept before ended ones are swept out (see _compact)
 
 KINDS = {
     att.AttOpcode.EXCHANGE_MTU_REQ: "exchange_mtu",
@@ -111,6 +112,7 @@ class AttTracker:
         self._done = on_transaction
         self._violation = on_violation
         self._deadlines: list[tuple[int, int, Transaction, Bearer]] = []  # a heap
+        self._compact_at = MIN_COMPACT  # heap size at which ended entries are dropped
         self._seq = 0
         self._gap = False  # the sniffer missed events since the bearer's previous PDU
         self.untimed = False  # the PDU being fed has a time the capture cannot vouch for
@@ -375,6 +377,21 @@ class AttTracker:
         if not txn.clock_jump:
             self._seq += 1
             heapq.heappush(self._deadlines, (ts + ATT_TIMEOUT_US, self._seq, txn, bearer))
+            if len(self._deadlines) > self._compact_at:
+                self._compact()
+
+    def _compact(self) -> None:
+        """Drop the deadlines of transactions already ended. They leave the heap when
+        their 30 s pass; a capture whose time stands still (every record stamped alike)
+        would otherwise keep every transaction ever made."""
+        kept = [
+            entry for entry in self._deadlines
+            if entry[2].response_frame is None and entry[2].outcome == "incomplete"
+            and self._still_open(entry[3], entry[2])
+        ]  # fmt: skip
+        heapq.heapify(kept)
+        self._deadlines = kept
+        self._compact_at = max(MIN_COMPACT, 2 * len(kept))
 
     def _latency(self, txn: Transaction, ts: int) -> int | None:
         if self.untimed:
