@@ -32,6 +32,9 @@ ATT_TIMEOUT_US = 30_000_000  # Vol 3 Part F 3.3.3
 LE_DEFAULT_MTU = 23  # Vol 3 Part F 3.2.8
 BREDR_DEFAULT_MTU = 48
 MAX_PENDING = 8  # requests kept per stream when a client breaks the one-at-a-time rule
+# Prepare Writes kept per client for an Execute Write; a server answers Prepare Queue
+# Full long before this (Part F 3.4.6.1), so only a capture that never executes reaches it
+MAX_QUEUED = 1024
 MIN_COMPACT = 4096  # deadlines kept before ended ones are swept out (see _compact)
 
 KINDS = {
@@ -287,6 +290,8 @@ class AttTracker:
                     (txn.request_frame, txn.response_frame or 0),
                 )
             if txn.outcome == "ok":
+                if len(stream.queue) >= MAX_QUEUED:  # never executed: report the oldest
+                    self._finish(stream.queue.pop(0))
                 stream.queue.append(txn)
             else:
                 self._finish(txn)
@@ -438,6 +443,8 @@ class AttTracker:
             for txn in stream.pending:
                 self._close(txn, "incomplete")
             stream.pending.clear()
+            for txn in stream.queue:  # answered, never executed: each is what it was
+                self._finish(txn)
             stream.queue.clear()
         for txn in bearer.indications.values():
             self._close(txn, "incomplete")
@@ -565,18 +572,41 @@ def _join_read(long_read: Transaction, blob: Transaction) -> None:
         long_read.error_name = blob.error_name
 
 
+def _assembled(queue: list[Transaction]) -> dict[int, bytes | None]:
+    """Each handle's value as the queued parts write it (Part G 4.9.4): parts in the order
+    sent, a later part over an earlier one. None where the parts leave a hole (a part at
+    an offset beyond what came before): what lies in a hole is not in the capture, and
+    filling it would cost memory for bytes nobody sent (a part at offset 0xFFF0 made a
+    64 KB value)."""
+    parts: dict[int, list[tuple[int, bytes]]] = {}
+    for prepare in queue:
+        request = prepare.request
+        parts.setdefault(request.handle, []).append((request.offset, request.value))
+    values: dict[int, bytes | None] = {}
+    for handle, written in parts.items():
+        reach = max(offset + len(value) for offset, value in written)
+        covered = sorted((offset, offset + len(value)) for offset, value in written)
+        end = 0
+        for start, stop in covered:
+            if start > end:
+                break
+            end = max(end, stop)
+        if end < reach:  # a hole
+            values[handle] = None
+            continue
+        buf = bytearray(reach)
+        for offset, value in written:
+            buf[offset : offset + len(value)] = value
+        values[handle] = bytes(buf)
+    return values
+
+
 def _queued_write(stream: _Stream, execute: Transaction) -> Transaction:
     """Prepare Writes and the Execute Write that ends them, as one transaction."""
     queue, stream.queue = stream.queue, []
     if not queue:
         return execute
-    values: dict[int, bytearray] = {}
-    for prepare in queue:
-        request = prepare.request
-        buf = values.setdefault(request.handle, bytearray())
-        if len(buf) < request.offset:
-            buf.extend(bytes(request.offset - len(buf)))
-        buf[request.offset : request.offset + len(request.value)] = request.value
+    values = _assembled(queue)
     cancelled = execute.request.flags == 0
     outcome = "cancelled" if cancelled and execute.outcome == "ok" else execute.outcome
     handles = list(values)
@@ -592,8 +622,9 @@ def _queued_write(stream: _Stream, execute: Transaction) -> Transaction:
         outcome=outcome, clock_jump=jumped,
         request=execute.request, response=execute.response,
         handle=handles[0] if len(handles) == 1 else None,
-        value=bytes(values[handles[0]]) if len(handles) == 1 else None,
-        values={h: bytes(v) for h, v in values.items()}, error_code=execute.error_code,
+        value=values[handles[0]] if len(handles) == 1 else None,
+        values={h: v for h, v in values.items() if v is not None},
+        error_code=execute.error_code,
         error_name=execute.error_name,
         exchanges=[e for p in queue for e in p.exchanges] + execute.exchanges,
     )  # fmt: skip
