@@ -349,7 +349,8 @@ def decode_phdr(
             f"LE pseudo-header needs 10 bytes, record has {len(data)}",
         )
     ll = data[10:]
-    info, direction = _phdr_info(*_PHDR.unpack_from(data), ll)
+    rf, signal, noise, offenses, ref_aa, flags = _PHDR.unpack_from(data)
+    info, direction = _phdr_info(rf, signal, noise, offenses, ref_aa, flags, ll)
     return Frame(index, ts, linktype, Encap.LE_LL, direction, ll, off, iface, orig, sniffer=info)
 
 

@@ -178,8 +178,8 @@ def pdu_record(
     return ExportPdu(
         frame=frame,
         connection=connection,
-        direction=SIDE_DIRECTION.get(sender, "unknown"),  # type: ignore[arg-type]
-        sender=sender,  # type: ignore[arg-type]
+        direction=SIDE_DIRECTION.get(sender, "unknown"),  # type: ignore[arg-type]  # analysis records say str, the export its values
+        sender=sender,  # type: ignore[arg-type]  # analysis records say str, the export its values
         layer="att",
         opcode=opcode,
         opcode_name=op_name(opcode) if opcode is not None else None,
@@ -187,14 +187,14 @@ def pdu_record(
     )
 
 
-_PLANS: dict[type, tuple[tuple[str, FieldRule], ...]] = {}
+_PLANS: dict[type[AttPdu], tuple[tuple[str, FieldRule], ...]] = {}
 
 
-def _plan(cls: type) -> tuple[tuple[str, FieldRule], ...]:
+def _plan(cls: type[AttPdu]) -> tuple[tuple[str, FieldRule], ...]:
     """The fields of a PDU class that go into the export, with their rules; made once."""
     plan = _PLANS.get(cls)
     if plan is None:
-        fields = cls.__struct_fields__  # type: ignore[attr-defined]
+        fields = cls.__struct_fields__
         plan = _PLANS[cls] = tuple((f, PDU_FIELDS[f]) for f in fields if f in PDU_FIELDS)
     return plan
 
@@ -253,8 +253,8 @@ def transaction_record(
     return ExportTransaction(
         connection=txn.connection,
         bearer=txn.bearer,
-        client=txn.client,  # type: ignore[arg-type]
-        server=txn.server,  # type: ignore[arg-type]
+        client=txn.client,  # type: ignore[arg-type]  # analysis records say str, the export its values
+        server=txn.server,  # type: ignore[arg-type]  # analysis records say str, the export its values
         client_address=address_of(txn.connection, txn.client),
         server_address=address_of(txn.connection, txn.server),
         kind=txn.kind,
@@ -266,7 +266,7 @@ def transaction_record(
         end_us=txn.end_us,
         end=clock(txn.end_us) if txn.end_us is not None else None,
         latency_us=txn.latency_us,
-        outcome=txn.outcome,  # type: ignore[arg-type]
+        outcome=txn.outcome,  # type: ignore[arg-type]  # analysis records say str, the export its values
         error_code=txn.error_code,
         error_name=txn.error_name,
         capture_gap=txn.capture_gap,
@@ -293,7 +293,7 @@ def violation_record(found: Violation) -> ExportViolation:
     pending = found.pending_opcode
     return ExportViolation(
         kind=found.kind,
-        severity=found.severity,  # type: ignore[arg-type]
+        severity=found.severity,  # type: ignore[arg-type]  # analysis records say str, the export its values
         connection=found.connection,
         bearer=found.bearer,
         frames=list(found.frames),

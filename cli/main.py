@@ -32,7 +32,7 @@ class Parser(argparse.ArgumentParser):
     unknown options, so that `attscope --bogus` says `--bogus` rather than that a
     COMMAND is missing."""
 
-    def parse_known_args(  # type: ignore[override]
+    def parse_known_args(  # type: ignore[override]  # one signature for typeshed's overloads
         self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
     ) -> tuple[argparse.Namespace, list[str]]:
         parsed, extras = super().parse_known_args(args, namespace)

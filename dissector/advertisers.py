@@ -133,9 +133,7 @@ class AdvertiserTracker:
             isinstance(pdu, ExtendedAdvPdu) and pdu.adv_mode == 1
         )
         self._pdu(device, pdu.name, connectable)
-        data = getattr(pdu, "adv_data", None)
-        if data is None:
-            data = getattr(pdu, "scan_rsp_data", b"")
+        data: bytes = getattr(pdu, "adv_data", b"") or getattr(pdu, "scan_rsp_data", b"")
         self._data(device, data, pdu.name in ("SCAN_RSP", "AUX_SCAN_RSP"))
 
     def _heard(

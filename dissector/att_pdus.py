@@ -241,12 +241,12 @@ class AttUnknown(AttPdu, frozen=True, tag="att_unknown"):
     opcode: int  # type: ignore[misc]  # an instance field here, a class constant elsewhere
     params: bytes
 
-    @property  # type: ignore[override]
-    def name(self) -> str:  # type: ignore[override]
+    @property
+    def name(self) -> str:  # type: ignore[override]  # a property here, a class constant elsewhere
         return opcode_name(self.opcode)
 
-    @property  # type: ignore[override]
-    def title(self) -> str:  # type: ignore[override]
+    @property
+    def title(self) -> str:  # type: ignore[override]  # a property here, a class constant elsewhere
         return opcode_title(self.opcode)
 
     @classmethod

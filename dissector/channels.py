@@ -134,8 +134,8 @@ class ChannelTable:
         for key in [k for k in self._channels if k[0] == conn]:
             del self._channels[key]
         self._count.pop(conn, None)
-        for key in [k for k in self._requests if k[0] == conn]:
-            del self._requests[key]
+        for request in [k for k in self._requests if k[0] == conn]:
+            del self._requests[request]
 
 
 class SduReassembler:

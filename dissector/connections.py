@@ -315,30 +315,9 @@ class ConnectionTracker:
 
     def _air(self, packet: Packet, pdu: Any) -> None:
         if isinstance(pdu, ConnectInd):
-            name = f"aa:0x{pdu.ll_data.aa:08x}"
-            self._close(name, packet, "a new CONNECT_IND used its access address")
-            conn = self._open(name, packet, inferred=False)
-            conn.central_address = pdu.init_a.addr
-            conn.peripheral_address = pdu.adv_a.addr
-            data = pdu.ll_data
-            conn.parameters = {
-                "interval_ms": data.interval * 1.25,
-                "latency": data.latency,
-                "supervision_timeout_ms": data.timeout * 10,
-                "crc_init": data.crc_init,
-                "hop": data.hop,
-                "channel_map": data.chm.hex(),
-            }
-            self._note(
-                conn,
-                packet,
-                "connect",
-                f"central {conn.central_address}, peripheral "
-                f"{conn.peripheral_address}, interval {data.interval * 1.25:.2f} ms",
-            )
+            self._connect_ind(packet, pdu)
             return
-        name = packet.connection
-        if name is None:
+        if packet.connection is None:
             return
         conn = self.connection_for(packet)
         if conn is None:
@@ -397,6 +376,29 @@ class ConnectionTracker:
         )
 
     # -- bookkeeping --------------------------------------------------------------------
+
+    def _connect_ind(self, packet: Packet, pdu: ConnectInd) -> None:
+        name = f"aa:0x{pdu.ll_data.aa:08x}"
+        self._close(name, packet, "a new CONNECT_IND used its access address")
+        conn = self._open(name, packet, inferred=False)
+        conn.central_address = pdu.init_a.addr
+        conn.peripheral_address = pdu.adv_a.addr
+        data = pdu.ll_data
+        conn.parameters = {
+            "interval_ms": data.interval * 1.25,
+            "latency": data.latency,
+            "supervision_timeout_ms": data.timeout * 10,
+            "crc_init": data.crc_init,
+            "hop": data.hop,
+            "channel_map": data.chm.hex(),
+        }
+        self._note(
+            conn,
+            packet,
+            "connect",
+            f"central {conn.central_address}, peripheral "
+            f"{conn.peripheral_address}, interval {data.interval * 1.25:.2f} ms",
+        )
 
     def _open(self, name: str, packet: Packet, inferred: bool) -> Connection:
         uses = self._uses.get(name, 0) + 1

@@ -213,8 +213,8 @@ class Decoder:
         # the hottest path of an HCI log: attributes read once, the common case first
         data = frame.payload
         if len(data) < 4:
-            damage = Malformed("hci", f"ACL header needs 4 bytes, has {len(data)}", data)
-            return Packet(frame.index, frame.ts_us, frame.direction, None, [damage])
+            short = Malformed("hci", f"ACL header needs 4 bytes, has {len(data)}", data)
+            return Packet(frame.index, frame.ts_us, frame.direction, None, [short])
         word, length = _ACL_HEADER.unpack_from(data)
         handle, pb = word & 0x0FFF, (word >> 12) & 0b11
         header = AclHeader(handle, pb, word >> 14, length)
@@ -238,8 +238,7 @@ class Decoder:
                     if cid == CID_ATT:  # and most often ATT: no detour through the dispatch
                         layers += (L2capHeader(l2len, cid), decode_att(payload[4:]))
                         return Packet(frame.index, frame.ts_us, direction, conn, layers, cid)
-                    whole = Reassembled(payload, ())
-                    return self._l2cap(frame, conn, layers, whole, None, b"")
+                    return self._l2cap(frame, conn, layers, Reassembled(payload, ()), None, b"")
             whole, damage = self._acl.start((conn, direction), payload, frame.index)
         else:
             whole, damage = self._acl.cont((conn, direction), payload, frame.index)
@@ -360,7 +359,7 @@ class Decoder:
         frame: Frame,
         conn: str,
         layers: list[Any],
-        whole: Any,
+        whole: Reassembled | None,
         damage: Malformed | None,
         fragment: bytes,
     ) -> Packet:

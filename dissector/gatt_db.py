@@ -16,6 +16,7 @@ from __future__ import annotations
 import struct
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
+from typing import TypeVar
 
 import msgspec
 
@@ -161,6 +162,15 @@ class GattDatabaseRecord(msgspec.Struct, gc=False, tag="gatt_database"):
 
 def _in(keys: Iterable[int], start: int, end: int) -> list[int]:
     return [k for k in keys if start <= k <= end]
+
+
+V = TypeVar("V")
+
+
+def _move_in(source: dict[int, V], target: dict[int, V], start: int, end: int) -> None:
+    """Move the entries of handles `start`..`end` from `source` to `target`."""
+    for handle in _in(list(source), start, end):
+        target[handle] = source.pop(handle)
 
 
 class GattDatabase:
@@ -359,11 +369,9 @@ class GattDatabase:
             known._services[s.start] = self._services.pop(s.start)
         for c in [c for c in self._chars.values() if start <= c.declaration <= end]:
             known._chars[c.declaration] = self._chars.pop(c.declaration)
-        tables = ((self._includes, known._includes), (self._types, known._types),
-                  (self._values, known._values))  # fmt: skip
-        for table, kept in tables:
-            for handle in _in(list(table), start, end):
-                kept[handle] = table.pop(handle)
+        _move_in(self._includes, known._includes, start, end)
+        _move_in(self._types, known._types, start, end)
+        _move_in(self._values, known._values, start, end)
         for key in [k for k in self._cccd if start <= k[1] <= end]:
             known._cccd[key] = self._cccd.pop(key)
         if len(self.invalidations) < MAX_LISTED:

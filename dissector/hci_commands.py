@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable
-from typing import Annotated, ClassVar, Self, TypeVar
+from typing import Annotated, Any, ClassVar, Self, TypeVar
 
 import msgspec
 
@@ -72,7 +72,9 @@ _HEADER = struct.Struct("<HB")
 TI_ATT_COMMANDS = range(0xFD01, 0xFD1F)
 
 
-def _array(body: bytes, pos: int, count: int, layout: struct.Struct, what: str) -> list[tuple]:
+def _array(
+    body: bytes, pos: int, count: int, layout: struct.Struct, what: str
+) -> list[tuple[Any, ...]]:
     """`count` elements of `layout` from `pos` to the end of `body` (Part E 5.2)."""
     need = pos + count * layout.size
     if len(body) != need:
@@ -113,7 +115,7 @@ def hci_command(opcode: int) -> Callable[[C], C]:
 
     def register(cls: C) -> C:
         cls.opcode = opcode
-        if cls.decode_body.__func__ is Pdu.decode_body.__func__:  # type: ignore[attr-defined]
+        if cls.decode_body.__func__ is Pdu.decode_body.__func__:  # type: ignore[attr-defined]  # a bound classmethod has __func__
             compile_pdu(cls)
         COMMAND_TYPES[opcode] = cls
         return cls
@@ -124,7 +126,7 @@ def hci_command(opcode: int) -> Callable[[C], C]:
 class HciCommandRaw(HciCommand, frozen=True, tag="hci_command_raw"):
     """A command kept as bytes: its opcode is known by name, or is vendor-specific."""
 
-    opcode: int  # type: ignore[misc]
+    opcode: int  # type: ignore[misc]  # an instance field here, a class constant elsewhere
     params: bytes
 
     def encode_body(self) -> bytes:
@@ -143,7 +145,7 @@ class TiAttCommand(HciCommand, frozen=True, tag="hci_ti_att_command"):
     params: bytes
 
     @property
-    def opcode(self) -> int:  # type: ignore[override]
+    def opcode(self) -> int:  # type: ignore[override]  # a property here, a class constant elsewhere
         return 0xFD00 | self.att_opcode
 
     @property

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable
-from typing import Annotated, ClassVar, Self, TypeVar
+from typing import Annotated, Any, ClassVar, Self, TypeVar
 
 import msgspec
 
@@ -107,7 +107,7 @@ LE_EVENT_TYPES: dict[int, type[LeMetaEvent]] = {}
 
 
 def _prepare(cls: type[HciEvent]) -> None:
-    if cls.decode_body.__func__ is Pdu.decode_body.__func__:  # type: ignore[attr-defined]
+    if cls.decode_body.__func__ is Pdu.decode_body.__func__:  # type: ignore[attr-defined]  # a bound classmethod has __func__
         compile_pdu(cls)
 
 
@@ -138,7 +138,7 @@ def le_event(subevent: int) -> Callable[[L], L]:
 class HciEventRaw(HciEvent, frozen=True, tag="hci_event_raw"):
     """An event kept as bytes, named by its code."""
 
-    code: int  # type: ignore[misc]
+    code: int  # type: ignore[misc]  # an instance field here, a class constant elsewhere
     params: bytes
 
     def encode_body(self) -> bytes:
@@ -151,7 +151,7 @@ class HciEventRaw(HciEvent, frozen=True, tag="hci_event_raw"):
 class LeMetaEventRaw(LeMetaEvent, frozen=True, tag="hci_le_meta_raw"):
     """An LE Meta event kept as bytes, named by its subevent code."""
 
-    subevent: int  # type: ignore[misc]
+    subevent: int  # type: ignore[misc]  # an instance field here, a class constant elsewhere
     params: bytes
 
     def encode_body(self) -> bytes:
@@ -547,7 +547,9 @@ ADV_REPORT_TYPES = {  # LE Advertising Report event types (7.7.65.2)
 }
 
 
-def _reports(body: bytes, head: struct.Struct, data_at: int) -> list[tuple[tuple, bytes, int]]:
+def _reports(
+    body: bytes, head: struct.Struct, data_at: int
+) -> list[tuple[tuple[Any, ...], bytes, int]]:
     """(fixed fields, data, end) per report of an advertising report event: a count octet,
     then per report `head` (its last field the data length) and the data."""
     if not body:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import struct
 import typing
 from collections.abc import Callable
-from typing import Annotated, ClassVar, Self, TypeVar
+from typing import Annotated, Any, ClassVar, Self, TypeVar
 
 from attscope.dissector.l2cap import CID_LE_SIGNALLING, CID_SIGNALLING, LAYER, PSM_NAMES
 from attscope.dissector.pdu import (
@@ -237,7 +237,8 @@ class _CidList(SignallingCommand, frozen=True):
         if tail % 2:
             raise InvalidPdu(f"{cls.__name__}: CID list of {tail} bytes is not whole CIDs")
         cids = struct.unpack_from(f"<{tail // 2}H", body, head.size)
-        return cls(*head.unpack_from(body), cids)
+        fields: list[Any] = [*head.unpack_from(body), cids]  # the subclass's fields, in order
+        return cls(*fields)
 
     def encode_body(self) -> bytes:
         fields = self.__struct_fields__
@@ -272,7 +273,7 @@ def signalling(code: int, title: str, allowed: frozenset[int]) -> Callable[[C], 
 class SignallingUnknown(SignallingCommand, frozen=True, tag="l2cap_signalling_unknown"):
     """A command whose code this table does not know; kept whole (Vol 3 Part A 4)."""
 
-    code: int  # type: ignore[assignment]  # a field here, the class's code elsewhere
+    code: int  # a field here, the class's code elsewhere
     data: bytes
 
     CODE = -1

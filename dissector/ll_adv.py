@@ -591,20 +591,21 @@ class ExtendedAdvPdu(AdvPdu, frozen=True, gc=False, kw_only=True):
 
     def encode_payload(self) -> bytes:
         fields = {
-            "adv_a": self.adv_a and address_bytes(self.adv_a.addr),
-            "target_a": self.target_a and address_bytes(self.target_a.addr),
-            "cte_info": self.cte_info and bytes([self.cte_info.to_byte()]),
-            "adi": self.adi and self.adi.to_bytes(),
-            "aux_ptr": self.aux_ptr and self.aux_ptr.to_bytes(),
-            "sync_info": self.sync_info and self.sync_info.to_bytes(),
+            "adv_a": None if self.adv_a is None else address_bytes(self.adv_a.addr),
+            "target_a": None if self.target_a is None else address_bytes(self.target_a.addr),
+            "cte_info": None if self.cte_info is None else bytes([self.cte_info.to_byte()]),
+            "adi": None if self.adi is None else self.adi.to_bytes(),
+            "aux_ptr": None if self.aux_ptr is None else self.aux_ptr.to_bytes(),
+            "sync_info": None if self.sync_info is None else self.sync_info.to_bytes(),
             "tx_power": None if self.tx_power is None else self.tx_power.to_bytes(1, signed=True),
         }
         flags = (self.ext_flags or 0) & 0x80
         body = b""
         for bit, (name, _) in enumerate(_EXT_FIELDS):
-            if fields[name] is not None:
+            value = fields[name]
+            if value is not None:
                 flags |= 1 << bit
-                body += fields[name]  # type: ignore[operator]
+                body += value
         has_header = self.ext_flags is not None or flags or self.acad
         ext = bytes([flags]) + body + self.acad if has_header else b""
         return bytes([len(ext) & 0x3F | (self.adv_mode & 3) << 6]) + ext + self.adv_data

@@ -96,7 +96,7 @@ def uuid_bytes(text: str) -> bytes:
 Step = tuple[str, Any]  # ("struct", (Struct, names)) | ("int", (size, name)) | ("fixed", ...)
 
 
-def _plan(cls: type) -> tuple[list[Step], int]:
+def _plan(cls: type[msgspec.Struct]) -> tuple[list[Step], int]:
     hints = typing.get_type_hints(cls, include_extras=True)
     steps: list[Step] = []
     pending_fmt = ""
@@ -144,7 +144,7 @@ def _decoder(cls: type, steps: list[Step], min_size: int) -> Callable[[bytes], S
     if fast is not None:
         return fast
 
-    def decode(body: bytes) -> dict[str, Any]:
+    def decode(body: bytes) -> list[Any]:
         if len(body) < min_size:
             raise TruncatedPdu(f"{name} needs {min_size} bytes, has {len(body)}")
         values: list[Any] = []  # in field order, so the class takes them positionally
@@ -247,8 +247,8 @@ P = TypeVar("P", bound=type["Pdu"])
 def compile_pdu(cls: P) -> P:
     """Prepare `cls`'s codec from its field declarations (once, at import)."""
     steps, min_size = _plan(cls)
-    cls._decode = staticmethod(_decoder(cls, steps, min_size))  # type: ignore[assignment]
-    cls._encode = staticmethod(_encoder(steps))  # type: ignore[assignment]
+    cls._decode = staticmethod(_decoder(cls, steps, min_size))
+    cls._encode = staticmethod(_encoder(steps))
     return cls
 
 

@@ -271,12 +271,12 @@ class SmpUnknown(SmpPdu, frozen=True, tag="smp_unknown"):
     code: int  # type: ignore[misc]  # an instance field here, a class constant elsewhere
     params: bytes
 
-    @property  # type: ignore[override]
-    def name(self) -> str:  # type: ignore[override]
+    @property
+    def name(self) -> str:  # type: ignore[override]  # a property here, a class constant elsewhere
         return code_name(self.code)
 
-    @property  # type: ignore[override]
-    def title(self) -> str:  # type: ignore[override]
+    @property
+    def title(self) -> str:  # type: ignore[override]  # a property here, a class constant elsewhere
         return code_title(self.code)
 
     @classmethod

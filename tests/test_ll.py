@@ -15,6 +15,7 @@ Hypothesis then feeds random bytes to every decoder (nothing may raise) and chec
 
 from __future__ import annotations
 
+import typing
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
@@ -52,6 +53,7 @@ from attscope.dissector.ll_control import (
     decode_ll_control,
 )
 from attscope.dissector.ll_data import (
+    AnyPdu,
     DataHeader,
     L2capFragment,
     LlDataReserved,
@@ -591,6 +593,21 @@ def test_every_control_pdu_of_core_5_4_is_registered() -> None:
         CONTROL_SIZES[ll_control.ConnectionParamReq] == 23
         and CONTROL_SIZES[ll_control.EncReq] == 22
     )
+
+
+def _leaves(base: type) -> set[type]:
+    subclasses = base.__subclasses__()
+    return set().union(*map(_leaves, subclasses)) if subclasses else {base}
+
+
+def test_every_ll_pdu_class_is_in_the_union_the_packet_record_declares() -> None:
+    """The decoders return their base classes; the record's field names each class, so that
+    msgspec can decode an exported packet back (and give its JSON Schema)."""
+    declared = set(typing.get_args(AnyPdu))
+    registered = {*ll_adv.PRIMARY_PDUS.values(), *ll_adv.SECONDARY_PDUS.values()}
+    registered |= set(ll_control.CONTROL_PDUS.values())
+    leaves = _leaves(ll_adv.AdvPdu) | _leaves(ll_control.LlControlPdu)
+    assert registered <= declared and leaves <= declared, (registered | leaves) - declared
 
 
 @settings(max_examples=500)

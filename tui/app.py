@@ -141,7 +141,7 @@ class AttscopeApp(App[None]):
         Binding("n", "search_next", "Next match", show=False),
         Binding("a", "all_connections", "All conns"),
         Binding("s", "sort", "Sort", show=False),
-        Binding("space", "toggle", "Expand", show=False),
+        Binding("space", "toggle_row", "Expand", show=False),
         Binding("c", "copy", "Copy"),
         Binding("e", "export", "Export"),
         Binding("1", "tab('connections')", "Connections", show=False),
@@ -492,7 +492,9 @@ class AttscopeApp(App[None]):
 
     @on(VirtualList.Chosen, "#transactions-list")
     def _open_transaction(self, event: VirtualList.Chosen) -> None:
-        self._go_to_frame(self.list("transactions").source.frame_at(event.index))  # type: ignore[attr-defined]
+        rows = self.list("transactions").source
+        assert isinstance(rows, TransactionRows)
+        self._go_to_frame(rows.frame_at(event.index))
 
     @on(VirtualList.Highlighted, "#violations-list")
     def _show_violation(self, event: VirtualList.Highlighted) -> None:
@@ -511,7 +513,9 @@ class AttscopeApp(App[None]):
 
     @on(VirtualList.Chosen, "#flow-list")
     def _open_flow(self, event: VirtualList.Chosen) -> None:
-        self._go_to_frame(self.list("flow").source.frame_at(event.index))  # type: ignore[attr-defined]
+        rows = self.list("flow").source
+        assert isinstance(rows, FlowRows)
+        self._go_to_frame(rows.frame_at(event.index))
 
     @on(VirtualList.Highlighted, "#packets-list")
     def _show_packet(self, event: VirtualList.Highlighted) -> None:
@@ -655,7 +659,7 @@ class AttscopeApp(App[None]):
         self._set_transactions()
         self.notify(f"transactions sorted by {self.sort}", timeout=2)
 
-    def action_toggle(self) -> None:
+    def action_toggle_row(self) -> None:
         widget = self.list("transactions")
         if self.query_one(TabbedContent).active != "transactions":
             return
@@ -680,20 +684,21 @@ class AttscopeApp(App[None]):
         active = self.query_one(TabbedContent).active
         if active == "gatt":
             node = self.query_one("#gatt-tree", Tree).cursor_node
-            return None if node is None else str(node.data or node.label.plain)
+            return None if node is None else str(node.data or node.label)
         widget = self.list(active)
         if not len(widget.source):
             return None
-        if active == "transactions":
-            txn = widget.source.transaction(widget.cursor)  # type: ignore[attr-defined]
+        source = widget.source
+        if isinstance(source, TransactionRows):
+            txn = source.transaction(widget.cursor)
             if txn is not None and txn.value is not None:
                 return str(txn.value.hex())
-        if active == "flow":
-            record = widget.source.records(widget.cursor, widget.cursor + 1)[0]  # type: ignore[attr-defined]
+        if isinstance(source, FlowRows):
+            record = source.records(widget.cursor, widget.cursor + 1)[0]
             if record.value_len:
                 return str(record.value.hex())
-        if active == "packets":
-            found = self.model.packet(widget.source.frame_at(widget.cursor))  # type: ignore[attr-defined]
+        if isinstance(source, PacketRows):
+            found = self.model.packet(source.frame_at(widget.cursor))
             if found is not None:
                 return found[0].payload.hex()
         rows = widget.source.rows(widget.cursor, widget.cursor + 1, 160)

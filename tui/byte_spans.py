@@ -32,6 +32,11 @@ def _field_sizes(cls: type) -> tuple[tuple[str, int | None], ...]:
     return tuple(sizes)
 
 
+def _layout(layer: Any) -> tuple[tuple[str, int | None], ...]:
+    kind: type = type(layer)  # as `type`: mypy takes no type[X] for Hashable (python/mypy#11470)
+    return _field_sizes(kind)
+
+
 def _wire(layer: Any) -> tuple[bytes, int] | None:
     """A layer's bytes and the length of its prefix before the first field (an opcode)."""
     to_bytes = getattr(layer, "to_bytes", None)
@@ -74,7 +79,7 @@ def _header_size(layer: Any, wire: tuple[bytes, int]) -> int:
     if isinstance(size, int):
         return size
     total = wire[1]
-    for _name, field_size in _field_sizes(type(layer)):
+    for _name, field_size in _layout(layer):
         if field_size is None:
             break
         total += field_size
@@ -90,7 +95,7 @@ def field_spans(layer: Any, layer_span: Span | None) -> dict[str, Span]:
         return {}
     offset = layer_span[0] + wire[1]
     spans: dict[str, Span] = {}
-    for name, size in _field_sizes(type(layer)):
+    for name, size in _layout(layer):
         if size is None:
             spans[name] = (offset, layer_span[1])
             break

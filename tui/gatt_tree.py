@@ -100,7 +100,7 @@ def _characteristic(
         f"0x{char.declaration:04x} {safe(_named(char.uuid, char.name))} [{props}]"
         f"  value 0x{char.value_handle:04x}{safe(value)}"
     )
-    if not _wanted(label + " " + node.label.plain, wanted):
+    if not _wanted(label + " " + str(node.label), wanted):
         return
     char_node = node.add(Text(label), data=hexed or char.uuid, expand=True)
     char_node.allow_expand = bool(char.descriptors)

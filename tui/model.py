@@ -24,6 +24,7 @@ from attscope.dissector import att_pdus as att
 from attscope.dissector.advertisers import Advertiser
 from attscope.dissector.analysis_records import Connection, Transaction, Violation
 from attscope.dissector.analyzer import Analyzer
+from attscope.dissector.att_errors import error_name
 from attscope.dissector.connections import SIDE_OF
 from attscope.dissector.decode import Decoder, Packet
 from attscope.dissector.gatt_db import GattDatabase
@@ -37,7 +38,7 @@ _CACHE_SIZE = 4096  # decoded packets kept for the rows on and near the screen
 _PREVIEW = 32  # value bytes kept per ATT PDU for the flow view
 # what a transaction's request and response can be: they are encoded by their tag and
 # come back from the spill as dicts, turned into these records again
-_ATT_RECORD = Union[tuple({*att.ATT_PDUS.values(), att.AttUnknown, Malformed})]  # type: ignore[valid-type]  # noqa: UP007
+_ATT_RECORD = Union[tuple({*att.ATT_PDUS.values(), att.AttUnknown, Malformed})]  # type: ignore[valid-type]  # noqa: UP007  # a Union made at run time
 
 
 def revive(txn: Transaction) -> Transaction:
@@ -187,7 +188,7 @@ class CaptureModel:
             value = b""
         error = ""
         if opcode == att.AttOpcode.ERROR_RSP:
-            why = att.error_name(pdu.error_code)
+            why = error_name(pdu.error_code)
             error = f"{att.opcode_title(pdu.request_opcode)}: {why}"
             self.counts[conn_id].errors += 1
         self.counts[conn_id].att_pdus += 1

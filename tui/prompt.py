@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from textual import on
 from textual.binding import Binding
+from textual.widget import Widget
 from textual.widgets import Input
 
 
@@ -15,7 +16,7 @@ class Prompt(Input):
     def __init__(self, id: str | None = None) -> None:
         super().__init__(id=id)
         self._answer: Callable[[str], None] | None = None
-        self._back_to = None
+        self._back_to: Widget | None = None
 
     def ask(self, what: str, prefix: str, answer: Callable[[str], None], value: str = "") -> None:
         self._back_to = self.app.focused

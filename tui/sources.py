@@ -10,7 +10,7 @@ from rich.text import Text
 from attscope.dissector.advertisers import Advertiser
 from attscope.dissector.analysis_records import Connection, Transaction
 from attscope.tui.filter_query import EVERYTHING, Filter
-from attscope.tui.model import CaptureModel
+from attscope.tui.model import CaptureModel, FlowRecord
 from attscope.tui.rows import (
     connection_row,
     device_row,
@@ -59,7 +59,7 @@ class FlowRows:
     def __len__(self) -> int:
         return len(self.view)
 
-    def records(self, start: int, stop: int) -> list:
+    def records(self, start: int, stop: int) -> list[FlowRecord]:
         stop = min(stop, len(self.view))
         positions = [self.view[i] for i in range(start, stop)]
         if not positions:

@@ -12,7 +12,7 @@ import copy
 import threading
 from array import array
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, overload
 
 from attscope.dissector.analysis_records import Transaction, Violation
 from attscope.dissector.att_pdus import AttPdu
@@ -29,7 +29,7 @@ SORT_KEYS: dict[str, Callable[[Transaction], Any]] = {
 }
 
 
-class GrowingRange:
+class GrowingRange(Sequence[int]):
     """0..n-1 of a list that grows."""
 
     def __init__(self, length: Callable[[], int]) -> None:
@@ -38,7 +38,13 @@ class GrowingRange:
     def __len__(self) -> int:
         return self._length()
 
-    def __getitem__(self, i: int) -> int:
+    @overload
+    def __getitem__(self, i: int) -> int: ...
+    @overload
+    def __getitem__(self, i: slice) -> range: ...
+    def __getitem__(self, i: int | slice) -> int | range:
+        if isinstance(i, slice):
+            return range(self._length())[i]
         if not 0 <= i < self._length():
             raise IndexError(i)
         return i
