@@ -34,6 +34,7 @@ from attscope.capture import linktypes as lt
 from attscope.capture.errors import CaptureError
 from attscope.capture.frame import Frame
 from attscope.capture.nrf_device import DeviceConfig, NrfDevice
+from attscope.capture.nrf_serial import NrfSerial
 from attscope.capture.open import open_capture
 from attscope.capture.reader import CaptureReader
 
@@ -99,6 +100,18 @@ class Emulator:
     @property
     def path(self) -> str:
         return str(self.link) if self.link is not None else self.slave_name
+
+    @property
+    def drained(self) -> bool:
+        """The replay is over and all of it is in the pty: what the host has not read yet
+        waits there, and nothing more will come (for a host, or a test, to know it has
+        everything once its port is found quiet)."""
+        return (
+            self.device.finished
+            and not self._out
+            and not self._hangup_pending
+            and self._master is not None
+        )
 
     def start(self) -> None:
         self._make_pty()
@@ -269,3 +282,24 @@ class Emulator:
         self._present = False
         self._anchor = None
         self._reopen_at = time.monotonic() + self.hangup_seconds
+
+
+class PlayedOut:
+    """Whether the host on `serial` has everything `emulator` replayed: the emulator had
+    put the last of its replay into the pty, and since then a read of the port found it
+    quiet, so nothing was left there. No silence is timed: a slow or loaded machine only
+    makes it come later. Call it from any thread."""
+
+    def __init__(self, emulator: Emulator, serial: NrfSerial) -> None:
+        self.emulator = emulator
+        self.serial = serial
+        self._idle_at: int | None = None  # the host's quiet reads when the drain was seen
+
+    def __call__(self) -> bool:
+        if self._idle_at is None:
+            if self.emulator.drained:
+                self._idle_at = self.serial.idle_reads
+            return False
+        # the read in progress when the drain was seen may have begun before it: the
+        # second quiet read after it began after it
+        return self.serial.idle_reads >= self._idle_at + 2

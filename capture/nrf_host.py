@@ -149,6 +149,9 @@ class NrfHost:
         self._last_counter: int | None = None
         self._counting = False
         self._time_ref: tuple[int, int] | None = None  # (firmware time, host us) chained
+        # the last frame's time: a new reference (after a reconnection) never starts before
+        # it, so a session's times (and its recording's) never go backwards
+        self._last_ts = 0
         self._command_counter = 0
         # what the user chose, replayed by `handshake` after a reconnect
         self._mode: Callable[[], bytes] = lambda: self._scan(DEFAULT_SCAN_FLAGS)
@@ -205,6 +208,7 @@ class NrfHost:
         if record:
             self.frames += 1
             ts = self._timestamp(packet.protover, record)
+            self._last_ts = ts
             out.append(decode_nordic(lt.NORDIC_BLE, self.frames, ts, record, 0, 0, None))
         elif message is None:
             out.append(Unhandled(packet))
@@ -226,7 +230,7 @@ class NrfHost:
     def _timestamp(self, protover: int, record: bytes) -> int:
         ref = self._time_ref
         if protover != 3 or ref is None:
-            return int(self._clock() * 1_000_000)
+            return self._now()
         fw_time = int.from_bytes(record[13:17], "little")  # board id + header + 6: TIME
         step = (fw_time - ref[0]) % TIME_MOD
         if step >= _HALF_TIME:
@@ -235,9 +239,13 @@ class NrfHost:
         self._time_ref = (fw_time, ts)
         return ts
 
+    def _now(self) -> int:
+        """The host clock in us, or the last frame's time if the clock is behind it."""
+        return max(int(self._clock() * 1_000_000), self._last_ts)
+
     def _note(self, message: Message) -> None:
         if isinstance(message, TimestampResponse):
-            self._time_ref = (message.fw_time, int(self._clock() * 1_000_000))
+            self._time_ref = (message.fw_time, self._now())
         elif isinstance(message, VersionResponse):
             self.firmware = message.text
         elif (

@@ -111,6 +111,9 @@ class NrfSerial:
         self._broken: str | None = None  # a write failed; the reading thread acts on it
         self._retry_at = 0.0
         self._backoff = BACKOFF_FIRST
+        # reads of the port that found it quiet (not a byte within the timeout): once the
+        # other end has sent its last byte, the next such read means all of it was read
+        self.idle_reads = 0
 
     # -- opening -------------------------------------------------------------------------
 
@@ -217,7 +220,10 @@ class NrfSerial:
             if self._closed:  # `close()` from another thread pulled the port away
                 return []
             return self._lost(_why(exc))
-        return list(self.host.receive_data(data)) if data else []
+        if not data:
+            self.idle_reads += 1
+            return []
+        return list(self.host.receive_data(data))
 
     def events(self) -> Iterator[SerialEvent]:
         """Every event until `close()`; blocks while nothing arrives."""

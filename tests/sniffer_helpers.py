@@ -3,6 +3,8 @@ made up as a v3 dongle reports them, and frames compared without what a live pat
 
 from __future__ import annotations
 
+import signal
+import time
 from functools import cache
 from pathlib import Path
 
@@ -11,6 +13,10 @@ from corpus import need_corpus
 
 from attscope.capture import Frame, open_capture, write_capture
 from attscope.capture.frame import Direction, Encap, SnifferInfo
+
+# s: the most any wait of these tests may take. Every wait ends on its event (a count
+# reached, a state entered), so this only bounds a failure, even on a loaded machine.
+PATIENCE = 120.0
 
 MOUSE = "nrf3_hid_mouse.pcapng"  # v3: adverts, then CONNECT_IND (frame 953) and the link
 MOUSE_ADDRESS = "E2:E0:6B:31:00:54"  # public; the CONNECT_IND's AdvA
@@ -72,3 +78,23 @@ def write_sample(path: Path, count: int, spacing_us: int = 10_000) -> Path:
     ]
     write_capture(path, frames, "pcap", 272)
     return path
+
+
+# -- waiting for events ----------------------------------------------------------------
+
+
+class Deadline:
+    """`PATIENCE` seconds from now; `check(what)` fails the test once they are over."""
+
+    def __init__(self, seconds: float = PATIENCE) -> None:
+        self.seconds = seconds
+        self.at = time.monotonic() + seconds
+
+    def check(self, what: object = "") -> None:
+        if time.monotonic() > self.at:
+            raise AssertionError(f"not done after {self.seconds} s: {what}")
+
+
+def ignore_sigint() -> None:
+    """A child's SIGINT ignored, as `trap '' INT` or `cmd &` in a script leave it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -46,8 +46,7 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--format",
         choices=FORMATS,
-        help=f"default: from OUTPUT's extension ({by_extension}), {DEFAULT_FORMAT} for any "
-        "other",
+        help=f"default: from OUTPUT's extension ({by_extension}), {DEFAULT_FORMAT} for any other",
     )
     p.add_argument(
         "--linktype",

@@ -4,18 +4,14 @@ that replays an air capture, for demos and for testing a host (`attscope live` a
 from __future__ import annotations
 
 import argparse
-import contextlib
-import signal
 import sys
-import threading
-from collections.abc import Iterator
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from attscope.capture.errors import CaptureError
 from attscope.capture.nrf_device import DeviceConfig, Fault
 from attscope.capture.nrf_emulator import RATES, Emulator, air_capture
+from attscope.stop_signals import stop_on_signals
 
 
 def register(sub: Any) -> None:
@@ -76,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     if link is not None and link.exists() and not link.is_symlink():
         raise CaptureError(f"{link}: exists and is not a symlink; not replacing it")
     emulator = Emulator(air_capture(args.replay), config=config, link=link, rate=args.rate)
-    with _stop_on_signals() as stop:  # from before the pty exists: no window without them
+    with stop_on_signals() as stop:  # from before the pty exists: no window without them
         try:
             emulator.start()
         except OSError as exc:  # no pty to be had, or the link's folder is missing
@@ -100,23 +96,3 @@ def run(args: argparse.Namespace) -> int:
     s = device.stats
     print(f"sent {s.sent} packets ({s.filtered} not reported in the host's chosen mode)")
     return 0
-
-
-@contextlib.contextmanager
-def _stop_on_signals() -> Iterator[threading.Event]:
-    """An event set by SIGINT (Ctrl-C) or SIGTERM (kill, a service manager), the
-    emulator's two ways to be told to stop. The handlers are installed explicitly: a
-    background job of a script inherits SIGINT ignored, and Python then leaves it so.
-    The previous handlers come back afterwards."""
-    stop = threading.Event()
-
-    def handle(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    wanted = (signal.SIGINT, signal.SIGTERM)
-    previous = {signum: signal.signal(signum, handle) for signum in wanted}
-    try:
-        yield stop
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)

@@ -11,12 +11,11 @@ from typing import Any
 
 from attscope.capture.errors import CaptureError
 from attscope.capture.live import LiveCapture
-from attscope.capture.nrf_emulator import RATES, Emulator, air_capture
+from attscope.capture.nrf_emulator import RATES, Emulator, PlayedOut, air_capture
 from attscope.capture.nrf_serial import NrfSerial
 from attscope.commands.dump_cmd import add_print_options, printer
+from attscope.stop_signals import stop_on_signals
 from attscope.uuid_file import load_uuid_names
-
-QUIET_END = 0.5  # s without packets after an emulated replay ends: the session is over
 
 
 def register(sub: Any) -> None:
@@ -124,22 +123,22 @@ def _headless(
 ) -> int:
     lines = printer(args, sys.stdout, uuid_names)
     started = time.monotonic()
-    quiet_since = started
+    # with --emulate the session ends when the replay is over and all of it has come
+    played_out = PlayedOut(emulator, session.serial) if emulator is not None else None
     try:
-        while not session.closed:
-            frames = session.poll()
-            for frame in frames:
-                lines.feed(frame)
-            now = time.monotonic()
-            if frames:
-                quiet_since = now
-                sys.stdout.flush()
-            if args.duration is not None and now - started >= args.duration:
-                break
-            if emulator is not None and emulator.device.finished and now - quiet_since > QUIET_END:
-                break
+        with stop_on_signals() as stop:  # Ctrl-C or kill: the normal end, with the summary
+            while not session.closed and not stop.is_set():
+                frames = session.poll()
+                for frame in frames:
+                    lines.feed(frame)
+                if frames:
+                    sys.stdout.flush()
+                if args.duration is not None and time.monotonic() - started >= args.duration:
+                    break
+                if played_out is not None and played_out():
+                    break
     except KeyboardInterrupt:
-        pass  # Ctrl-C is how a live session is meant to end
+        pass  # Ctrl-C before the handlers were in place ends the session just the same
     finally:
         session.close()
         lines.finish()

@@ -18,7 +18,9 @@ def _pytest_without_corpus(tmp_path: Path, *, required: bool) -> subprocess.Comp
     if required:
         env["ATTSCOPE_REQUIRE_CORPUS"] = "1"
     command = [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider"]
-    command += ["tests/test_bad_input.py"]
+    # its own basetemp: a nested session must not prune the numbered temporary folders
+    # of sessions running beside it (pytest keeps only the newest three)
+    command += ["--basetemp", str(tmp_path / "basetemp"), "tests/test_bad_input.py"]
     return subprocess.run(
         command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False
     )

@@ -10,13 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from sniffer_helpers import write_sample
+from sniffer_helpers import ignore_sigint, write_sample
 
 PATIENCE = 120  # s: an upper bound for a loaded machine; each wait ends on its event
-
-
-def _ignore_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 @pytest.mark.parametrize(
@@ -36,8 +32,7 @@ def test_a_signal_stops_the_emulator_and_removes_its_link(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        # as `trap '' INT` or `cmd &` in a script leave it for the child
-        preexec_fn=_ignore_sigint if sigint_ignored else None,
+        preexec_fn=ignore_sigint if sigint_ignored else None,
     )
     try:
         assert child.stdout is not None
