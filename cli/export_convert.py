@@ -337,4 +337,5 @@ def connection_record(conn: Connection, clock: Clock) -> ExportConnection:
             ExportTimelineEntry(e.frame, e.ts_us, clock(e.ts_us), e.kind, e.detail)
             for e in conn.timeline
         ],
+        timeline_dropped=conn.timeline_dropped,
     )

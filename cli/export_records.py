@@ -69,7 +69,8 @@ class ExportEnd(_Line, frozen=True, gc=False, tag="end"):
     frames: int
     records: dict[str, int]  # lines written per type
     violations: dict[str, int]  # found per severity, exported or not
-    warnings: list[str]  # damage the capture reader reported
+    # damage the capture reader reported, and what the analysis counted but did not keep
+    warnings: list[str]
 
 
 # -- PDUs ----------------------------------------------------------------------------------
@@ -172,6 +173,7 @@ class ExportConnection(_Line, frozen=True, gc=False, tag="connection"):
     parameters: dict[str, int | float | str]
     bearers: list[ExportAttBearer]
     timeline: list[ExportTimelineEntry]
+    timeline_dropped: int  # entries past the per-connection cap (10,000): counted only
 
 
 class ExportExchange(_Record, frozen=True, gc=False):

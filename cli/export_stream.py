@@ -148,7 +148,7 @@ class Export:
             frames=frames,
             records=dict(self.written),
             violations=dict(self.severities),
-            warnings=[str(w) for w in self.reader.warnings],
+            warnings=[*map(str, self.reader.warnings), *analyzer.limits],
         )
         self.writer.finish(end)
         return end

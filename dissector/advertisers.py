@@ -53,6 +53,9 @@ _SERVICE_LISTS = (  # the services it offers; solicitation lists name the peer's
 )
 
 
+MAX_DEVICES = 10_000  # devices kept; reports of others are counted (`unkept`)
+MAX_SERVICES = 256  # services kept per device (a legacy advert holds at most 14)
+
 # the record types `observe` learns from, for a caller to test first on its hot path
 CARRIERS = frozenset({LlPacket, LeAdvertisingReport, LeExtendedAdvertisingReport})
 
@@ -92,7 +95,9 @@ class AdvertiserTracker:
 
     def __init__(self) -> None:
         self.devices: dict[tuple[str, bool], Advertiser] = {}
+        self.unkept = 0  # reports of devices past MAX_DEVICES
         self._last_data: dict[tuple[str, bool, bool], bytes] = {}
+        self._services: dict[tuple[str, bool], set[str]] = {}  # for membership tests
 
     def observe(self, frame: Frame, pdu: object) -> None:
         if isinstance(pdu, LlPacket):
@@ -106,12 +111,16 @@ class AdvertiserTracker:
                 rssi = None if r.rssi == _RSSI_UNAVAILABLE else r.rssi
                 name = ADV_REPORT_TYPES.get(r.event_type, f"report type {r.event_type}")
                 device = self._heard(frame, address_text(r.address), r.address_type & 1, rssi)
+                if device is None:
+                    continue
                 self._pdu(device, name, r.event_type in _HCI_CONNECTABLE)
                 self._data(device, r.data, r.event_type == _HCI_SCAN_RSP)
         elif isinstance(pdu, LeExtendedAdvertisingReport):
             for e in pdu.reports:
                 rssi = None if e.rssi == _RSSI_UNAVAILABLE else e.rssi
                 device = self._heard(frame, address_text(e.address), e.address_type & 1, rssi)
+                if device is None:
+                    continue
                 legacy = "legacy" if e.event_type & 0x10 else "extended"
                 self._pdu(device, f"{legacy} report", bool(e.event_type & _EXT_CONNECTABLE))
                 self._data(device, e.data, bool(e.event_type & _EXT_SCAN_RSP))
@@ -129,6 +138,8 @@ class AdvertiserTracker:
             return
         rssi = frame.sniffer.rssi if frame.sniffer is not None else None
         device = self._heard(frame, adv_a.addr, adv_a.random, rssi)
+        if device is None:
+            return
         connectable = pdu.name in _CONNECTABLE_PDUS or (
             isinstance(pdu, ExtendedAdvPdu) and pdu.adv_mode == 1
         )
@@ -138,10 +149,13 @@ class AdvertiserTracker:
 
     def _heard(
         self, frame: Frame, address: str, random: bool | int, rssi: int | None
-    ) -> Advertiser:
+    ) -> Advertiser | None:
         key = (address, bool(random))
         device = self.devices.get(key)
         if device is None:
+            if len(self.devices) >= MAX_DEVICES:
+                self.unkept += 1
+                return None
             device = self.devices[key] = Advertiser(
                 address=address,
                 random=bool(random),
@@ -180,4 +194,8 @@ class AdvertiserTracker:
             elif isinstance(item, TxPowerLevel):
                 device.tx_power = item.dbm
             elif isinstance(item, _SERVICE_LISTS):
-                device.services += [u for u in item.uuids if u not in device.services]
+                known = self._services.setdefault(device.key, set())
+                for uuid in item.uuids:
+                    if uuid not in known and len(known) < MAX_SERVICES:
+                        known.add(uuid)
+                        device.services.append(uuid)

@@ -70,6 +70,7 @@ class Connection(msgspec.Struct, gc=False, tag="connection"):
     missed_events: int = 0  # air: connection events (or packets) the sniffer lost
     bearers: list[AttBearerInfo] = msgspec.field(default_factory=list)  # as first used
     timeline: list[TimelineEntry] = msgspec.field(default_factory=list)
+    timeline_dropped: int = 0  # entries past the cap (connections.MAX_TIMELINE), counted
 
     def address_of(self, side: str) -> str | None:
         """The address of one end, when the capture tells it."""

@@ -18,7 +18,7 @@ from attscope.capture.frame import Direction, Frame
 from attscope.capture.time_check import REORDER_US
 from attscope.dissector.acl_flow import AclFlowTracker
 from attscope.dissector.advertisers import CARRIERS as ADVERT_CARRIERS
-from attscope.dissector.advertisers import Advertiser, AdvertiserTracker
+from attscope.dissector.advertisers import MAX_DEVICES, Advertiser, AdvertiserTracker
 from attscope.dissector.analysis_records import (
     MTU_UNSEEN,
     Connection,
@@ -26,7 +26,13 @@ from attscope.dissector.analysis_records import (
     Violation,
 )
 from attscope.dissector.att_pdus import AttPdu
-from attscope.dissector.connections import SIDE_OF, UNKNOWN_TRANSPORT, ConnectionTracker
+from attscope.dissector.connections import (
+    MAX_CONNECTIONS,
+    MAX_TIMELINE,
+    SIDE_OF,
+    UNKNOWN_TRANSPORT,
+    ConnectionTracker,
+)
 from attscope.dissector.credits import CreditTracker
 from attscope.dissector.decode import Decoder, Packet
 from attscope.dissector.gatt_db import GattDatabase
@@ -86,16 +92,16 @@ class Analyzer:
         if frame.hci_type is not None:  # controller buffers (Vol 4 Part E 4.1)
             self._acl_flow.observe(frame, packet)
         cid = packet.cid
+        sniffer = frame.sniffer
         if cid is None:  # HCI events, LL control and advertising PDUs: connection news
-            connections.observe(packet)
+            connections.observe(packet, sniffer)
             if packet.connection is None and type(packet.pdu) in ADVERT_CARRIERS:
                 self._advertisers.observe(frame, packet.pdu)
-        sniffer = frame.sniffer
         lost = packet.lost
         if packet.connection is not None and (cid is not None or sniffer is not None or lost):
             # a link's own traffic (not an HCI event naming a handle, which may come after
-            # the link is gone): it opens an inferred connection if none is known
-            conn = connections.connection_for(packet)
+            # the link is gone): it opens an inferred connection if it proves one
+            conn = connections.connection_for(packet, sniffer)
             if conn is not None:
                 conn.last_frame = packet.frame
                 if conn.transport == UNKNOWN_TRANSPORT:
@@ -206,6 +212,29 @@ class Analyzer:
         return events
 
     # -- queries ------------------------------------------------------------------------
+
+    @property
+    def limits(self) -> list[str]:
+        """What the analysis counted but did not keep, because hostile or very long input
+        reached one of the bounds that keep memory flat (each named in its module)."""
+        found = []
+        if self._advertisers.unkept:
+            found.append(
+                f"more than {MAX_DEVICES:,} devices advertised: {self._advertisers.unkept:,} "
+                "reports of further devices were counted, not kept"
+            )
+        if self._connections.unkept:
+            found.append(
+                f"more than {MAX_CONNECTIONS:,} connections: {self._connections.unkept:,} "
+                "more were analysed but are not listed"
+            )
+        for conn in self._connections.all:
+            if conn.timeline_dropped:
+                found.append(
+                    f"connection {conn.id}: {conn.timeline_dropped:,} timeline entries past "
+                    f"{MAX_TIMELINE:,} were counted, not kept"
+                )
+        return found
 
     @property
     def connections(self) -> list[Connection]:

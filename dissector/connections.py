@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from attscope.capture.frame import Direction, Frame
+from attscope.capture.frame import Direction, Frame, SnifferInfo
 from attscope.dissector import hci_events as ev
 from attscope.dissector import ll_control as llc
 from attscope.dissector.analysis_records import (
@@ -56,7 +56,9 @@ LE_EVENTS = (ev.LeConnectionUpdateComplete, ev.LeDataLengthChange, ev.LePhyUpdat
 VENDOR_HANDLES = frozenset({0x0EDC})
 MAX_HANDLE = 0x0EFF  # 0x0F00-0x0FFF are reserved (Vol 4 Part E 5.4.2)
 SAME_CHANNEL_PDUS = 2  # well-formed PDUs on one dynamic channel that make a handle a link
-MAX_CANDIDATES = 64
+SAME_AA_PACKETS = 2  # packets with one access address that make a link, without a CRC check
+MAX_CANDIDATES = 1024  # links not proven yet; the oldest is forgotten past this
+MAX_TIMELINE = 10_000  # entries per connection; later ones are counted, not kept
 PHYS = {1: "LE 1M", 2: "LE 2M", 3: "LE Coded"}
 MAX_CONNECTIONS = 100_000  # bounds state on hostile input
 
@@ -67,13 +69,16 @@ def bd_addr(raw: bytes) -> str:
 
 
 class _Candidate:
-    """An HCI handle with traffic but, so far, no evidence of being a link."""
+    """An HCI handle or access address with traffic but, so far, no evidence of being a
+    link."""
 
-    __slots__ = ("frame", "per_channel", "ts_us")
+    __slots__ = ("frame", "last", "packets", "per_channel", "ts_us")
 
     def __init__(self, ts_us: int, frame: int) -> None:
         self.ts_us = ts_us
         self.frame = frame
+        self.last = 0  # the last frame counted: a frame is asked about more than once
+        self.packets = 0
         self.per_channel: dict[int, int] = {}
 
 
@@ -102,6 +107,7 @@ class ConnectionTracker:
         # id -> (event counter, time of the last packet when it can be believed)
         self._air_events: dict[str, tuple[int | None, int | None]] = {}
         self._candidates: dict[str, _Candidate] = {}
+        self.unkept = 0  # connections past MAX_CONNECTIONS: analysed, not listed
         self.le_acl_length = 0  # LE Read Buffer Size: the longest LE ACL packet
         self.opened: list[Connection] = []  # since the last `take_changes`
         self.closed: list[Connection] = []
@@ -111,38 +117,69 @@ class ConnectionTracker:
         self.opened, self.closed = [], []
         return opened, closed
 
-    def connection_for(self, packet: Packet) -> Connection | None:
-        """The live connection of a packet, opening an inferred one if it is the first."""
+    def connection_for(
+        self, packet: Packet, sniffer: SnifferInfo | None = None
+    ) -> Connection | None:
+        """The live connection of a packet, opening an inferred one if the packet proves
+        there is a link; `sniffer`: what an air sniffer said of the packet."""
         name = packet.connection
         if name is None:
             return None
         found = self._current.get(name)
         if found is None:
-            found = self._infer(name, packet)
+            found = self._infer(name, packet, sniffer)
         return found
 
-    def _infer(self, name: str, packet: Packet) -> Connection | None:
+    def _infer(self, name: str, packet: Packet, sniffer: SnifferInfo | None) -> Connection | None:
         """A link whose start the capture missed, if the packet shows there is one."""
-        if name.startswith("aa:"):  # an air capture's data PDU: a link is certain
-            return self._open(name, packet, inferred=True)
+        if name.startswith("aa:"):
+            return self._infer_air(name, packet, sniffer)
         handle = int(name.rsplit("/", 1)[-1], 16)
         if handle in VENDOR_HANDLES or handle > MAX_HANDLE:
             return None
         transport = self.transport_of(packet)
-        seen = self._candidates.get(name)
         if transport is None:
-            if seen is None:
-                if len(self._candidates) >= MAX_CANDIDATES:
-                    return None
-                seen = self._candidates[name] = _Candidate(packet.ts_us, packet.frame)
+            seen = self._candidate(name, packet)
             cid = packet.cid
             if cid is None or cid < 0x0040 or not _well_formed(packet):
                 return None
+            if seen.last == packet.frame:
+                return None
+            seen.last = packet.frame
             count = seen.per_channel[cid] = seen.per_channel.get(cid, 0) + 1
             if count < SAME_CHANNEL_PDUS:
                 return None
             transport = UNKNOWN_TRANSPORT
         return self._open_inferred(name, packet, transport)
+
+    def _infer_air(
+        self, name: str, packet: Packet, sniffer: SnifferInfo | None
+    ) -> Connection | None:
+        """A data PDU whose CRC the sniffer checked proves a link; without a check (a
+        sniffer that does not say, or link type 251), a second packet with the access
+        address does: a single one may be noise (a capture of random access addresses
+        would make a connection of each)."""
+        if sniffer is not None and sniffer.crc_ok:
+            return self._open(name, packet, inferred=True)
+        if sniffer is not None and sniffer.crc_ok is False:
+            return None  # damaged: its access address may be damaged too
+        seen = self._candidate(name, packet)
+        if seen.last != packet.frame:
+            seen.last = packet.frame
+            seen.packets += 1
+        if seen.packets < SAME_AA_PACKETS:
+            return None
+        conn = self._open_inferred(name, packet, "le air")
+        conn.missed_events += 1  # the packets before this one were not analysed
+        return conn
+
+    def _candidate(self, name: str, packet: Packet) -> _Candidate:
+        seen = self._candidates.get(name)
+        if seen is None:
+            if len(self._candidates) >= MAX_CANDIDATES:  # forget the one heard first
+                del self._candidates[next(iter(self._candidates))]
+            seen = self._candidates[name] = _Candidate(packet.ts_us, packet.frame)
+        return seen
 
     def _open_inferred(self, name: str, packet: Packet, transport: str) -> Connection:
         conn = self._open(name, packet, inferred=True)
@@ -210,14 +247,14 @@ class ConnectionTracker:
         for key, (counter, _ts) in self._air_events.items():
             self._air_events[key] = (counter, None)
 
-    def observe(self, packet: Packet) -> None:
+    def observe(self, packet: Packet, sniffer: SnifferInfo | None = None) -> None:
         """Follow what an HCI event or LL PDU says about connections."""
         layers = packet.layers
         if not layers:
             return
         record = layers[-1]
         if isinstance(record, LlPacket):
-            self._air(packet, record.pdu)
+            self._air(packet, record.pdu, sniffer)
         elif isinstance(record, ev.HciEvent):
             self._hci(packet, record)
 
@@ -313,13 +350,13 @@ class ConnectionTracker:
 
     # -- air ----------------------------------------------------------------------------
 
-    def _air(self, packet: Packet, pdu: Any) -> None:
+    def _air(self, packet: Packet, pdu: Any, sniffer: SnifferInfo | None) -> None:
         if isinstance(pdu, ConnectInd):
             self._connect_ind(packet, pdu)
             return
         if packet.connection is None:
             return
-        conn = self.connection_for(packet)
+        conn = self.connection_for(packet, sniffer)
         if conn is None:
             return
         if isinstance(pdu, llc.TerminateInd):
@@ -365,14 +402,15 @@ class ConnectionTracker:
         if conn is None:
             return
         client, server = txn.request.client_rx_mtu, txn.response.server_rx_mtu
-        conn.timeline.append(
+        _add(
+            conn,
             TimelineEntry(
                 txn.end_us or txn.start_us,
                 txn.response_frame or txn.request_frame,
                 "mtu_exchange",
                 f"ATT_MTU {max(23, min(client, server))} (client "
                 f"{client}, server {server}, bearer 0x{txn.bearer:04x})",
-            )
+            ),
         )
 
     # -- bookkeeping --------------------------------------------------------------------
@@ -415,7 +453,9 @@ class ConnectionTracker:
             adapter=int(name[3:].split("/")[0]) if name.startswith("hci") else None,
             local_address=None if air else self.local_address,
         )
-        if len(self.all) < MAX_CONNECTIONS:
+        if len(self.all) >= MAX_CONNECTIONS:
+            self.unkept += 1
+        else:
             self.all.append(conn)
             self._by_id[conn.id] = conn
         self._current[name] = conn
@@ -437,8 +477,16 @@ class ConnectionTracker:
 
     @staticmethod
     def _note(conn: Connection, packet: Packet, kind: str, detail: str) -> None:
-        conn.timeline.append(TimelineEntry(packet.ts_us, packet.frame, kind, detail))
+        _add(conn, TimelineEntry(packet.ts_us, packet.frame, kind, detail))
         conn.last_frame = packet.frame
+
+
+def _add(conn: Connection, entry: TimelineEntry) -> None:
+    """A timeline entry, up to MAX_TIMELINE per connection; later ones are counted."""
+    if len(conn.timeline) < MAX_TIMELINE:
+        conn.timeline.append(entry)
+    else:
+        conn.timeline_dropped += 1
 
 
 def _well_formed(packet: Packet) -> bool:

@@ -119,6 +119,9 @@ class Packet(msgspec.Struct, gc=False, omit_defaults=True):
         return self.layers[-1] if self.layers else None
 
 
+MAX_AIR_LINKS = 256  # access addresses the decoder keeps state for (see _remember_air)
+
+
 def hci_connection(adapter: int | None, handle: int) -> str:
     return f"hci{adapter}/0x{handle:04x}" if adapter is not None else f"0x{handle:04x}"
 
@@ -150,6 +153,7 @@ class Decoder:
         self._conn_names: dict[tuple[int | None, int], str] = {}
         self._air_timing: dict[int, _AirTiming] = {}  # sides of a sniffer that says none
         self._air_intervals: dict[int, int] = {}  # AA -> connection interval (us)
+        self._air_links: dict[int, None] = {}  # access addresses with state, oldest first
         self._kframe: KFrame | None = None  # the last K-frame decoded
 
     def decode(self, frame: Frame) -> Packet:
@@ -261,9 +265,12 @@ class Decoder:
         if ll.advertising:
             if isinstance(ll.pdu, ConnectInd | AuxConnectReq):
                 self._forget_air(ll.pdu.ll_data.aa)
+                self._remember_air(ll.pdu.ll_data.aa)
                 self._air_intervals[ll.pdu.ll_data.aa] = ll.pdu.ll_data.interval * 1250
             return Packet(frame.index, frame.ts_us, frame.direction, None, layers)
         conn = air_connection(ll.access_address)
+        if ll.access_address not in self._air_links:
+            self._remember_air(ll.access_address)
         if frame.direction == Direction.UNKNOWN:  # a sniffer that does not say (Ubertooth)
             frame = msgspec.structs.replace(frame, direction=self._side_by_timing(ll, frame))
         fragment = ll.pdu
@@ -327,6 +334,18 @@ class Decoder:
         previous = self._last_data.get(key)
         self._last_data[key] = sent
         return previous == sent
+
+    def _remember_air(self, access_address: int) -> None:
+        """Keep state for at most MAX_AIR_LINKS access addresses: past that the one heard
+        of first is forgotten (a capture of random access addresses would otherwise keep
+        state for each)."""
+        links = self._air_links
+        links[access_address] = None
+        if len(links) > MAX_AIR_LINKS:
+            oldest = next(iter(links))
+            del links[oldest]
+            self._forget_air(oldest)
+            self._air_intervals.pop(oldest, None)
 
     def _forget_air(self, access_address: int) -> None:
         self._close(air_connection(access_address))

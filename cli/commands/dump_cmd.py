@@ -175,6 +175,7 @@ def run(args: argparse.Namespace) -> int:
     for frame in reader:
         lines.feed(frame)
     lines.finish()
-    for w in reader.warnings:
+    limits = lines.analyzer.limits if isinstance(lines, AnalysisLines) else []
+    for w in [*map(str, reader.warnings), *limits]:
         print(f"attscope: warning: {args.file}: {w}", file=sys.stderr)
     return 0

@@ -78,15 +78,18 @@ def run(args: argparse.Namespace) -> int:
     reader = open_capture(args.file)  # an unreadable file: one line and exit 2, in main
     errors = 0
 
+    warnings: list[str] = []
+
     def export(out: IO[bytes], spill_dir: str | None) -> None:
         nonlocal errors
         end = export_capture(reader, out, args.what, args.format, names, spill_dir)
         errors = end.violations.get("error", 0)
+        warnings.extend(end.warnings)  # the reader's and the analysis's
 
     status = _emit(args, export)
     if status != EXIT_OK:
         return status
-    for w in reader.warnings:
+    for w in warnings:
         print(f"attscope: warning: {args.file}: {w}", file=sys.stderr)
     return EXIT_VIOLATION if args.fail_on_violation and errors else EXIT_OK
 
