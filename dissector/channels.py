@@ -121,8 +121,10 @@ class ChannelTable:
             )
 
     def _add(self, conn: Hashable, direction: Direction, channel: Channel) -> None:
-        self._channels[conn, direction, channel.cid] = channel
-        self._count[conn] = self._count.get(conn, 0) + 1
+        key = (conn, direction, channel.cid)
+        if key not in self._channels:  # a channel opened again replaces itself
+            self._count[conn] = self._count.get(conn, 0) + 1
+        self._channels[key] = channel
 
     def disconnect(self, conn: Hashable, cids: tuple[int, int]) -> None:
         """A disconnection request named a (destination, source) CID pair: both ends go."""
@@ -166,8 +168,13 @@ class SduReassembler:
         size += len(payload)
         frames.append(frame)
         if size < sdu_len:
+            if len(frames) > sdu_len:  # empty K-frames that never fill it: not an SDU
+                return None, (), Malformed(
+                    "l2cap", f"{len(frames)} K-frames and the SDU is still not complete",
+                    b"".join(parts),
+                )  # fmt: skip
             self._open[key] = (sdu_len, parts, size, frames)
-            return None, tuple(frames), None
+            return None, (), None  # its frames are told when it is complete
         sdu = b"".join(parts)
         if size > sdu_len:
             return (
