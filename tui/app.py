@@ -58,7 +58,7 @@ from attscope.tui.sources import (
     TransactionRows,
     ViolationRows,
 )
-from attscope.tui.view_export import export_view
+from attscope.tui.view_export import export_view, exportable
 from attscope.tui.views import (
     View,
     flow_view,
@@ -706,6 +706,9 @@ class AttscopeApp(App[None]):
 
     def action_export(self) -> None:
         active = self.query_one(TabbedContent).active
+        if not exportable(active):
+            self.notify(f"the {active} panel has no export", severity="warning")
+            return
         stem = Path(self.model.name).stem
         default = f"attscope-{stem}-{active}.jsonl"
         self.query_one(Prompt).ask("export to", "", self._export, default)

@@ -37,6 +37,12 @@ KINDS = {
 }
 
 
+def exportable(active: str) -> bool:
+    """Whether a panel's records have a place in the export schema (devices heard
+    advertising have none)."""
+    return active in KINDS
+
+
 def export_view(
     model: CaptureModel,
     active: str,
