@@ -35,7 +35,7 @@ MAX_PENDING = 8  # requests kept per stream when a client breaks the one-at-a-ti
 # Prepare Writes kept per client for an Execute Write; a server answers Prepare Queue
 # Full long before this (Part F 3.4.6.1), so only a capture that never executes reaches it
 MAX_QUEUED = 1024
-MIN_COMPACT = 4096  # deadlines kept before ended ones are swept out (see _compact)
+MIN_COMPACT = 64  # deadlines kept before ended ones are swept out (see _compact)
 
 KINDS = {
     att.AttOpcode.EXCHANGE_MTU_REQ: "exchange_mtu",

@@ -32,6 +32,6 @@ def peak_bytes(step_us: int) -> tuple[int, int]:
 def test_time_standing_still_costs_no_more_memory_than_time_going_on() -> None:
     moving, moving_heap = peak_bytes(7_500)
     still, still_heap = peak_bytes(0)
-    assert still_heap <= 2 * MIN_COMPACT, still_heap  # 12,288 entries before the sweep
+    assert still_heap <= 2 * MIN_COMPACT, still_heap  # every pair stayed before the sweep
     assert moving_heap <= 2 * MIN_COMPACT
     assert still < 2 * moving, (still, moving)
