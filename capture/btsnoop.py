@@ -194,7 +194,15 @@ class BtsnoopWriter:
             flags = (1 if received else 0) | (2 if command_or_event else 0)
             data = h4_bytes(frame) if self.datalink == lt.BTSNOOP_H4 else frame.payload
         orig = frame.orig_len if frame.orig_len is not None else len(data)
-        self._f.write(_RECORD.pack(orig, len(data), flags, 0, frame.ts_us + EPOCH_DELTA_US))
+        stamp = frame.ts_us + EPOCH_DELTA_US  # microseconds since year 0, signed 64 bits
+        if not -(1 << 63) <= stamp < 1 << 63:
+            raise ValueError(
+                f"frame {frame.index}: its time ({frame.ts_us} us from 1970) does not fit "
+                "a btsnoop record"
+            )
+        if orig > 0xFFFFFFFF:
+            raise ValueError(f"frame {frame.index}: {orig} bytes do not fit a btsnoop record")
+        self._f.write(_RECORD.pack(orig, len(data), flags, 0, stamp))
         self._f.write(data)
 
     def flush(self) -> None:
