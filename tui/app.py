@@ -33,6 +33,7 @@ from attscope.analysis_text import connection_lines, violation_line
 from attscope.capture import CaptureError, open_capture
 from attscope.capture.frame import Frame
 from attscope.dissector.analysis_records import Connection
+from attscope.tui.crash import cause
 from attscope.tui.filter_query import EVERYTHING, Filter, FilterError, parse_filter
 from attscope.tui.gatt_tree import fill_gatt_tree
 from attscope.tui.help_screen import HelpScreen
@@ -171,6 +172,13 @@ class AttscopeApp(App[None]):
         self._gatt_drawn_at = 0.0
         self._sorted_at = 0.0
         self._unsorted = False  # live and sorted: transactions came since the last sort
+        self.crash: BaseException | None = None  # what stopped the app, if anything did
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Keep what stopped the app (a worker's failure unwrapped) for `run_app`."""
+        if self.crash is None:
+            self.crash = cause(error)
+        super()._handle_exception(error)
 
     # -- layout -------------------------------------------------------------------------
 

@@ -162,12 +162,13 @@ def _summary(session: LiveCapture, elapsed: float) -> None:
 
 def _tui(session: LiveCapture, name: str, uuid_names: dict[str, str] | None) -> int:
     from attscope.tui.app import Source, make_app  # Textual loads only for the TUI
+    from attscope.tui.crash import run_app
 
     source = Source(name, session.frames, None, lambda: {"live": session.status()}, session)
     app = make_app(source, uuid_names)
     try:
-        app.run()
+        status = run_app(app)  # 70 if the UI crashed, its traceback in a file it names
     finally:
         session.close()
     _summary(session, time.monotonic() - session.stats.started)
-    return 0
+    return status

@@ -76,11 +76,10 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
 
     from attscope.tui.app import make_app  # Textual loads only for the TUI
+    from attscope.tui.crash import run_app
 
     app = make_app(path, names)
     if args.exit_after:
         app.exit_after = args.exit_after
-        app.run(headless=True, size=(120, 40))
-    else:
-        app.run()
-    return 0
+        return run_app(app, headless=True, size=(120, 40))
+    return run_app(app)  # 70 if the UI crashed, its traceback in a file it names
