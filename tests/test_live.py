@@ -258,7 +258,7 @@ def test_the_cli_reports_a_vanished_port(tmp_path: Path) -> None:
     config = DeviceConfig(faults=frozenset({Fault.HANGUP}), hangup_every=120)
     record = tmp_path / "rec.pcap"
     command = [sys.executable, "-m", "attscope", "live", "--port", str(link), "--no-tui"]
-    command += ["--save", str(record)]
+    command += ["--save", str(record), "--duration", str(PATIENCE)]  # a bound, if all fails
     with Emulator(open_capture(source), config=config, link=link, rate="max", hangup_seconds=0.3):
         child = subprocess.Popen(
             command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
