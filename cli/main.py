@@ -18,6 +18,7 @@ from attscope.commands import (
     open_cmd,
     stats_cmd,
 )
+from attscope.messages import say
 
 EXIT_OK = 0
 EXIT_USAGE = 2  # bad usage or unreadable input
@@ -88,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except CaptureError as exc:
-        print(f"attscope: {exc}", file=sys.stderr)
+        say(f"attscope: {exc}")
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130

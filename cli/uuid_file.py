@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 import uuid as uuidlib
 from collections.abc import Callable
 
 from attscope.capture import CaptureError
+from attscope.messages import say
 
 _SHORT_UUID = re.compile(r"(0x)?([0-9a-f]{4}|[0-9a-f]{8})")  # 16- or 32-bit, hex
 
@@ -32,7 +32,7 @@ def is_uuid(text: str) -> bool:
 
 
 def _warn_on_stderr(message: str) -> None:
-    print(f"attscope: warning: {message}", file=sys.stderr)
+    say(f"attscope: warning: {message}")
 
 
 def load_uuid_names(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 from attscope.atomic import error_text, replaced_on_success
 from attscope.capture import Frame, open_capture, write_capture
 from attscope.capture import linktypes as lt
+from attscope.capture.printable import printable
 from attscope.capture.records import carries
 from attscope.capture.write import (
     BTSNOOP_EQUIVALENT,
@@ -19,6 +19,7 @@ from attscope.capture.write import (
     PCAP_EQUIVALENT,
     format_for_name,
 )
+from attscope.messages import say
 
 DEFAULT_FORMAT = "pcapng"  # for an output whose extension names no format
 
@@ -71,11 +72,11 @@ def _linktype(text: str | None, fallback: int) -> int | None:
 def run(args: argparse.Namespace) -> int:
     reader = open_capture(args.input)
     if not reader.linktypes:
-        print(f"attscope: {args.input}: no link type declared, nothing to convert", file=sys.stderr)
+        say(f"attscope: {args.input}: no link type declared, nothing to convert")
         return 2
     linktype = _linktype(args.linktype, reader.linktypes[0])
     if linktype is None:
-        print(f"attscope convert: unknown link type {args.linktype!r}", file=sys.stderr)
+        say(f"attscope convert: unknown link type {args.linktype!r}")
         return 2
     out = Path(args.output)
     fmt = args.format or format_for_name(out, DEFAULT_FORMAT)
@@ -94,12 +95,12 @@ def run(args: argparse.Namespace) -> int:
         with replaced_on_success(out, inputs=[args.input]) as tmp:
             count = write_capture(tmp, packets(), fmt, linktype)
     except (ValueError, OSError) as exc:
-        print(f"attscope: {args.output}: {error_text(exc)}", file=sys.stderr)
+        say(f"attscope: {args.output}: {error_text(exc)}")
         return 2
     for w in reader.warnings:
-        print(f"attscope: warning: {args.input}: {w}", file=sys.stderr)
+        say(f"attscope: warning: {args.input}: {w}")
     table = BTSNOOP_EQUIVALENT if fmt == "btsnoop" else PCAP_EQUIVALENT
     linktype = table.get(linktype, linktype)
     note = f"; {left_out} records without a packet left out" if left_out else ""
-    print(f"{count} frames written to {out} ({fmt}, {lt.name(linktype)}){note}")
+    print(printable(f"{count} frames written to {out} ({fmt}, {lt.name(linktype)}){note}"))
     return 0

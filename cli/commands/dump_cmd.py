@@ -16,6 +16,7 @@ from attscope.capture import Direction, Frame, open_capture
 from attscope.dissector.analysis_records import Connection, Transaction, Violation
 from attscope.dissector.analyzer import Analyzer
 from attscope.dissector.decode import Decoder, Packet
+from attscope.messages import say
 from attscope.render import field_tree, hexdump, layer_label, record_name
 from attscope.uuid_file import load_uuid_names
 
@@ -177,5 +178,5 @@ def run(args: argparse.Namespace) -> int:
     lines.finish()
     limits = lines.analyzer.limits if isinstance(lines, AnalysisLines) else []
     for w in [*map(str, reader.warnings), *limits]:
-        print(f"attscope: warning: {args.file}: {w}", file=sys.stderr)
+        say(f"attscope: warning: {args.file}: {w}")
     return 0

@@ -4,13 +4,13 @@ that replays an air capture, for demos and for testing a host (`attscope live` a
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
 from attscope.capture.errors import CaptureError
 from attscope.capture.nrf_device import DeviceConfig, Fault
 from attscope.capture.nrf_emulator import RATES, Emulator, air_capture
+from attscope.messages import say
 from attscope.stop_signals import stop_on_signals
 
 
@@ -52,14 +52,13 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     faults = frozenset(Fault(f) for f in args.fault)
     if Fault.HANGUP in faults and args.link is None:
-        print(
+        say(
             "attscope emulate: --fault hangup needs --link PATH, so that a host finds the "
             "port again when it comes back under another name",
-            file=sys.stderr,
         )
         return 2
     if args.fault_every < 1:
-        print("attscope emulate: --fault-every must be at least 1", file=sys.stderr)
+        say("attscope emulate: --fault-every must be at least 1")
         return 2
     config = DeviceConfig(
         protover=args.version,
@@ -77,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
             emulator.start()
         except OSError as exc:  # no pty to be had, or the link's folder is missing
             where = f"{exc.filename}: " if exc.filename else ""
-            print(f"attscope emulate: {where}{exc.strerror or exc}", file=sys.stderr)
+            say(f"attscope emulate: {where}{exc.strerror or exc}")
             return 2
         try:
             device = emulator.device
@@ -91,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
         finally:
             emulator.stop()  # the pty closed and the --link removed, however it ends
     if emulator.error is not None:
-        print(f"attscope emulate: {emulator.error}", file=sys.stderr)
+        say(f"attscope emulate: {emulator.error}")
         return 2
     s = device.stats
     print(f"sent {s.sent} packets ({s.filtered} not reported in the host's chosen mode)")

@@ -12,6 +12,7 @@ from attscope.atomic import error_text, replaced_on_success
 from attscope.capture import CaptureError, open_capture
 from attscope.export_schema import schema_json
 from attscope.export_stream import DEFAULT_KINDS, KINDS, export_capture
+from attscope.messages import say
 from attscope.uuid_file import load_uuid_names
 
 EXIT_OK, EXIT_VIOLATION, EXIT_ERROR = 0, 1, 2
@@ -72,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     if args.schema:
         return _emit(args, lambda out, spill_dir: out.write(schema_json()))
     if args.file is None:
-        print("attscope export: a capture FILE is needed (or --schema)", file=sys.stderr)
+        say("attscope export: a capture FILE is needed (or --schema)")
         return EXIT_ERROR
     names = load_uuid_names(args.uuid_names)
     reader = open_capture(args.file)  # an unreadable file: one line and exit 2, in main
@@ -90,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     if status != EXIT_OK:
         return status
     for w in warnings:
-        print(f"attscope: warning: {args.file}: {w}", file=sys.stderr)
+        say(f"attscope: warning: {args.file}: {w}")
     return EXIT_VIOLATION if args.fail_on_violation and errors else EXIT_OK
 
 
@@ -106,11 +107,11 @@ def _emit(args: argparse.Namespace, write: Callable[[IO[bytes], str | None], Any
         with replaced_on_success(args.output, inputs=inputs) as tmp, open(tmp, "wb") as out:
             write(out, str(tmp.parent))
     except CaptureError as exc:
-        print(f"attscope: {exc}", file=sys.stderr)
+        say(f"attscope: {exc}")
         return EXIT_ERROR
     except BrokenPipeError:
         raise  # the reader went away (`| head`): main says nothing
     except OSError as exc:
-        print(f"attscope: {where}: {error_text(exc)}", file=sys.stderr)
+        say(f"attscope: {where}: {error_text(exc)}")
         return EXIT_ERROR
     return EXIT_OK

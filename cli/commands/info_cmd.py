@@ -9,6 +9,7 @@ from typing import Any
 import msgspec
 
 from attscope.capture import open_capture
+from attscope.capture.printable import printable
 from attscope.capture.summary import CaptureSummary, summarize
 
 DIRECTION_LABELS = {
@@ -37,8 +38,8 @@ def format_duration(us: int) -> str:
 
 def render_text(s: CaptureSummary) -> str:
     lines = [
-        f"File:        {s.file}",
-        f"Format:      {s.format}" + (f" ({s.detail})" if s.detail else ""),
+        f"File:        {printable(s.file)}",
+        f"Format:      {printable(s.format)}" + (f" ({s.detail})" if s.detail else ""),
         f"Frames:      {s.frames}",
     ]
     for i, t in enumerate(s.link_types):

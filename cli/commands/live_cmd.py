@@ -14,6 +14,7 @@ from attscope.capture.live import LiveCapture
 from attscope.capture.nrf_emulator import RATES, Emulator, PlayedOut, air_capture
 from attscope.capture.nrf_serial import NrfSerial
 from attscope.commands.dump_cmd import add_print_options, printer
+from attscope.messages import say
 from attscope.stop_signals import stop_on_signals
 from attscope.uuid_file import load_uuid_names
 
@@ -67,19 +68,19 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.emulate and args.port:
-        print("attscope live: --emulate makes its own port; leave out --port", file=sys.stderr)
+        say("attscope live: --emulate makes its own port; leave out --port")
         return 2
     if args.address_type and not args.follow:
-        print("attscope live: --address-type goes with --follow", file=sys.stderr)
+        say("attscope live: --address-type goes with --follow")
         return 2
     if not args.no_tui and args.duration is not None:
-        print("attscope live: --duration goes with --no-tui", file=sys.stderr)
+        say("attscope live: --duration goes with --no-tui")
         return 2
     if args.count is not None and args.count < 1:
-        print("attscope live: --count must be at least 1", file=sys.stderr)
+        say("attscope live: --count must be at least 1")
         return 2
     if args.duration is not None and not args.duration > 0:  # NaN too
-        print("attscope live: --duration must be a positive number of seconds", file=sys.stderr)
+        say("attscope live: --duration must be a positive number of seconds")
         return 2
     names = load_uuid_names(args.uuid_names)  # before any port is opened
     emulator = None
@@ -112,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _tell(note: str) -> None:
-    print(f"attscope: {note}", file=sys.stderr, flush=True)
+    say(f"attscope: {note}")
 
 
 def _headless(

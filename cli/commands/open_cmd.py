@@ -10,6 +10,7 @@ from typing import Any
 
 from attscope.capture import CaptureError, open_capture
 from attscope.capture.stream_input import is_stream, spool_path
+from attscope.messages import say
 from attscope.uuid_file import load_uuid_names
 
 EXIT_USAGE = 2
@@ -67,11 +68,10 @@ def run(args: argparse.Namespace) -> int:
         path = str(spool_path(path))
     probe(path)
     if not args.exit_after and not has_terminal():
-        print(
+        say(
             "attscope: the terminal UI needs a terminal (standard input and output are not "
             f"both one); for text run `attscope dump {shlex.quote(args.file)}`, or add --exit-after "
             "first-screen|analysed to run the UI without one",
-            file=sys.stderr,
         )
         return EXIT_USAGE
 

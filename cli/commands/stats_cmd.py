@@ -21,6 +21,7 @@ from attscope.dissector.ll_control import LlControlUnknown
 from attscope.dissector.ll_data import L2capFragment, LlPacket
 from attscope.dissector.pdu import Malformed
 from attscope.dissector.smp_pdus import SmpUnknown
+from attscope.messages import say
 from attscope.render import layer_label, record_name
 
 
@@ -122,5 +123,5 @@ def run(args: argparse.Namespace) -> int:
     for (layer, kind), n in rows:
         print(f"  {f'{layer} {kind}':<{width}}  {n:>9}")
     for w in warnings:
-        print(f"attscope: warning: {args.file}: {w}", file=sys.stderr)
+        say(f"attscope: warning: {args.file}: {w}")
     return 0
