@@ -79,6 +79,8 @@ LIVE_RESORT = 1.0  # s between re-sorts of a sorted transactions table while liv
 NOTES_PER_TICK = 3  # live packet-level notes shown at once; a burst of them is summed up
 _PACKET_NEWS = re.compile(r"packet\(s\) lost|skipped \d+ byte|dropped a broken frame")
 SORTS = ("time", "latency", "handle", "outcome")
+WARNING_LINES = 3  # the source's warnings shown at most, the rest counted
+TYPING_ACTIONS = {"focus_filter", "search", "goto", "export"}  # each opens a place to type
 
 
 class Source:
@@ -128,6 +130,8 @@ class AttscopeApp(App[None]):
     #filter { height: 1; border: none; padding: 0 1; }
     #filter:focus { background: $boost; }
     #filter.error { background: $error 30%; }
+    #warnings { height: auto; max-height: 3; padding: 0 1; background: $warning 25%;
+                display: none; }
     .detail { height: auto; max-height: 8; padding: 0 1; border-top: solid $panel; }
     #packets-list { height: 1fr; }
     PacketDetail { height: 1fr; min-height: 6; }
@@ -136,15 +140,18 @@ class AttscopeApp(App[None]):
     """
     BINDINGS = [
         Binding("question_mark", "help", "Help"),
-        Binding("f", "focus_filter", "Filter"),
-        Binding("slash", "search", "Search"),
-        Binding("colon", "goto", "Go to frame"),
+        # the keys that open a place to type are priority bindings: the app runs them as
+        # soon as it reads them, so the keys after them go there too (a paste, a fast
+        # typist, lag over SSH), none to the panel as a command; see check_action
+        Binding("f", "focus_filter", "Filter", priority=True),
+        Binding("slash", "search", "Search", priority=True),
+        Binding("colon", "goto", "Go to frame", priority=True),
         Binding("n", "search_next", "Next match", show=False),
         Binding("a", "all_connections", "All conns"),
         Binding("s", "sort", "Sort", show=False),
         Binding("space", "toggle_row", "Expand", show=False),
         Binding("c", "copy", "Copy"),
-        Binding("e", "export", "Export"),
+        Binding("e", "export", "Export", priority=True),
         Binding("1", "tab('connections')", "Connections", show=False),
         Binding("2", "tab('flow')", "Flow", show=False),
         Binding("3", "tab('transactions')", "Transactions", show=False),
@@ -174,6 +181,13 @@ class AttscopeApp(App[None]):
         self._unsorted = False  # live and sorted: transactions came since the last sort
         self.crash: BaseException | None = None  # what stopped the app, if anything did
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The keys that open a place to type are letters while one is open (the filter
+        bar, a prompt) or while another screen (help, the command palette) is up."""
+        if action in TYPING_ACTIONS:
+            return self.screen is self.screen_stack[0] and not isinstance(self.focused, Input)
+        return True
+
     def _handle_exception(self, error: Exception) -> None:
         """Keep what stopped the app (a worker's failure unwrapped) for `run_app`."""
         if self.crash is None:
@@ -191,6 +205,7 @@ class AttscopeApp(App[None]):
             "violations text",
             id="filter",
         )
+        yield Static(Text(""), id="warnings")
         live = self.source.live
         initial = "devices" if live is not None and not live.follow_requested else "connections"
         with TabbedContent(id="tabs", initial=initial):
@@ -233,13 +248,14 @@ class AttscopeApp(App[None]):
 
     @work(thread=True, exclusive=True, group="ingest")
     def ingest(self) -> None:
+        def warnings() -> list[str]:
+            return list(self.source.describe().get("warnings", []))
+
         try:
-            self.model.ingest(self.source.frames(), self.source.total_bytes, self._stop)
+            self.model.ingest(self.source.frames(), self.source.total_bytes, self._stop, warnings)
         except (CaptureError, OSError) as exc:  # the source broke off: say so, keep what came
             self.model.error = str(exc)
-            self.model.finish()
-        info = self.source.describe()
-        self.model.warnings = list(info.get("warnings", []))
+            self.model.finish(warnings())
 
     def _tick(self) -> None:
         if not self.is_running:  # shutting down: the widgets go one by one, the timer last
@@ -276,8 +292,7 @@ class AttscopeApp(App[None]):
             if self.sort != "time":
                 self._set_transactions(keep_cursor=True)
             self.list("transactions").update_rows(changed=True)
-            if model.warnings or model.error:
-                self.notify(model.error or "; ".join(model.warnings), severity="warning")
+            self._show_warnings()
         if self.first_screen_at is None and len(model.frames):
             self.first_screen_at = time.perf_counter()
             if self.exit_after == "first-screen":
@@ -325,6 +340,24 @@ class AttscopeApp(App[None]):
         bar = self.query_one("#progress", ProgressBar)
         bar.update(progress=model.progress * 100)
         bar.display = not model.done and self.source.total_bytes is not None
+
+    def _show_warnings(self) -> None:
+        """The source's damage and warnings, in a line that stays (a notification fades)."""
+        model = self.model
+        said = [("error", model.error)] if model.error else []
+        said += [("warning", warning) for warning in model.warnings]
+        line = self.query_one("#warnings", Static)
+        line.display = bool(said)
+        if not said:
+            return
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for number, (kind, message) in enumerate(said[:WARNING_LINES]):
+            text.append("\n" if number else "")
+            text.append(f"{kind} ", "bold")
+            text.append(safe(message))
+        if len(said) > WARNING_LINES:
+            text.append(f"  (and {len(said) - WARNING_LINES} more: attscope info lists them)")
+        line.update(text)
 
     def _focus_name(self) -> str:
         if self.focus_conn is None:
@@ -597,7 +630,9 @@ class AttscopeApp(App[None]):
             self.list(active).focus()
 
     def action_focus_filter(self) -> None:
-        self.query_one("#filter", Input).focus()
+        # at once, not after the keys already queued (focus() waits for them): what is
+        # typed right after f goes into the bar, none of it runs as a command
+        self.screen.set_focus(self.query_one("#filter", Input))
 
     def action_search(self) -> None:
         self.query_one(Prompt).ask("search", "/", self._search)
@@ -703,8 +738,10 @@ class AttscopeApp(App[None]):
                 return str(txn.value.hex())
         if isinstance(source, FlowRows):
             record = source.records(widget.cursor, widget.cursor + 1)[0]
-            if record.value_len:
-                return str(record.value.hex())
+            found = self.model.packet(record.frame) if record.value_len else None
+            value = getattr(found[1].pdu, "value", None) if found is not None else None
+            if isinstance(value, bytes):  # the whole value: the flow keeps its first bytes
+                return value.hex()
         if isinstance(source, PacketRows):
             found = self.model.packet(source.frame_at(widget.cursor))
             if found is not None:

@@ -14,7 +14,7 @@ import copy
 import threading
 from array import array
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Union
 
 import msgspec
@@ -22,12 +22,13 @@ import msgspec
 from attscope.capture.frame import Frame
 from attscope.dissector import att_pdus as att
 from attscope.dissector.advertisers import Advertiser
-from attscope.dissector.analysis_records import Connection, Transaction, Violation
+from attscope.dissector.analysis_records import OTHER_SIDE, Connection, Transaction, Violation
 from attscope.dissector.analyzer import Analyzer
 from attscope.dissector.att_errors import error_name
 from attscope.dissector.connections import SIDE_OF
 from attscope.dissector.decode import Decoder, Packet
 from attscope.dissector.gatt_db import GattDatabase
+from attscope.dissector.gatt_values import decoded_text
 from attscope.dissector.pdu import Malformed
 from attscope.dissector.uuid_names import uuid_name
 from attscope.tui.spill import SpillList
@@ -67,6 +68,8 @@ class FlowRecord(msgspec.Struct, array_like=True, gc=False):
     value_len: int
     latency_us: int  # responses and confirmations: the transaction's latency; else -1
     error: str  # Error Response: "<request>: <error name>"; else ""
+    about: int = -1  # the attribute the value is of: `handle`, or a Read Response's; -1
+    decoded: str = ""  # the whole value decoded by its attribute's type, as the GATT panel does
 
 
 class Counts(msgspec.Struct, gc=False):
@@ -120,9 +123,11 @@ class CaptureModel:
         frames: Iterable[Frame | None],
         total_bytes: int | None = None,
         stop: threading.Event | None = None,
+        warnings: Callable[[], list[str]] | None = None,
     ) -> None:
         """Analyse every frame; returns when the frames end (or `stop` is set). A None
-        among the frames publishes what came before it at once (a live source's pause)."""
+        among the frames publishes what came before it at once (a live source's pause).
+        `warnings`: what the source warns of once read (damage), known when `done` is."""
         batch: list[Frame] = []
         for frame in frames:
             if frame is None:  # a live source has nothing more for now: show what came
@@ -138,7 +143,7 @@ class CaptureModel:
                 if stop is not None and stop.is_set():
                     break
         self.feed_batch(batch, total_bytes)
-        self.finish()
+        self.finish(warnings() if warnings is not None else [])
 
     def feed_batch(self, batch: list[Frame], total_bytes: int | None = None) -> None:
         if not batch:
@@ -150,8 +155,10 @@ class CaptureModel:
             if total_bytes:
                 self.progress = min(1.0, batch[-1].offset / total_bytes)
 
-    def finish(self) -> None:
+    def finish(self, warnings: list[str] | None = None) -> None:
+        """The end of the frames, with the source's warnings (they are read with `done`)."""
         with self.lock:
+            self.warnings = list(warnings or [])
             self._events(self.analyzer.finish())
             self.done = True
             self.progress = 1.0
@@ -166,17 +173,17 @@ class CaptureModel:
         self.frames.append(frame)
         self.frames_pending += 1
         events = self.analyzer.feed(frame)
-        latency = -1
+        answered = None  # the transaction this frame answers
         for event in events:
             if isinstance(event, Transaction) and event.response_frame == frame.index:
-                latency = event.latency_us if event.latency_us is not None else -1
+                answered = event
         packet = self.analyzer.last_packet
         if packet is not None and isinstance(packet.pdu, att.AttPdu):
-            self._flow(packet, packet.pdu, latency)
+            self._flow(packet, packet.pdu, answered)
         if events:
             self._events(events)
 
-    def _flow(self, packet: Packet, pdu: Any, latency: int) -> None:
+    def _flow(self, packet: Packet, pdu: Any, answered: Transaction | None) -> None:
         conn_id = self.analyzer.connection_of(packet)
         if conn_id is None:
             return
@@ -186,6 +193,19 @@ class CaptureModel:
         value = getattr(pdu, "value", None)
         if not isinstance(value, bytes):
             value = b""
+        side = SIDE_OF[packet.direction]
+        about = handle if isinstance(handle, int) else -1
+        if about < 0 and answered is not None and answered.kind == "read" and value:
+            about = -1 if answered.handle is None else answered.handle  # a Read Response
+        decoded = ""
+        if value and about >= 0:
+            server = side if opcode in att.FROM_SERVER else OTHER_SIDE.get(side, side)
+            db = self.analyzer.gatt_for(conn_id, server)
+            if db is not None:
+                decoded = decoded_text(db.attribute_type(about), value) or ""
+        latency = -1
+        if answered is not None and answered.latency_us is not None:
+            latency = answered.latency_us
         error = ""
         if opcode == att.AttOpcode.ERROR_RSP:
             why = error_name(pdu.error_code)
@@ -197,7 +217,7 @@ class CaptureModel:
             packet.ts_us,
             index,
             packet.cid or 0,
-            SIDE_OF[packet.direction],
+            side,
             "server" if opcode in att.FROM_SERVER else "client",
             opcode,
             handle if isinstance(handle, int) else -1,
@@ -205,6 +225,8 @@ class CaptureModel:
             len(value),
             latency,
             error,
+            about,
+            decoded,
         )
         self.flows_of[index].append(len(self.flows) + self._flows_pending)
         self._flows_pending += 1

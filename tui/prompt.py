@@ -24,7 +24,9 @@ class Prompt(Input):
         self.placeholder = f"{prefix}{what} (enter to confirm, escape to cancel)"
         self.value = value
         self.display = True
-        self.focus()
+        # focused at once, not after the keys already queued (focus() waits for them):
+        # what is typed right after the key that asked goes into the answer
+        self.screen.set_focus(self)
 
     def _close(self) -> None:
         self.display = False

@@ -84,23 +84,29 @@ def flow_header(connection: Connection | None, width: int) -> Text:
     return head
 
 
+_FLOW_HEX = 8  # value bytes shown in hex on a flow arrow
+
+
 def _flow_label(model: CaptureModel, record: FlowRecord) -> str:
     title = opcode_title(record.opcode)
     parts = [title]
-    if record.handle >= 0:
-        server = (
-            record.side if record.role == "server" else OTHER_SIDE.get(record.side, record.side)
-        )
-        name = model.attribute_name(record.connection, server, record.handle)
-        parts.append(f"0x{record.handle:04x}" + (f" {name}" if name else ""))
+    server = record.side if record.role == "server" else OTHER_SIDE.get(record.side, record.side)
+    if record.about >= 0:  # a Read Response carries no handle: the name of what was read
+        name = model.attribute_name(record.connection, server, record.about)
+        handle = f"0x{record.handle:04x}" if record.handle >= 0 else ""
+        parts.append(" ".join(filter(None, [handle, name])))
+    elif record.handle >= 0:
+        parts.append(f"0x{record.handle:04x}")
     if record.error:
         parts.append(record.error)
-    elif record.value_len:
-        shown = hex_preview(record.value, 8)
-        if record.value_len > len(record.value) and "..." not in shown:
+    elif record.decoded:
+        parts.append(record.decoded)
+    elif record.value_len:  # the whole value's length: only the first bytes are kept
+        shown = record.value[:_FLOW_HEX].hex(" ")
+        if record.value_len > _FLOW_HEX:
             shown += f" ... ({record.value_len} bytes)"
         parts.append(shown)
-    return safe(" ".join(parts))
+    return safe(" ".join(filter(None, parts)))
 
 
 def flow_row(model: CaptureModel, record: FlowRecord, width: int, left_side: str) -> Text:
