@@ -13,8 +13,9 @@ Rules that make the emulator behave like a dongle (nRF Sniffer reference, sectio
   host that finds its port by listening (section 9.1) sees frames at once;
 * `rate="realtime"` keeps the capture's timing (firmware clock anchored to the monotonic
   clock when the replay starts or resumes), `rate="max"` goes as fast as the host reads;
-* the hang-up fault closes the master (the host sees EIO), waits `hangup_seconds`, then
-  makes a new pty, points the link at it and powers the device up afresh.
+* the hang-up fault removes the link and closes the master (the host sees EIO), waits
+  `hangup_seconds`, then makes a new pty, points the link at it and powers the device up
+  afresh.
 """
 
 from __future__ import annotations
@@ -122,9 +123,8 @@ class Emulator:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        self._unlink()
         self._close_master()
-        if self.link is not None and self.link.is_symlink():
-            self.link.unlink()
 
     def __enter__(self) -> Emulator:
         self.start()
@@ -158,6 +158,14 @@ class Emulator:
                 # the OS names the pty (the symlink's target), which is not what is wrong:
                 # the link's place is (a missing folder, no permission)
                 raise OSError(exc.errno, exc.strerror, str(self.link)) from None
+
+    def _unlink(self) -> None:
+        """Take the link away before the pty goes: once the pty is closed and its host has
+        let go, its number is free for any other program's pty, and a host reconnecting
+        through a link still pointing there would open that one (as an unplugged dongle's
+        device node vanishes, the link is gone until the port comes back)."""
+        if self.link is not None and self.link.is_symlink():
+            self.link.unlink(missing_ok=True)
 
     def _close_master(self) -> None:
         master, self._master = self._master, None
@@ -278,6 +286,7 @@ class Emulator:
     def _hang_up(self) -> None:
         self._hangup_pending = False
         self._hangup_at = None
+        self._unlink()
         self._close_master()
         self._present = False
         self._anchor = None
