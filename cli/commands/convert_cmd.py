@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from attscope.atomic import error_text, replaced_on_success
+from attscope.atomic import error_text, exit_on_signals, replaced_on_success
 from attscope.capture import Frame, open_capture, write_capture
 from attscope.capture import linktypes as lt
 from attscope.capture.printable import printable
@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
                 left_out += 1
 
     try:
-        with replaced_on_success(out, inputs=[args.input]) as tmp:
+        with exit_on_signals(), replaced_on_success(out, inputs=[args.input]) as tmp:
             count = write_capture(tmp, packets(), fmt, linktype)
     except (ValueError, OSError) as exc:
         say(f"attscope: {args.output}: {error_text(exc)}")

@@ -6,9 +6,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import IO, Any
 
-from attscope.atomic import error_text, replaced_on_success
+from attscope.atomic import error_text, exit_on_signals, replaced_on_success
 from attscope.capture import CaptureError, open_capture
 from attscope.export_schema import schema_json
 from attscope.export_stream import DEFAULT_KINDS, KINDS, export_capture
@@ -104,8 +105,12 @@ def _emit(args: argparse.Namespace, write: Callable[[IO[bytes], str | None], Any
             write(sys.stdout.buffer, None)
             return EXIT_OK
         inputs = [args.file] if args.file else []
-        with replaced_on_success(args.output, inputs=inputs) as tmp, open(tmp, "wb") as out:
-            write(out, str(tmp.parent))
+        with (
+            exit_on_signals(),
+            replaced_on_success(args.output, inputs=inputs) as tmp,
+            open(tmp, "wb") as out,
+        ):
+            write(out, spill_folder(tmp))
     except CaptureError as exc:
         say(f"attscope: {exc}")
         return EXIT_ERROR
@@ -115,3 +120,9 @@ def _emit(args: argparse.Namespace, write: Callable[[IO[bytes], str | None], Any
         say(f"attscope: {where}: {error_text(exc)}")
         return EXIT_ERROR
     return EXIT_OK
+
+
+def spill_folder(output: Path) -> str | None:
+    """Where the json format's spill files go: beside a regular output, in the system's
+    temporary folder for a FIFO or a device."""
+    return str(output.parent) if output.is_file() else None
