@@ -44,9 +44,9 @@ from attscope.tui.rows import (
     PACKET_HEADER,
     VIOLATION_HEADER,
     connection_header,
+    connection_width,
     device_header,
     flow_header,
-    flow_sides,
     safe,
     transaction_header,
 )
@@ -210,12 +210,18 @@ class AttscopeApp(App[None]):
         initial = "devices" if live is not None and not live.follow_requested else "connections"
         with TabbedContent(id="tabs", initial=initial):
             with TabPane("1 Connections", id="connections"):
-                yield VirtualList(connection_header, id="connections-list")
+                yield VirtualList(
+                    lambda width: connection_header(width, max(12, connection_width(self.model))),
+                    id="connections-list",
+                )
                 yield Static(Text(""), id="connection-detail", classes="detail")
             with TabPane("2 Flow", id="flow"):
                 yield VirtualList("", id="flow-list")
             with TabPane("3 Transactions", id="transactions"):
-                yield VirtualList(transaction_header, id="transactions-list")
+                yield VirtualList(
+                    lambda width: transaction_header(width, connection_width(self.model)),
+                    id="transactions-list",
+                )
                 yield Static(Text(""), id="transaction-detail", classes="detail")
             with TabPane("4 GATT", id="gatt"):
                 yield Tree(Text("GATT databases"), id="gatt-tree")
@@ -375,10 +381,10 @@ class AttscopeApp(App[None]):
             "violations": violation_view(model, focus, wanted),
         }
         conn = self._focused_connection()
-        left, _ = flow_sides(model, conn)
         flow_list = self.list("flow")
-        flow_list.header = lambda width: flow_header(conn, width)
-        flow_list.set_source(FlowRows(model, self._views["flow"], left))
+        flows = FlowRows(model, self._views["flow"], every_connection=conn is None)
+        flow_list.header = lambda width: flow_header(model, conn, width, flows.connection_column())
+        flow_list.set_source(flows)
         self.list("packets").set_source(PacketRows(model, self._views["packets"]))
         self.list("violations").set_source(ViolationRows(model, self._views["violations"]))
         self._set_transactions()

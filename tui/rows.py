@@ -14,7 +14,15 @@ from attscope.analysis_text import hex_preview, latency_text
 from attscope.commands.dump_cmd import ARROWS, layer_names, summary
 from attscope.dissector.ad_structures import appearance_name, company_text
 from attscope.dissector.advertisers import Advertiser
-from attscope.dissector.analysis_records import OTHER_SIDE, Connection, Transaction, Violation
+from attscope.dissector.analysis_records import (
+    CENTRAL,
+    LOCAL,
+    OTHER_SIDE,
+    UNKNOWN_SIDE,
+    Connection,
+    Transaction,
+    Violation,
+)
 from attscope.dissector.att_pdus import opcode_title
 from attscope.dissector.decode import Packet
 from attscope.tui.model import CaptureModel, FlowRecord
@@ -60,24 +68,43 @@ def packet_row(model: CaptureModel, packet: Packet) -> Text:
 # -- flow (ladder) --------------------------------------------------------------------------
 
 
-def flow_sides(model: CaptureModel, connection: Connection | None) -> tuple[str, str]:
-    """The two ends of a ladder: (left, right) sides."""
-    if connection is not None and connection.transport == "le air":
-        return "central", "peripheral"
-    return "local", "remote"
+# the sides drawn on the ladder's left: an HCI log's own host, an air capture's central
+LEFT_SIDES = frozenset({LOCAL, CENTRAL})
+MAX_CONNECTION_WIDTH = 26
 
 
-def flow_header(connection: Connection | None, width: int) -> Text:
-    left, right = ("central", "peripheral") if connection and connection.transport == "le air" \
-        else ("local (this host)", "remote")  # fmt: skip
+def connection_width(model: CaptureModel) -> int:
+    """A column wide enough for every connection id (never cut: two ids that differ only
+    at the end would look alike), within reason, and for its heading ("conn")."""
+    ids = model.connection_ids
+    return max(4, min(MAX_CONNECTION_WIDTH, max(len(i) for i in ids))) if ids else 10
+
+
+def flow_connection_column(model: CaptureModel, focused: Connection | None) -> int:
+    """The width of the Flow's connection column: none when one connection is shown."""
+    return connection_width(model) if focused is None and len(model.connection_ids) > 1 else 0
+
+
+def flow_header(
+    model: CaptureModel, connection: Connection | None, width: int, conn_col: int = 0
+) -> Text:
+    if connection is not None:
+        kinds = {connection.transport == "le air"}
+    else:  # every connection: the sides of the links the capture holds
+        kinds = {c.transport == "le air" for c in model.connections()}
+    left, right = ("central", "peripheral") if kinds == {True} else ("local (this host)", "remote")
+    if len(kinds) > 1:
+        left, right = "local or central", "remote or peripheral"
     if connection is not None:
         left_addr = connection.central_address or connection.local_address or ""
         right_addr = connection.peripheral_address or connection.peer_address or ""
         left = f"{left} {left_addr}".strip()
         right = f"{right} {right_addr}".strip()
-    span = max(20, min(110, width - 24))
+    span = max(20, min(110, width - 24 - conn_col))
     head = Text(no_wrap=True)
     head.append(f"{'time (s)':>11} ")
+    if conn_col:
+        head.append(f"{'conn':<{conn_col}} ", "bold")
     head.append(f"{safe(left)[: span // 2]:<{span // 2}}", "bold")
     head.append(f"{safe(right)[: span - span // 2]:>{span - span // 2}}", "bold")
     head.append(f" {'latency':>10}")
@@ -109,11 +136,14 @@ def _flow_label(model: CaptureModel, record: FlowRecord) -> str:
     return safe(" ".join(filter(None, parts)))
 
 
-def flow_row(model: CaptureModel, record: FlowRecord, width: int, left_side: str) -> Text:
-    """Time, an arrow from the sender's lifeline to the receiver's with the PDU on it, and
-    the latency on answers. C or S at the tail says the sender's ATT role."""
-    span = max(20, min(110, width - 24))  # between the two lifelines
-    rightward = record.side == left_side or (record.side == "?" and record.role == "client")
+def flow_row(model: CaptureModel, record: FlowRecord, width: int, conn_col: int = 0) -> Text:
+    """Time, the connection when several are shown (`conn_col` wide), an arrow from the
+    sender's lifeline to the receiver's with the PDU on it, and the latency on answers.
+    The local host or the central is on the left; C or S at the tail says the sender's
+    ATT role."""
+    span = max(20, min(110, width - 24 - conn_col))  # between the two lifelines
+    side = record.side
+    rightward = side in LEFT_SIDES or (side == UNKNOWN_SIDE and record.role == "client")
     role = "C" if record.role == "client" else "S"
     label = _flow_label(model, record)
     inner = span - 6
@@ -126,6 +156,9 @@ def flow_row(model: CaptureModel, record: FlowRecord, width: int, left_side: str
         style = ERROR
     row = Text(no_wrap=True)
     row.append(f"{seconds(model, record.ts_us):>11} ")
+    if conn_col:
+        conn_id = model.connection_ids[record.connection]
+        row.append(f"{safe(conn_id):<{conn_col}} ")
     row.append("│")
     row.append(f"{arrow:<{span - 2}}", style)
     row.append("│")
@@ -143,8 +176,8 @@ def _wide(width: int) -> bool:
     return width >= 120  # room for the connection and who asked whom
 
 
-def transaction_header(width: int) -> str:
-    who = f"{'conn':<8} {'client→server':<19} " if _wide(width) else ""
+def transaction_header(width: int, conn_col: int = 8) -> str:
+    who = f"{'conn':<{conn_col}} {'client→server':<19} " if _wide(width) else ""
     name = 22 if _wide(width) else max(8, min(22, width - 68))
     return (
         f"  {'time (s)':>11} {who}{'kind':<16} {'handle':<6} "
@@ -171,7 +204,10 @@ def transaction_row(
     row = Text(no_wrap=True)
     row.append(f"{mark} {seconds(model, txn.start_us):>11} ")
     if _wide(width):
-        row.append(f"{safe(txn.connection)[:8]:<8} {safe(txn.client + '→' + txn.server)[:19]:<19} ")
+        conn_col = connection_width(model)
+        row.append(
+            f"{safe(txn.connection):<{conn_col}} {safe(txn.client + '→' + txn.server)[:19]:<19} "
+        )
     span = 22 if _wide(width) else max(8, min(22, width - 68))
     row.append(f"{txn.kind[:16]:<16} {handle:<6} {safe(name)[:span]:<{span}} ")
     row.append(f"{outcome:<10}", _OUTCOME_STYLE.get(txn.outcome, ""))
@@ -207,9 +243,9 @@ def _address_width(width: int) -> int:
     return max(17, min(40, width - 64))
 
 
-def connection_header(width: int) -> str:
+def connection_header(width: int, conn_col: int = 12) -> str:
     return (
-        f"{'connection':<12} {'link':<6} {'addresses':<{_address_width(width)}} "
+        f"{'connection':<{conn_col}} {'link':<7} {'addresses':<{_address_width(width)}} "
         f"{'local is':<10} {'duration':>9} {'txns':>6} {'errors':>6} {'viol.':>5}  name"
     )
 
@@ -221,7 +257,9 @@ def connection_row(model: CaptureModel, conn: Connection | None, width: int = 12
         errors = sum(c.errors for c in model.counts.values())
         row = Text(no_wrap=True)
         span = _address_width(width)
-        row.append(f"{'(all)':<12} {'':<6} {'all connections':<{span}} {'':<10} {'':>9} ", "bold")
+        conn_col = max(12, connection_width(model))
+        row.append(f"{'(all)':<{conn_col}} {'':<7} {'all connections':<{span}} {'':<10} {'':>9} ",
+                   "bold")  # fmt: skip
         row.append(f"{total:>6} {errors:>6} {len(model.violations):>5}")
         return row
     counts = model.counts.get(conn.id)
@@ -240,7 +278,7 @@ def connection_row(model: CaptureModel, conn: Connection | None, width: int = 12
     role = conn.local_role or ("(sniffer)" if conn.access_address is not None else "")
     span = _address_width(width)
     row = Text(no_wrap=True)
-    row.append(f"{safe(conn.id)[:12]:<12} {conn.transport[:6]:<6} ")
+    row.append(f"{safe(conn.id):<{max(12, connection_width(model))}} {conn.transport:<7} ")
     row.append(f"{safe(addresses)[:span]:<{span}} ")
     row.append(f"{role[:10]:<10} {duration:>9} ")
     if counts is None:

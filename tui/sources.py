@@ -16,6 +16,7 @@ from attscope.tui.rows import (
     device_row,
     device_text,
     exchange_row,
+    flow_connection_column,
     flow_row,
     packet_row,
     safe,
@@ -53,8 +54,14 @@ class PacketRows(_ViewRows):
 
 
 class FlowRows:
-    def __init__(self, model: CaptureModel, view: View, left_side: str) -> None:
-        self.model, self.view, self.left = model, view, left_side
+    """The Flow's rows; `every_connection`: no connection focused, so several may be shown
+    and each row says its connection."""
+
+    def __init__(self, model: CaptureModel, view: View, every_connection: bool) -> None:
+        self.model, self.view, self.every = model, view, every_connection
+
+    def connection_column(self) -> int:
+        return flow_connection_column(self.model, None) if self.every else 0
 
     def __len__(self) -> int:
         return len(self.view)
@@ -69,7 +76,8 @@ class FlowRows:
         return [self.model.flows[p] for p in positions]
 
     def rows(self, start: int, stop: int, width: int) -> list[Text]:
-        return [flow_row(self.model, r, width, self.left) for r in self.records(start, stop)]
+        conn_col = self.connection_column()
+        return [flow_row(self.model, r, width, conn_col) for r in self.records(start, stop)]
 
     def frame_at(self, index: int) -> int:
         return self.records(index, index + 1)[0].frame

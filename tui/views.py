@@ -227,7 +227,7 @@ def flow_view(model: CaptureModel, focus: int | None, wanted: Filter, width: int
         if wanted.violations and rec.frame not in model.violation_frames:
             return False
         if wanted.names or wanted.text:
-            text = flow_row(model, rec, width, "").plain
+            text = flow_row(model, rec, width).plain
             if not _contains(text, wanted.names + wanted.text):
                 return False
         return True

@@ -26,7 +26,7 @@ SAMPLE = str(SAMPLES / "heart_rate.btsnoop")
 def _rows(path: str) -> list[str]:
     model = CaptureModel(path)
     model.ingest(open_capture(path))
-    return [flow_row(model, model.flows[i], 120, "local").plain for i in range(len(model.flows))]
+    return [flow_row(model, model.flows[i], 120).plain for i in range(len(model.flows))]
 
 
 def test_flow_shows_a_long_values_real_length(tmp_path: Path) -> None:
