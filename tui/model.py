@@ -96,6 +96,8 @@ class CaptureModel:
         self.connection_ids: list[str] = []
         self._conn_index: dict[str, int] = {}
         self.counts: dict[str, Counts] = {}
+        self._kinds: frozenset[bool] = frozenset()  # link_kinds, for the connections seen
+        self._kinds_seen = 0
         # positions in the spills, per connection index
         self.flows_of: dict[int, array[int]] = {}
         self.transactions_of: dict[int, array[int]] = {}
@@ -279,6 +281,22 @@ class CaptureModel:
         """The analyzer's connections, copied under the lock."""
         with self.lock:
             return [copy.copy(c) for c in self.analyzer.connections]
+
+    def totals(self) -> tuple[int, int]:
+        """Transactions and error responses of every connection, summed under the lock
+        (the ingest thread adds connections meanwhile)."""
+        with self.lock:
+            counts = list(self.counts.values())
+        return sum(c.transactions for c in counts), sum(c.errors for c in counts)
+
+    def link_kinds(self) -> frozenset[bool]:
+        """Whether the links are an air capture's (True) or an HCI log's (False)."""
+        with self.lock:
+            connections = self.analyzer.connections
+            if len(connections) != self._kinds_seen:  # connections are only ever added
+                self._kinds |= {c.transport == "le air" for c in connections[self._kinds_seen :]}
+                self._kinds_seen = len(connections)
+            return self._kinds
 
     @property
     def checkpoints(self) -> list[Decoder]:

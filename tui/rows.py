@@ -91,7 +91,7 @@ def flow_header(
     if connection is not None:
         kinds = {connection.transport == "le air"}
     else:  # every connection: the sides of the links the capture holds
-        kinds = {c.transport == "le air" for c in model.connections()}
+        kinds = set(model.link_kinds())
     left, right = ("central", "peripheral") if kinds == {True} else ("local (this host)", "remote")
     if len(kinds) > 1:
         left, right = "local or central", "remote or peripheral"
@@ -253,8 +253,7 @@ def connection_header(width: int, conn_col: int = 12) -> str:
 def connection_row(model: CaptureModel, conn: Connection | None, width: int = 120) -> Text:
     """A connection with its counts; None: the "all connections" row."""
     if conn is None:
-        total = sum(c.transactions for c in model.counts.values())
-        errors = sum(c.errors for c in model.counts.values())
+        total, errors = model.totals()
         row = Text(no_wrap=True)
         span = _address_width(width)
         conn_col = max(12, connection_width(model))
