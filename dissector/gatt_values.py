@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 import msgspec
 
+from attscope.capture.printable import printable
 from attscope.dissector.assigned_uuids import UNITS
 from attscope.dissector.uuid_names import normalize_uuid, uuid_name
 
@@ -42,8 +43,7 @@ def property_names(properties: int) -> tuple[str, ...]:
 
 def _printable(text: str) -> str:
     """Untrusted text made safe to show: control characters escaped, length capped."""
-    safe = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[:MAX_TEXT])
-    return safe + ("..." if len(text) > MAX_TEXT else "")
+    return printable(text[:MAX_TEXT]) + ("..." if len(text) > MAX_TEXT else "")
 
 
 class GattValue(msgspec.Struct, frozen=True, gc=False, tag=True):

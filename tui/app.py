@@ -18,6 +18,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.notifications import SeverityLevel
 from textual.widgets import (
     Footer,
     Input,
@@ -682,6 +683,19 @@ class AttscopeApp(App[None]):
         self.call_from_thread(self.notify, f"{safe(needle)!r} not found below", timeout=3)
 
     # -- actions --------------------------------------------------------------------------
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Notifications carry names and values from captures: plain text, never markup
+        (a file or device name holding `[link=...]` made Textual raise)."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.BINDINGS))

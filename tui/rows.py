@@ -6,11 +6,10 @@ style, and control characters (ANSI escapes included) are shown as escapes first
 
 from __future__ import annotations
 
-import re
-
 from rich.text import Text
 
 from attscope.analysis_text import hex_preview, latency_text
+from attscope.capture.printable import printable
 from attscope.commands.dump_cmd import ARROWS, layer_names, summary
 from attscope.dissector.ad_structures import appearance_name, company_text
 from attscope.dissector.advertisers import Advertiser
@@ -27,7 +26,6 @@ from attscope.dissector.att_pdus import opcode_title
 from attscope.dissector.decode import Packet
 from attscope.tui.model import CaptureModel, FlowRecord
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 ERROR = "bold red"
 WARNING = "yellow"
 VIOLATION = "bold white on dark_red"
@@ -37,8 +35,10 @@ SERVER = "green"
 
 
 def safe(text: str) -> str:
-    """Control characters as visible escapes, so they cannot drive the terminal."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    """What is not printable (controls, bidirectional and other format characters) as
+    visible escapes, so it cannot drive the terminal or reorder the row, as the command
+    line and the export show it."""
+    return printable(text)
 
 
 def seconds(model: CaptureModel, ts_us: int) -> str:
