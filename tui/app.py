@@ -265,7 +265,8 @@ class AttscopeApp(App[None]):
             self.model.finish(warnings())
 
     def _tick(self) -> None:
-        if not self.is_running:  # shutting down: the widgets go one by one, the timer last
+        # closing (quit sets _stop): the widgets go one by one, the timers last
+        if not self.is_running or self._stop.is_set():
             return
         model = self.model
         live = self.source.live
@@ -442,11 +443,19 @@ class AttscopeApp(App[None]):
                 if worker.is_cancelled or views != self._views:
                     return  # the views were rebuilt: a newer worker scans those
                 if view.advance(20000):
-                    self.call_from_thread(self.list(name).update_rows)
+                    self.call_from_thread(self._rows_grew, name)
         if not worker.is_cancelled:
             self.call_from_thread(self._filtered_done)
 
+    def _rows_grew(self, name: str) -> None:
+        """On the UI thread: a list's view has more rows. The worker may finish while the
+        app closes, its widgets already gone: then there is nothing to draw."""
+        if self.is_running and not self._stop.is_set():
+            self.list(name).update_rows()
+
     def _filtered_done(self) -> None:
+        if not self.is_running or self._stop.is_set():
+            return
         for name in ("flow", "transactions", "violations", "packets"):
             self.list(name).update_rows(changed=True)
         if self.sort != "time":

@@ -7,6 +7,7 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
+import pytest
 from frames import Script
 from tui_helpers import run_async, settle
 
@@ -35,7 +36,10 @@ def named_capture(path: Path) -> Path:
 
 
 @run_async
-async def test_a_name_with_markup_in_a_notification_is_text(tmp_path: Path) -> None:
+async def test_a_name_with_markup_in_a_notification_is_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the export lands in the working folder
     path = tmp_path / "[link=example]x [b.btsnoop"
     app = make_app(str(named_capture(path)))
     async with app.run_test(size=(160, 30)) as pilot:
