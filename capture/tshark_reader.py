@@ -105,7 +105,7 @@ class TsharkReader(CaptureReader):
         import pyshark  # deferred: only this fallback needs it, and it is slow to import
 
         self.warnings = []
-        _ensure_event_loop()
+        ensure_event_loop()
         capture = pyshark.FileCapture(
             str(self.path), use_json=True, include_raw=True, keep_packets=False
         )
@@ -184,7 +184,7 @@ def _crash_reason(exc: Exception) -> str:
     return _last_line(str(exc))
 
 
-def _ensure_event_loop() -> None:
+def ensure_event_loop() -> None:
     """pyshark runs tshark on the thread's current asyncio loop and fails when there is
     none, which is the case after an `asyncio.run()` in the same thread: give it one."""
     try:

@@ -45,6 +45,7 @@ import pytest
 from corpus import TSHARK_USER_DLTS, corpus_files, need_corpus, need_tshark
 
 from attscope.capture import Direction, Frame, open_capture
+from attscope.capture.tshark_reader import ensure_event_loop
 from attscope.dissector import att_pdus as att
 from attscope.dissector.decode import Decoder, Packet
 from attscope.dissector.l2cap import L2capHeader
@@ -155,6 +156,7 @@ def shark_frames(name: str) -> dict[int, SharkFrame]:
     import pyshark  # slow to import; only this module needs it
 
     need_tshark()
+    ensure_event_loop()  # pyshark needs one; an asyncio.run() in an earlier test left none
     capture = pyshark.FileCapture(
         str(need_corpus(name)),
         display_filter=DISPLAY_FILTER,
