@@ -18,10 +18,10 @@ from pathlib import Path
 
 from attscope.capture import Direction, Encap, Frame, HciType, open_capture, write_capture
 from attscope.capture.linktypes import BTSNOOP_H4
-from attscope.dissector.analyzer import Analyzer
-from attscope.dissector.att_pdus import AttPdu
-from attscope.dissector.hci_events import LeConnectionComplete
-from attscope.dissector.l2cap_signalling import SignallingCommand
+from attscope.dissector.analysis.analyzer import Analyzer
+from attscope.dissector.decoding.att_pdus import AttPdu
+from attscope.dissector.decoding.hci_events import LeConnectionComplete
+from attscope.dissector.decoding.l2cap_signalling import SignallingCommand
 
 ACL_HANDLE = 0x0040
 CID_ATT = 0x0004

@@ -11,8 +11,8 @@ from corpus import corpus_files, need_corpus, tshark_fields
 
 from attscope.capture import Frame, open_capture
 from attscope.capture.frame import Direction, Encap, HciType, SnifferInfo
-from attscope.dissector.advertisers import Advertiser
-from attscope.dissector.analyzer import Analyzer
+from attscope.dissector.analysis.advertisers import Advertiser
+from attscope.dissector.analysis.analyzer import Analyzer
 
 LEGACY_ADVERTISER_PDUS = {"0x00", "0x01", "0x02", "0x04", "0x06"}  # carry AdvA as heard
 ADVERTISING_REPORTS = {"0x02", "0x0d"}  # LE (Extended) Advertising Report

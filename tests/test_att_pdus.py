@@ -21,8 +21,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from attscope.capture import Direction, Encap, Frame, HciType, write_capture
-from attscope.dissector.att_errors import AttError, error_name, is_reserved_error
-from attscope.dissector.att_pdus import (
+from attscope.dissector.decoding.att_errors import AttError, error_name, is_reserved_error
+from attscope.dissector.decoding.att_pdus import (
     ATT_PDUS,
     AttOpcode,
     AttPdu,
@@ -73,7 +73,7 @@ from attscope.dissector.att_pdus import (
     request_for,
     response_for,
 )
-from attscope.dissector.pdu import REST, UUID, Fixed, Int, Malformed, uuid_text
+from attscope.dissector.decoding.pdu import REST, UUID, Fixed, Int, Malformed, uuid_text
 
 UUID128 = "0000fee0-0000-1000-8000-00805f9b34fb"
 UUID128_WIRE = "fb349b5f80000080001000 00e0fe0000".replace(" ", "")

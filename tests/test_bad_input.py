@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from attscope.capture import CaptureError, Frame, open_capture, tshark_reader
-from attscope.main import main
+from attscope.cli.main import main
 
 SMALL = [  # one capture per reader and link type, small enough for many examples
     "android_revcar_acl_only.btsnoop",

@@ -27,10 +27,10 @@ from hypothesis import strategies as st
 
 from attscope.capture import Direction, Encap, Frame, HciType, SnifferInfo, open_capture
 from attscope.capture import linktypes as lt
-from attscope.dissector import att_pdus as att
-from attscope.dissector.decode import Decoder, L2capPending, Packet
-from attscope.dissector.l2cap import L2capHeader
-from attscope.dissector.pdu import Malformed
+from attscope.dissector.decoding import att_pdus as att
+from attscope.dissector.decoding.decoder import Decoder, L2capPending, Packet
+from attscope.dissector.decoding.l2cap import L2capHeader
+from attscope.dissector.decoding.pdu import Malformed
 
 H2C, C2H = Direction.HOST_TO_CONTROLLER, Direction.CONTROLLER_TO_HOST
 C2P, P2C = Direction.CENTRAL_TO_PERIPHERAL, Direction.PERIPHERAL_TO_CENTRAL

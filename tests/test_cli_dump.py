@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from corpus import SAMPLES, manifest, need_corpus
 
-from attscope.main import main
+from attscope.cli.main import main
 
 SAMPLE = str(SAMPLES / "heart_rate.btsnoop")
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from corpus import manifest, need_corpus
 
-from attscope.main import main
+from attscope.cli.main import main
 
 
 def test_info_text(capsys: pytest.CaptureFixture[str]) -> None:

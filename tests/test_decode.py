@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 
 from attscope.capture import Direction, Encap, Frame, HciType, SnifferInfo
 from attscope.capture import linktypes as lt
-from attscope.dissector.att_pdus import AttPdu, ReadRequest, ReadResponse
-from attscope.dissector.decode import Decoder, L2capPending, Packet
-from attscope.dissector.pdu import Malformed
+from attscope.dissector.decoding.att_pdus import AttPdu, ReadRequest, ReadResponse
+from attscope.dissector.decoding.decoder import Decoder, L2capPending, Packet
+from attscope.dissector.decoding.pdu import Malformed
 
 H2C = Direction.HOST_TO_CONTROLLER
 C2H = Direction.CONTROLLER_TO_HOST

@@ -46,13 +46,13 @@ from corpus import TSHARK_USER_DLTS, corpus_files, need_corpus, need_tshark
 
 from attscope.capture import Direction, Frame, open_capture
 from attscope.capture.tshark_reader import ensure_event_loop
-from attscope.dissector import att_pdus as att
-from attscope.dissector.decode import Decoder, Packet
-from attscope.dissector.l2cap import L2capHeader
-from attscope.dissector.ll_control import LlControlPdu, LlControlUnknown, StartEncReq
-from attscope.dissector.ll_data import DataHeader, LlEncrypted, LlPacket
-from attscope.dissector.pdu import Malformed, uuid_bytes
-from attscope.dissector.smp_pdus import PairingPublicKey, SmpPdu
+from attscope.dissector.decoding import att_pdus as att
+from attscope.dissector.decoding.decoder import Decoder, Packet
+from attscope.dissector.decoding.l2cap import L2capHeader
+from attscope.dissector.decoding.ll_control import LlControlPdu, LlControlUnknown, StartEncReq
+from attscope.dissector.decoding.ll_data import DataHeader, LlEncrypted, LlPacket
+from attscope.dissector.decoding.pdu import Malformed, uuid_bytes
+from attscope.dissector.decoding.smp_pdus import PairingPublicKey, SmpPdu
 
 pytestmark = [pytest.mark.corpus, pytest.mark.tshark]
 

@@ -16,15 +16,15 @@ import pytest
 from corpus import REPO, SAMPLES, corpus_files, need_corpus, tshark_fields
 from frames import Script
 
-import attscope.export_stream
+import attscope.export.stream
 from attscope.capture import open_capture
 from attscope.capture.summary import iso_time
-from attscope.dissector import att_pdus as att
-from attscope.export_convert import PDU_FIELDS, Clock
-from attscope.export_records import LINE_TYPES, ExportDocument
-from attscope.export_schema import export_schema
-from attscope.export_stream import DEFAULT_KINDS, export_capture
-from attscope.main import main
+from attscope.cli.main import main
+from attscope.dissector.decoding import att_pdus as att
+from attscope.export.convert import PDU_FIELDS, Clock
+from attscope.export.records import LINE_TYPES, ExportDocument
+from attscope.export.schema import export_schema
+from attscope.export.stream import DEFAULT_KINDS, export_capture
 
 SAMPLE = SAMPLES / "heart_rate.btsnoop"
 GOLDEN = REPO / "tests" / "golden"
@@ -266,7 +266,7 @@ def test_a_failure_midway_leaves_no_file(
     def disk_full(*args: Any) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(attscope.export_stream, "gatt_records", disk_full)  # at the end
+    monkeypatch.setattr(attscope.export.stream, "gatt_records", disk_full)  # at the end
     assert main(["export", str(SAMPLE), "-o", str(out), "--format", fmt]) == 2
     assert "No space left on device" in one_line_error(capsys)
     assert out.read_bytes() == b"an older export"  # kept, not replaced by half an export

@@ -13,16 +13,16 @@ import pytest
 from corpus import corpus_files, need_corpus
 
 from attscope.capture import Direction, Encap, Frame, HciType, open_capture, write_capture
-from attscope.dissector import l2cap_signalling as sig
-from attscope.dissector.analysis_records import Violation
-from attscope.dissector.analyzer import Analyzer
-from attscope.dissector.hci_commands import (
+from attscope.dissector.analysis.analysis_records import Violation
+from attscope.dissector.analysis.analyzer import Analyzer
+from attscope.dissector.decoding import l2cap_signalling as sig
+from attscope.dissector.decoding.hci_commands import (
     LeReadBufferSizeReturn,
     LeReadBufferSizeV2Return,
     ReadBufferSizeReturn,
     ReturnStatus,
 )
-from attscope.dissector.hci_events import (
+from attscope.dissector.decoding.hci_events import (
     CommandComplete,
     CompletedPackets,
     DisconnectionComplete,

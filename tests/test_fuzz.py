@@ -21,8 +21,8 @@ from corpus import CAPTURES, SAMPLES, manifest
 
 from attscope.capture import CaptureError, Direction, Encap, Frame, open_capture, write_capture
 from attscope.capture.linktypes import BLUETOOTH_LE_LL
-from attscope.dissector.analyzer import Analyzer
-from attscope.export_stream import DEFAULT_KINDS, export_capture
+from attscope.dissector.analysis.analyzer import Analyzer
+from attscope.export.stream import DEFAULT_KINDS, export_capture
 
 INPUTS = int(os.environ.get("ATTSCOPE_FUZZ_INPUTS", "100"))
 SAMPLE = SAMPLES / "heart_rate.btsnoop"

@@ -23,17 +23,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from attscope.capture import Direction, Encap, Frame, HciType, open_capture, write_capture
-from attscope.dissector import att_pdus as att
-from attscope.dissector.analyzer import Analyzer
-from attscope.dissector.decode import Decoder
-from attscope.dissector.gatt_db import GattDatabase, overlapping
-from attscope.dissector.gatt_values import (
+from attscope.dissector.analysis.analyzer import Analyzer
+from attscope.dissector.analysis.gatt_db import GattDatabase, overlapping
+from attscope.dissector.decoding import att_pdus as att
+from attscope.dissector.decoding.decoder import Decoder
+from attscope.dissector.decoding.gatt_values import (
     ConnectionParameters,
     HeartRateMeasurement,
     decode_value,
     decoded_text,
 )
-from attscope.dissector.uuid_names import normalize_uuid, uuid_name
+from attscope.dissector.decoding.uuid_names import normalize_uuid, uuid_name
 
 HEART_RATE = SAMPLES / "heart_rate.btsnoop"
 SENSOR, PHONE = "F3:7A:2C:91:5D:C8", "3C:28:6D:A1:47:0E"

@@ -29,10 +29,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from attscope.capture import Encap, Frame, HciType, open_capture
-from attscope.dissector import hci_acl
-from attscope.dissector import hci_commands as cmds
-from attscope.dissector import hci_events as evts
-from attscope.dissector.hci_names import (
+from attscope.dissector.decoding import hci_acl
+from attscope.dissector.decoding import hci_commands as cmds
+from attscope.dissector.decoding import hci_events as evts
+from attscope.dissector.decoding.hci_names import (
     COMMANDS,
     ERRORS,
     EVENTS,
@@ -42,7 +42,7 @@ from attscope.dissector.hci_names import (
     event_name,
     le_subevent_name,
 )
-from attscope.dissector.pdu import REST, Fixed, Int, Malformed
+from attscope.dissector.decoding.pdu import REST, Fixed, Int, Malformed
 
 FIELDS = [
     "frame.number",

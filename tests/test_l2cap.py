@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from attscope.capture import Encap, Frame, HciType, open_capture
 from attscope.capture.frame import LE_ADVERTISING_AA
-from attscope.dissector.l2cap import (
+from attscope.dissector.decoding.l2cap import (
     CID_ATT,
     CID_LE_SIGNALLING,
     CID_SIGNALLING,
@@ -37,7 +37,7 @@ from attscope.dissector.l2cap import (
     encode_l2cap,
     psm_name,
 )
-from attscope.dissector.l2cap_signalling import (
+from attscope.dissector.decoding.l2cap_signalling import (
     COMMANDS,
     CommandReject,
     ConfigurationRequest,
@@ -65,7 +65,7 @@ from attscope.dissector.l2cap_signalling import (
     decode_signalling,
     named,
 )
-from attscope.dissector.pdu import InvalidPdu, Malformed, TruncatedPdu
+from attscope.dissector.decoding.pdu import InvalidPdu, Malformed, TruncatedPdu
 
 # -- spec vectors: (command bytes, LE channel?, record, summary) ------------------------------
 

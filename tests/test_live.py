@@ -36,11 +36,11 @@ from attscope.capture.live import LiveCapture
 from attscope.capture.nrf_device import DeviceConfig, Fault, State
 from attscope.capture.nrf_emulator import Emulator, PlayedOut, air_capture
 from attscope.capture.nrf_serial import NrfSerial
-from attscope.dissector.analysis_records import Transaction
-from attscope.dissector.analyzer import Analyzer
-from attscope.export_convert import Clock
-from attscope.export_gatt import gatt_records
-from attscope.main import main
+from attscope.cli.main import main
+from attscope.dissector.analysis.analysis_records import Transaction
+from attscope.dissector.analysis.analyzer import Analyzer
+from attscope.export.convert import Clock
+from attscope.export.gatt import gatt_records
 from attscope.tui.app import Source, make_app
 
 

@@ -27,15 +27,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from attscope.capture import Frame, open_capture
-from attscope.dissector import ad_structures, ll_adv, ll_control
-from attscope.dissector.ad_structures import (
+from attscope.dissector.decoding import ad_structures, ll_adv, ll_control
+from attscope.dissector.decoding.ad_structures import (
     AdStructure,
     CompleteLocalName,
     ManufacturerData,
     ad_type_of,
     parse_ad,
 )
-from attscope.dissector.ll_adv import (
+from attscope.dissector.decoding.ll_adv import (
     AdvExtInd,
     AdvHeader,
     AdvPdu,
@@ -46,13 +46,13 @@ from attscope.dissector.ll_adv import (
     address_text,
     decode_adv_pdu,
 )
-from attscope.dissector.ll_control import (
+from attscope.dissector.decoding.ll_control import (
     LlControlPdu,
     LlControlUnknown,
     VersionInd,
     decode_ll_control,
 )
-from attscope.dissector.ll_data import (
+from attscope.dissector.decoding.ll_data import (
     AnyPdu,
     DataHeader,
     L2capFragment,
@@ -62,7 +62,7 @@ from attscope.dissector.ll_data import (
     decode_ll_frame,
     decode_ll_packet,
 )
-from attscope.dissector.pdu import Malformed
+from attscope.dissector.decoding.pdu import Malformed
 
 AIR_LINKTYPES = {"272", "256", "157", "192"}
 _LL_FIELDS = """

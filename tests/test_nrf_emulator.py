@@ -44,7 +44,7 @@ from attscope.capture.nrf_uart import (
     PingResponse,
     VersionResponse,
 )
-from attscope.main import main
+from attscope.cli.main import main
 
 CONN_UPDATE = "bsniffhub_conn_update.pcap"  # 256: adverts, connection, LL_TERMINATE_IND
 CONN_UPDATE_ADDRESS = "04:EE:03:4A:8B:38"

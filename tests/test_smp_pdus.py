@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from attscope.capture import Direction, Encap, Frame, HciType, write_capture
-from attscope.dissector.pdu import Fixed, Int, Malformed
-from attscope.dissector.smp_pdus import (
+from attscope.dissector.decoding.pdu import Fixed, Int, Malformed
+from attscope.dissector.decoding.smp_pdus import (
     SMP_PDUS,
     AuthReq,
     CentralIdentification,

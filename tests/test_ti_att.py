@@ -13,11 +13,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from attscope.dissector import att_pdus as att
-from attscope.dissector.hci_commands import HciCommandRaw, TiAttCommand, decode_hci_command
-from attscope.dissector.hci_events import TiAttEvent, decode_hci_event
-from attscope.dissector.pdu import Malformed
-from attscope.dissector.ti_att import (
+from attscope.dissector.decoding import att_pdus as att
+from attscope.dissector.decoding.hci_commands import HciCommandRaw, TiAttCommand, decode_hci_command
+from attscope.dissector.decoding.hci_events import TiAttEvent, decode_hci_event
+from attscope.dissector.decoding.pdu import Malformed
+from attscope.dissector.decoding.ti_att import (
     BLE_PROCEDURE_COMPLETE,
     TiAtt,
     TiFlowControlViolated,

@@ -21,10 +21,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from attscope.capture import open_capture
-from attscope.dissector import att_pdus as att
-from attscope.dissector import l2cap_signalling as sig
-from attscope.dissector.analysis_records import Exchange, Transaction, Violation
-from attscope.dissector.analyzer import Analyzer
+from attscope.dissector.analysis.analysis_records import Exchange, Transaction, Violation
+from attscope.dissector.analysis.analyzer import Analyzer
+from attscope.dissector.decoding import att_pdus as att
+from attscope.dissector.decoding import l2cap_signalling as sig
 
 HANDLE = 0x0010
 OTHER_HANDLE = 0x0014

@@ -31,9 +31,9 @@ import pytest
 from corpus import corpus_files, need_corpus, tshark_fields
 
 from attscope.capture import Direction, Encap, Frame, open_capture
-from attscope.dissector import att_pdus as att
-from attscope.dissector.analyzer import Analyzer
-from attscope.dissector.ll_data import DataHeader, decode_ll_frame
+from attscope.dissector.analysis.analyzer import Analyzer
+from attscope.dissector.decoding import att_pdus as att
+from attscope.dissector.decoding.ll_data import DataHeader, decode_ll_frame
 
 pytestmark = [pytest.mark.corpus, pytest.mark.tshark]
 

@@ -12,7 +12,7 @@ from corpus import need_tshark
 
 from attscope.capture import CaptureError, Direction, Encap, HciType, open_capture, tshark_reader
 from attscope.capture.tshark_reader import TsharkReader
-from attscope.main import main
+from attscope.cli.main import main
 
 # Apple PacketLogger: length (of what follows), seconds, microseconds (u32 big-endian),
 # a type byte (0 command, 1 event, 2 ACL sent, 3 ACL received, 0xFB-0xFF notes), data.

@@ -14,8 +14,8 @@ from textual.widgets import Input, Static, TabbedContent, Tree
 from tui_helpers import run_async, settle, shown
 
 from attscope.capture import open_capture, write_capture
-from attscope.dissector.analyzer import Analyzer
-from attscope.dissector.att_pdus import (
+from attscope.dissector.analysis.analyzer import Analyzer
+from attscope.dissector.decoding.att_pdus import (
     HandleValue,
     ReadBlobRequest,
     ReadBlobResponse,

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from attscope.capture import open_capture
-from attscope.dissector.decode import Decoder
+from attscope.dissector.decoding.decoder import Decoder
 from attscope.tui import model as model_module
 from attscope.tui.filter_query import FilterError, opcodes_named, parse_filter
 from attscope.tui.model import CaptureModel

@@ -23,7 +23,7 @@ from corpus import manifest, need_corpus, tshark_fields
 from attscope.capture import Frame, open_capture, write_capture
 from attscope.capture.btsnoop import EPOCH_DELTA_US
 from attscope.capture.write import PCAP_EQUIVALENT
-from attscope.main import main
+from attscope.cli.main import main
 
 pytestmark = [pytest.mark.corpus, pytest.mark.tshark]
 

@@ -1,4 +1,4 @@
-"""Write dissector/assigned_uuids.py from the Bluetooth SIG's assigned numbers.
+"""Write dissector/decoding/assigned_uuids.py from the Bluetooth SIG's assigned numbers.
 
 bluetooth-numbers names most of the SIG's service, characteristic and descriptor UUIDs, but
 not the 16-bit UUIDs the SIG assigns to member companies (0xFCxx-0xFExx: Google's 0xFE9F
@@ -17,7 +17,7 @@ import re
 import sys
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parent.parent / "dissector" / "assigned_uuids.py"
+OUT = Path(__file__).resolve().parent.parent / "dissector" / "decoding" / "assigned_uuids.py"
 _UUID = re.compile(r"\s*- uuid:\s*0x([0-9A-Fa-f]{4})\s*$")
 _NAME = re.compile(r"\s*name:\s*(.+?)\s*$")
 

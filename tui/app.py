@@ -30,10 +30,10 @@ from textual.widgets import (
 )
 from textual.worker import get_current_worker
 
-from attscope.analysis_text import connection_lines, violation_line
 from attscope.capture import CaptureError, open_capture
 from attscope.capture.frame import Frame
-from attscope.dissector.analysis_records import Connection
+from attscope.dissector.analysis.analysis_records import Connection
+from attscope.text.analysis_text import connection_lines, violation_line
 from attscope.tui.crash import cause
 from attscope.tui.filter_query import EVERYTHING, Filter, FilterError, parse_filter
 from attscope.tui.gatt_tree import fill_gatt_tree

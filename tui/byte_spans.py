@@ -7,7 +7,7 @@ import typing
 from functools import cache
 from typing import Any
 
-from attscope.dissector.pdu import Fixed, Int
+from attscope.dissector.decoding.pdu import Fixed, Int
 
 Span = tuple[int, int]  # start, end (exclusive) in the frame's payload
 

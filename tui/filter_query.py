@@ -12,7 +12,7 @@ import shlex
 
 import msgspec
 
-from attscope.dissector.att_pdus import opcode_title
+from attscope.dissector.decoding.att_pdus import opcode_title
 
 _KEYS = {
     "conn": "conn", "c": "conn", "connection": "conn",

@@ -7,8 +7,8 @@ from rich.text import Text
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from attscope.analysis_text import hex_preview
-from attscope.dissector.gatt_db import Characteristic, GattDatabase
+from attscope.dissector.analysis.gatt_db import Characteristic, GattDatabase
+from attscope.text.analysis_text import hex_preview
 from attscope.tui.filter_query import Filter
 from attscope.tui.model import CaptureModel
 from attscope.tui.rows import safe

@@ -20,17 +20,22 @@ from typing import Any, Union
 import msgspec
 
 from attscope.capture.frame import Frame
-from attscope.dissector import att_pdus as att
-from attscope.dissector.advertisers import Advertiser
-from attscope.dissector.analysis_records import OTHER_SIDE, Connection, Transaction, Violation
-from attscope.dissector.analyzer import Analyzer
-from attscope.dissector.att_errors import error_name
-from attscope.dissector.connections import SIDE_OF
-from attscope.dissector.decode import Decoder, Packet
-from attscope.dissector.gatt_db import GattDatabase
-from attscope.dissector.gatt_values import decoded_text
-from attscope.dissector.pdu import Malformed
-from attscope.dissector.uuid_names import uuid_name
+from attscope.dissector.analysis.advertisers import Advertiser
+from attscope.dissector.analysis.analysis_records import (
+    OTHER_SIDE,
+    Connection,
+    Transaction,
+    Violation,
+)
+from attscope.dissector.analysis.analyzer import Analyzer
+from attscope.dissector.analysis.connections import SIDE_OF
+from attscope.dissector.analysis.gatt_db import GattDatabase
+from attscope.dissector.decoding import att_pdus as att
+from attscope.dissector.decoding.att_errors import error_name
+from attscope.dissector.decoding.decoder import Decoder, Packet
+from attscope.dissector.decoding.gatt_values import decoded_text
+from attscope.dissector.decoding.pdu import Malformed
+from attscope.dissector.decoding.uuid_names import uuid_name
 from attscope.tui.spill import SpillList
 
 CHECKPOINT_EVERY = 4096  # frames between decoder copies: the most a jump re-decodes

@@ -13,8 +13,8 @@ from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
 from attscope.capture.frame import Frame
-from attscope.dissector.decode import Packet
-from attscope.render import layer_label, record_name, value_text
+from attscope.dissector.decoding.decoder import Packet
+from attscope.text.packet_text import layer_label, record_name, value_text
 from attscope.tui.byte_spans import Span, field_spans, layer_spans
 from attscope.tui.rows import safe
 

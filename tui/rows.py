@@ -8,12 +8,9 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from attscope.analysis_text import hex_preview, latency_text
 from attscope.capture.printable import printable
-from attscope.commands.dump_cmd import ARROWS, layer_names, summary
-from attscope.dissector.ad_structures import appearance_name, company_text
-from attscope.dissector.advertisers import Advertiser
-from attscope.dissector.analysis_records import (
+from attscope.dissector.analysis.advertisers import Advertiser
+from attscope.dissector.analysis.analysis_records import (
     CENTRAL,
     LOCAL,
     OTHER_SIDE,
@@ -22,8 +19,11 @@ from attscope.dissector.analysis_records import (
     Transaction,
     Violation,
 )
-from attscope.dissector.att_pdus import opcode_title
-from attscope.dissector.decode import Packet
+from attscope.dissector.decoding.ad_structures import appearance_name, company_text
+from attscope.dissector.decoding.att_pdus import opcode_title
+from attscope.dissector.decoding.decoder import Packet
+from attscope.text.analysis_text import hex_preview, latency_text
+from attscope.text.packet_text import ARROWS, layer_names, summary
 from attscope.tui.model import CaptureModel, FlowRecord
 
 ERROR = "bold red"

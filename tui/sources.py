@@ -7,8 +7,8 @@ from typing import Any
 
 from rich.text import Text
 
-from attscope.dissector.advertisers import Advertiser
-from attscope.dissector.analysis_records import Connection, Transaction
+from attscope.dissector.analysis.advertisers import Advertiser
+from attscope.dissector.analysis.analysis_records import Connection, Transaction
 from attscope.tui.filter_query import EVERYTHING, Filter
 from attscope.tui.model import CaptureModel, FlowRecord
 from attscope.tui.rows import (

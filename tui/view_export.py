@@ -12,7 +12,7 @@ import msgspec
 from attscope import __version__
 from attscope.atomic import replaced_on_success
 from attscope.capture import linktypes as lt
-from attscope.export_convert import (
+from attscope.export.convert import (
     Clock,
     Namer,
     att_of,
@@ -21,9 +21,9 @@ from attscope.export_convert import (
     transaction_record,
     violation_record,
 )
-from attscope.export_gatt import gatt_records
-from attscope.export_records import SCHEMA_ID, ExportEnd, ExportHeader, ExportLinkType
-from attscope.export_writer import JsonLinesWriter, tag_of
+from attscope.export.gatt import gatt_records
+from attscope.export.records import SCHEMA_ID, ExportEnd, ExportHeader, ExportLinkType
+from attscope.export.writer import JsonLinesWriter, tag_of
 from attscope.tui.model import CaptureModel
 from attscope.tui.views import PacketScanner, View
 

@@ -14,9 +14,9 @@ from array import array
 from collections.abc import Callable, Sequence
 from typing import Any, overload
 
-from attscope.dissector.analysis_records import Transaction, Violation
-from attscope.dissector.att_pdus import AttPdu
-from attscope.dissector.decode import Decoder, Packet
+from attscope.dissector.analysis.analysis_records import Transaction, Violation
+from attscope.dissector.decoding.att_pdus import AttPdu
+from attscope.dissector.decoding.decoder import Decoder, Packet
 from attscope.tui.filter_query import Filter
 from attscope.tui.model import CHECKPOINT_EVERY, CaptureModel, FlowRecord
 from attscope.tui.rows import flow_row, packet_row, safe, transaction_row, violation_row

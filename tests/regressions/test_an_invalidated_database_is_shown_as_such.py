@@ -15,8 +15,8 @@ from textual.widgets import Tree
 from tui_helpers import run_async, settle
 
 from attscope.capture import write_capture
-from attscope.dissector import att_pdus as att
-from attscope.dissector.gatt_db import GattDatabase
+from attscope.dissector.analysis.gatt_db import GattDatabase
+from attscope.dissector.decoding import att_pdus as att
 from attscope.tui.app import make_app
 
 

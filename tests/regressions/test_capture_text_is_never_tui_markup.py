@@ -12,7 +12,7 @@ from frames import Script
 from tui_helpers import run_async, settle
 
 from attscope.capture import write_capture
-from attscope.dissector.att_pdus import (
+from attscope.dissector.decoding.att_pdus import (
     HandleValue,
     ReadByTypeRequest,
     ReadByTypeResponse,

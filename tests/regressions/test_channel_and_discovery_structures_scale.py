@@ -6,14 +6,14 @@ each service of a discovery answer was compared with every known one."""
 from __future__ import annotations
 
 from attscope.capture import Direction
-from attscope.dissector.channels import (
+from attscope.dissector.analysis.gatt_db import GattDatabase
+from attscope.dissector.decoding.channels import (
     MAX_CHANNELS_PER_CONNECTION,
     PSM_EATT,
     ChannelTable,
     SduReassembler,
 )
-from attscope.dissector.gatt_db import GattDatabase
-from attscope.dissector.pdu import Malformed
+from attscope.dissector.decoding.pdu import Malformed
 
 H2C, C2H = Direction.HOST_TO_CONTROLLER, Direction.CONTROLLER_TO_HOST
 

@@ -10,9 +10,9 @@ from frames import acl_frame, l2cap, run
 
 from attscope.capture import Direction, Encap, Frame, HciType
 from attscope.capture.linktypes import BTSNOOP_H4
-from attscope.dissector import att_pdus as att
-from attscope.dissector.hci_commands import LeReadBufferSizeReturn
-from attscope.dissector.hci_events import CommandComplete, ModeChange
+from attscope.dissector.decoding import att_pdus as att
+from attscope.dissector.decoding.hci_commands import LeReadBufferSizeReturn
+from attscope.dissector.decoding.hci_events import CommandComplete, ModeChange
 
 H2C, C2H = Direction.HOST_TO_CONTROLLER, Direction.CONTROLLER_TO_HOST
 

@@ -11,7 +11,7 @@ from corpus import SAMPLES
 
 from attscope.capture import CaptureError, open_capture
 from attscope.capture.recorder import Recorder
-from attscope.main import main
+from attscope.cli.main import main
 
 SAMPLE = SAMPLES / "heart_rate.btsnoop"
 MAGIC = {

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from corpus import SAMPLES
 
-from attscope.main import main
+from attscope.cli.main import main
 
 SAMPLE = SAMPLES / "heart_rate.btsnoop"
 

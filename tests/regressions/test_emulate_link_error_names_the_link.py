@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sniffer_helpers import write_sample
 
-from attscope.main import main
+from attscope.cli.main import main
 
 
 def test_a_link_in_a_missing_folder_is_named(

@@ -10,13 +10,13 @@ from corpus import SAMPLES
 from frames import Script
 
 from attscope.capture import open_capture, write_capture
-from attscope.dissector.att_pdus import (
+from attscope.dissector.decoding.att_pdus import (
     ExchangeMtuRequest,
     ExchangeMtuResponse,
     WriteRequest,
     WriteResponse,
 )
-from attscope.dissector.gatt_values import decoded_text
+from attscope.dissector.decoding.gatt_values import decoded_text
 from attscope.tui.model import CaptureModel
 from attscope.tui.rows import flow_row
 

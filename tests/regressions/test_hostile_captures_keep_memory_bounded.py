@@ -15,9 +15,9 @@ from pathlib import Path
 
 from attscope.capture import Direction, Encap, Frame, write_capture
 from attscope.capture.linktypes import BLUETOOTH_LE_LL
-from attscope.dissector.advertisers import MAX_DEVICES, MAX_SERVICES
-from attscope.dissector.analyzer import Analyzer
-from attscope.dissector.connections import MAX_TIMELINE
+from attscope.dissector.analysis.advertisers import MAX_DEVICES, MAX_SERVICES
+from attscope.dissector.analysis.analyzer import Analyzer
+from attscope.dissector.analysis.connections import MAX_TIMELINE
 
 ADV_AA = 0x8E89BED6
 T0 = 1_700_000_000_000_000

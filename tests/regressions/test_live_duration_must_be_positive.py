@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sniffer_helpers import write_sample
 
-from attscope.main import main
+from attscope.cli.main import main
 
 
 @pytest.mark.parametrize("duration", ["0", "-1", "-0.5", "nan"])

@@ -11,7 +11,7 @@ from pathlib import Path
 from frames import Script
 
 from attscope.capture import write_capture
-from attscope.dissector import att_pdus as att
+from attscope.dissector.decoding import att_pdus as att
 
 HANDLE = 0x0012
 

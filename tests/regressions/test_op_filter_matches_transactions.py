@@ -10,7 +10,7 @@ from textual.widgets import Input
 from tui_helpers import run_async, settle
 
 from attscope.capture import open_capture
-from attscope.dissector.att_pdus import AttOpcode, AttPdu
+from attscope.dissector.decoding.att_pdus import AttOpcode, AttPdu
 from attscope.tui.app import make_app
 from attscope.tui.filter_query import parse_filter
 from attscope.tui.model import CaptureModel

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from attscope.main import main
+from attscope.cli.main import main
 from attscope.tui import app as tui_app
 
 PCAP_HEADER = b"\xd4\xc3\xb2\xa1\x02\x00\x04\x00" + bytes(8) + b"\xff\xff\x00\x00\xc9\x00\x00\x00"

@@ -9,9 +9,9 @@ import tracemalloc
 
 from frames import Script
 
-from attscope.dissector import att_pdus as att
-from attscope.dissector.analyzer import Analyzer
-from attscope.dissector.transactions import MAX_QUEUED
+from attscope.dissector.analysis.analyzer import Analyzer
+from attscope.dissector.analysis.transactions import MAX_QUEUED
+from attscope.dissector.decoding import att_pdus as att
 
 WRITES = 300
 

@@ -8,9 +8,9 @@ import tracemalloc
 
 from frames import Script
 
-from attscope.dissector import att_pdus as att
-from attscope.dissector.analyzer import Analyzer
-from attscope.dissector.transactions import MIN_COMPACT
+from attscope.dissector.analysis.analyzer import Analyzer
+from attscope.dissector.analysis.transactions import MIN_COMPACT
+from attscope.dissector.decoding import att_pdus as att
 
 PAIRS = 3 * MIN_COMPACT
 

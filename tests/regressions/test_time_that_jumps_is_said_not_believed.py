@@ -16,7 +16,7 @@ from frames import Script, run
 from attscope.capture import open_capture
 from attscope.capture.linktypes import BLUETOOTH_HCI_H4_WITH_PHDR
 from attscope.capture.records import encode
-from attscope.dissector import att_pdus as att
+from attscope.dissector.decoding import att_pdus as att
 
 HANDLE = 0x0012
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from frames import Script
 
-from attscope.dissector import att_pdus as att
-from attscope.dissector.transactions import ATT_TIMEOUT_US
+from attscope.dissector.analysis.transactions import ATT_TIMEOUT_US
+from attscope.dissector.decoding import att_pdus as att
 
 HANDLE = 0x0012
 

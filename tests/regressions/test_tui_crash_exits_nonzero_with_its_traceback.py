@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from corpus import SAMPLES
 
-from attscope.main import main
+from attscope.cli.main import main
 from attscope.tui.app import AttscopeApp
 from attscope.tui.model import CaptureModel
 

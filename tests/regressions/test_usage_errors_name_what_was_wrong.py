@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from corpus import SAMPLES
 
-from attscope.main import main
+from attscope.cli.main import main
 
 SAMPLE = str(SAMPLES / "heart_rate.btsnoop")
 

@@ -10,7 +10,7 @@ import pytest
 from corpus import SAMPLES
 from sniffer_helpers import write_sample
 
-from attscope.main import main
+from attscope.cli.main import main
 
 SAMPLE = str(SAMPLES / "heart_rate.btsnoop")
 

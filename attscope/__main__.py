@@ -1,0 +1,3 @@
+from attscope.cli.main import main
+
+raise SystemExit(main())

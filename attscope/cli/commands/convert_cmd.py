@@ -1,0 +1,106 @@
+"""`attscope convert IN OUT`: rewrite a capture as pcap, pcapng or btsnoop."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from attscope.atomic import error_text, exit_on_signals, replaced_on_success
+from attscope.capture import Frame, open_capture, write_capture
+from attscope.capture import linktypes as lt
+from attscope.capture.printable import printable
+from attscope.capture.records import carries
+from attscope.capture.write import (
+    BTSNOOP_EQUIVALENT,
+    EXTENSIONS,
+    FORMATS,
+    PCAP_EQUIVALENT,
+    format_for_name,
+)
+from attscope.cli.messages import say
+
+DEFAULT_FORMAT = "pcapng"  # for an output whose extension names no format
+
+LINKTYPE_CHOICES = {
+    "nordic": lt.NORDIC_BLE,
+    "le-phdr": lt.BLUETOOTH_LE_LL_WITH_PHDR,
+    "le-ll": lt.BLUETOOTH_LE_LL,
+    "h4": lt.BLUETOOTH_HCI_H4_WITH_PHDR,
+    "monitor": lt.BLUETOOTH_LINUX_MONITOR,
+}
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "convert",
+        help="rewrite a capture as pcap, pcapng or btsnoop",
+        description="Rewrite a capture. Air captures convert between nordic_ble (272) and "
+        "the LE pseudo-header (256); HCI logs between btsnoop H4/monitor and pcap 201/254.",
+    )
+    p.add_argument("input")
+    p.add_argument("output", help="the file to write; never the input itself")
+    by_extension = "; ".join(
+        f"{', '.join(e for e, f in EXTENSIONS.items() if f == fmt)}: {fmt}" for fmt in FORMATS
+    )
+    p.add_argument(
+        "--format",
+        choices=FORMATS,
+        help=f"default: from OUTPUT's extension ({by_extension}), {DEFAULT_FORMAT} for any other",
+    )
+    p.add_argument(
+        "--linktype",
+        help="nordic (272), le-phdr (256), le-ll (251), h4 (201 / btsnoop 1002), "
+        "monitor (254 / btsnoop 2001), or a number; default: the input's",
+    )
+    p.set_defaults(run=run)
+
+
+def _linktype(text: str | None, fallback: int) -> int | None:
+    """The link type asked for (a name or a number), the input's without one, or None."""
+    if text is None:
+        return fallback
+    if text in LINKTYPE_CHOICES:
+        return LINKTYPE_CHOICES[text]
+    try:
+        return int(text, 0)
+    except ValueError:
+        return None
+
+
+def run(args: argparse.Namespace) -> int:
+    reader = open_capture(args.input)
+    if not reader.linktypes:
+        say(f"attscope: {args.input}: no link type declared, nothing to convert")
+        return 2
+    linktype = _linktype(args.linktype, reader.linktypes[0])
+    if linktype is None:
+        say(f"attscope convert: unknown link type {args.linktype!r}")
+        return 2
+    out = Path(args.output)
+    fmt = args.format or format_for_name(out, DEFAULT_FORMAT)
+    left_out = 0
+    wanted: int = linktype
+
+    def packets() -> Iterator[Frame]:
+        nonlocal left_out
+        for frame in reader:
+            if carries(frame, wanted):
+                yield frame
+            else:
+                left_out += 1
+
+    try:
+        with exit_on_signals(), replaced_on_success(out, inputs=[args.input]) as tmp:
+            count = write_capture(tmp, packets(), fmt, linktype)
+    except (ValueError, OSError) as exc:
+        say(f"attscope: {args.output}: {error_text(exc)}")
+        return 2
+    for w in reader.warnings:
+        say(f"attscope: warning: {args.input}: {w}")
+    table = BTSNOOP_EQUIVALENT if fmt == "btsnoop" else PCAP_EQUIVALENT
+    linktype = table.get(linktype, linktype)
+    note = f"; {left_out} records without a packet left out" if left_out else ""
+    print(printable(f"{count} frames written to {out} ({fmt}, {lt.name(linktype)}){note}"))
+    return 0

@@ -1,0 +1,175 @@
+"""`attscope live`: attach to an nRF Sniffer (or an emulated one), follow a device, record
+the session, and analyse it as packets arrive, in the TUI or headless."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from attscope.capture.errors import CaptureError
+from attscope.capture.live import LiveCapture
+from attscope.capture.nrf_emulator import RATES, Emulator, PlayedOut, air_capture
+from attscope.capture.nrf_serial import NrfSerial
+from attscope.cli.commands.dump_cmd import add_print_options, printer
+from attscope.cli.messages import say
+from attscope.cli.stop_signals import stop_on_signals
+from attscope.cli.uuid_file import load_uuid_names
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "live",
+        help="capture live from an nRF Sniffer dongle, analysing as packets arrive",
+        description="Attach to an nRF Sniffer for Bluetooth LE (found by its USB id, else by "
+        "probing the serial ports), scan or follow a device, record every packet to a "
+        "pcap/pcapng as it arrives and show the analysis in the TUI (or print it with "
+        "--no-tui). --emulate replays a capture through an emulated dongle instead.",
+    )
+    p.add_argument("--port", metavar="PORT", help="serial port of the sniffer (default: find it)")
+    p.add_argument(
+        "--follow",
+        metavar="ADDR",
+        help="follow this device (AA:BB:CC:DD:EE:FF): scan until it advertises, then follow "
+        "it and its connection",
+    )
+    p.add_argument(
+        "--address-type",
+        choices=("public", "random"),
+        help="the --follow address's type; given, the device is followed at once instead of "
+        "waiting for its advertisement to tell",
+    )
+    p.add_argument(
+        "--save",
+        metavar="FILE",
+        help="record every packet to FILE as it arrives (pcapng if it ends in .pcapng, else "
+        "pcap; link type 272, nordic_ble)",
+    )
+    p.add_argument("--no-tui", action="store_true", help="print lines as `dump` does, no TUI")
+    p.add_argument(
+        "--emulate",
+        metavar="CAPTURE",
+        help="replay an air capture through an emulated dongle on a pseudo-terminal and "
+        "attach to that (no hardware needed); --no-tui ends when the replay does",
+    )
+    p.add_argument(
+        "--rate",
+        choices=RATES,
+        default="realtime",
+        help="with --emulate: the capture's own timing (default) or as fast as possible",
+    )
+    p.add_argument("--count", type=int, metavar="N", help="stop after N packets (the TUI stays)")
+    p.add_argument("--duration", type=float, metavar="SECONDS", help="stop after SECONDS")
+    add_print_options(p)
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.emulate and args.port:
+        say("attscope live: --emulate makes its own port; leave out --port")
+        return 2
+    if args.address_type and not args.follow:
+        say("attscope live: --address-type goes with --follow")
+        return 2
+    if not args.no_tui and args.duration is not None:
+        say("attscope live: --duration goes with --no-tui")
+        return 2
+    if args.count is not None and args.count < 1:
+        say("attscope live: --count must be at least 1")
+        return 2
+    if args.duration is not None and not args.duration > 0:  # NaN too
+        say("attscope live: --duration must be a positive number of seconds")
+        return 2
+    names = load_uuid_names(args.uuid_names)  # before any port is opened
+    emulator = None
+    if args.emulate:
+        emulator = Emulator(air_capture(args.emulate), rate=args.rate)
+        try:
+            emulator.start()
+        except OSError as exc:  # no pseudo-terminal to be had
+            raise CaptureError(f"cannot emulate a sniffer: {exc.strerror or exc}") from None
+    try:
+        port = emulator.path if emulator is not None else args.port
+        random = None if args.address_type is None else args.address_type == "random"
+        headless = args.no_tui
+        session = LiveCapture(
+            NrfSerial(port),
+            record=args.save,
+            follow=args.follow,
+            follow_random=random,
+            on_note=_tell if headless else None,
+            max_frames=args.count,
+        )
+        session.open()
+        if headless:
+            return _headless(args, session, emulator, names)
+        name = f"{Path(args.emulate).name} (emulated)" if args.emulate else session.serial.port
+        return _tui(session, name or "nRF Sniffer", names)
+    finally:
+        if emulator is not None:
+            emulator.stop()
+
+
+def _tell(note: str) -> None:
+    say(f"attscope: {note}")
+
+
+def _headless(
+    args: argparse.Namespace,
+    session: LiveCapture,
+    emulator: Emulator | None,
+    uuid_names: dict[str, str] | None,
+) -> int:
+    lines = printer(args, sys.stdout, uuid_names)
+    started = time.monotonic()
+    # with --emulate the session ends when the replay is over and all of it has come
+    played_out = PlayedOut(emulator, session.serial) if emulator is not None else None
+    try:
+        with stop_on_signals() as stop:  # Ctrl-C or kill: the normal end, with the summary
+            while not session.closed and not stop.is_set():
+                frames = session.poll()
+                for frame in frames:
+                    lines.feed(frame)
+                if frames:
+                    sys.stdout.flush()
+                if args.duration is not None and time.monotonic() - started >= args.duration:
+                    break
+                if played_out is not None and played_out():
+                    break
+    except KeyboardInterrupt:
+        pass  # Ctrl-C before the handlers were in place ends the session just the same
+    finally:
+        session.close()
+        lines.finish()
+    _summary(session, time.monotonic() - started)
+    return 0
+
+
+def _summary(session: LiveCapture, elapsed: float) -> None:
+    s = session.stats
+    rate = s.frames / elapsed if elapsed > 0 else 0.0
+    text = (
+        f"{s.frames} packets in {elapsed:.1f} s ({rate:.0f}/s), {s.lost} lost, "
+        f"{s.dropped} broken, {s.port_lost} port loss(es)"
+    )
+    if session.recorder is not None:
+        text += f"; {session.recorder.written} recorded to {session.recorder.path}"
+        if session.recorder.error:
+            text += f" ({session.recorder.error})"
+    _tell(text)
+
+
+def _tui(session: LiveCapture, name: str, uuid_names: dict[str, str] | None) -> int:
+    from attscope.tui.app import Source, make_app  # Textual loads only for the TUI
+    from attscope.tui.crash import run_app
+
+    source = Source(name, session.frames, None, lambda: {"live": session.status()}, session)
+    app = make_app(source, uuid_names)
+    try:
+        status = run_app(app)  # 70 if the UI crashed, its traceback in a file it names
+    finally:
+        session.close()
+    _summary(session, time.monotonic() - session.stats.started)
+    return status

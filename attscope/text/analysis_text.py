@@ -1,0 +1,160 @@
+"""Text for what the analyzer reports (transactions, violations, connections), shared by
+`attscope dump` and the TUI. Values from captures are formatted, never interpreted."""
+
+from __future__ import annotations
+
+from attscope.dissector.analysis.analysis_records import (
+    AttBearerInfo,
+    Connection,
+    Transaction,
+    Violation,
+)
+from attscope.dissector.analysis.gatt_db import GattDatabase
+
+
+def hex_preview(value: bytes | None, limit: int = 16) -> str:
+    if value is None:
+        return ""
+    shown = value[:limit].hex(" ")
+    return shown + (f" ... ({len(value)} bytes)" if len(value) > limit else "")
+
+
+def latency_text(us: int | None) -> str:
+    return "-" if us is None else f"{us / 1000:.1f} ms"
+
+
+def transaction_line(txn: Transaction, start_us: int) -> str:
+    """One line: when, where, who asked whom, what, how it ended, how long it took."""
+    seconds = (txn.start_us - start_us) / 1e6
+    frames = (
+        f"{txn.request_frame}->{txn.response_frame}"
+        if txn.response_frame
+        else str(txn.request_frame)
+    )
+    handle = f" handle 0x{txn.handle:04x}" if txn.handle is not None else ""
+    name = getattr(txn, "characteristic_name", None) or getattr(txn, "descriptor_name", None)
+    named = f" ({name})" if name else ""
+    outcome = txn.outcome if txn.error_name is None else f"error: {txn.error_name}"
+    value = txn.value if txn.value is not None else None
+    decoded = getattr(txn, "decoded", None)
+    shown = f" = {decoded}" if decoded else (f" [{hex_preview(value)}]" if value else "")
+    gap = " (capture gap)" if txn.capture_gap else ""
+    if txn.clock_jump:
+        gap += " (time jumped: not timed)"
+    return (
+        f"{frames:>13} {seconds:>11.6f} {txn.connection:<18} {txn.client}->{txn.server} "
+        f"{txn.kind}{handle}{named} {outcome}{gap} {latency_text(txn.latency_us)}{shown}"
+    )
+
+
+def violation_line(found: Violation) -> str:
+    frames = ",".join(map(str, found.frames))
+    return (
+        f"{found.severity.upper():<7} {found.kind} frames {frames} [{found.connection}]: "
+        f"{found.message}. Rule: {found.rule} (Core 5.4 {found.spec})"
+    )
+
+
+def connection_lines(conn: Connection, start_us: int) -> list[str]:
+    """A heading and the timeline of one connection."""
+    if conn.peer_address:
+        kind = f" ({conn.peer_address_type})" if conn.peer_address_type else ""
+        role = f", local {conn.local_role}" if conn.local_role else ""
+        who = f"peer {conn.peer_address}{kind}{role}"
+    elif conn.central_address:
+        who = f"central {conn.central_address}, peripheral {conn.peripheral_address}"
+    else:
+        who = "addresses unknown"
+    inferred = ", inferred from its traffic" if conn.inferred else ""
+    if conn.transport == "unknown":
+        inferred = ", transport unknown" + inferred
+    missed = f", sniffer missed {conn.missed_events}" if conn.missed_events else ""
+    lines = [f"Connection {conn.id} ({conn.transport}{inferred}): {who}{missed}"]
+    lines.extend(f"  {bearer_text(b)}" for b in conn.bearers)
+    for entry in conn.timeline:
+        seconds = (entry.ts_us - start_us) / 1e6
+        lines.append(f"  {entry.frame:>7} {seconds:>11.6f} {entry.kind}: {entry.detail}")
+    return lines
+
+
+def bearer_text(bearer: AttBearerInfo) -> str:
+    """An ATT bearer's MTU as far as the capture shows it."""
+    kind = "EATT bearer" if bearer.eatt else "ATT bearer"
+    if bearer.mtu is None:
+        mtu = "ATT_MTU unknown (exchange not in capture)"
+    elif bearer.mtu_source == "exchange":
+        mtu = f"ATT_MTU {bearer.mtu} (exchanged, frame {bearer.mtu_frame})"
+    elif bearer.mtu_source == "channel":
+        mtu = f"ATT_MTU {bearer.mtu} (the L2CAP channel's MTU)"
+    else:
+        mtu = f"ATT_MTU {bearer.mtu} (default, no exchange)"
+    return f"{kind} 0x{bearer.cid:04x}: {mtu}, largest PDU {bearer.largest_pdu} bytes"
+
+
+def _named(uuid: str | None, name: str | None) -> str:
+    if uuid is None:
+        return "(type unknown)"
+    return f"{name} ({uuid})" if name else uuid
+
+
+def _value_text(db: GattDatabase, handle: int) -> str:
+    last = db.value(handle)
+    if last is None:
+        return ""
+    decoded = db.decode(handle)
+    shown = decoded.text() if decoded is not None else hex_preview(last.value)
+    return f" = {shown} (frame {last.frame}, {last.source})"
+
+
+def gatt_lines(db: GattDatabase) -> list[str]:
+    """A server's database as a tree: services, characteristics with their properties and
+    last values, descriptors, and each client's CCCD settings; then each range the server
+    invalidated, with what was known of it until then."""
+    where = ", ".join(sorted(db.connections))
+    lines = [f"GATT database of {db.device} (connections {where or '-'})"]
+    lines += _tree_lines(db)
+    if db.invalidations and not db.services and not db.characteristics:
+        lines.append("  (nothing learnt since the last invalidation)")
+    for found in db.invalidations:
+        lines.append(
+            f"  invalidated at frame {found.frame}: 0x{found.start:04x}-0x{found.end:04x} "
+            f"({found.reason}); known until then:"
+        )
+        lines += ["  " + line for line in _tree_lines(found.known)] or ["    (nothing)"]
+    return lines
+
+
+def _tree_lines(db: GattDatabase) -> list[str]:
+    lines: list[str] = []
+    for service in db.services:
+        kind = "primary" if service.primary else "secondary" if service.primary is False else ""
+        lines.append(
+            f"  0x{service.start:04x}-0x{service.end:04x} {kind} service "
+            f"{_named(service.uuid, service.name)}"
+        )
+        for include in service.includes:
+            lines.append(
+                f"    0x{include.handle:04x} include 0x{include.start:04x}-"
+                f"0x{include.end:04x} {include.uuid or ''}"
+            )
+        for char in service.characteristics:
+            props = ", ".join(char.property_names)
+            lines.append(
+                f"    0x{char.declaration:04x} characteristic "
+                f"{_named(char.uuid, char.name)} [{props}]"
+            )
+            lines.append(
+                f"      0x{char.value_handle:04x} value{_value_text(db, char.value_handle)}"
+            )
+            for desc in char.descriptors:
+                lines.append(
+                    f"      0x{desc.handle:04x} descriptor "
+                    f"{_named(desc.uuid, desc.name)}{_value_text(db, desc.handle)}"
+                )
+    for state in db.cccd_states():
+        enabled = ", ".join(state.enabled) or "off"
+        lines.append(
+            f"  CCCD 0x{state.handle:04x} of client {state.client}: {enabled}"
+            + (f" (frame {state.frame})" if state.frame else "")
+        )
+    return lines

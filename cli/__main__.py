@@ -1,3 +1,0 @@
-from attscope.main import main
-
-raise SystemExit(main())

@@ -1,0 +1,229 @@
+"""Host-to-controller ACL flow control, as an HCI log shows it (Core 5.4 Vol 4 Part E 4.1).
+
+The controller says how many ACL data packets its buffers hold: LE Read Buffer Size
+(7.8.2, v1 or v2) for LE links, Read Buffer Size (7.4.5) for BR/EDR links, and for LE
+links too when LE Read Buffer Size reports 0 LE buffers (the pool is shared). Every ACL
+packet the host sends takes a buffer of its link's pool; Number Of Completed Packets
+(7.7.19) gives buffers back per handle, and Disconnection Complete (7.7.5) gives back all
+of its handle's (the controller flushed them, 4.3). The host sending with no free buffer
+is the violation. Until a buffer size is seen in the capture, the count is unknown and
+nothing is judged; HCI_Reset (7.3.2) makes it unknown again.
+
+Per adapter (Linux monitor index) and handle; handles in events are masked with 0x0FFF,
+since some controllers set flag bits there. A packet costs a dict lookup and two integer
+updates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from attscope.capture.frame import Direction, Frame, HciType
+from attscope.dissector.analysis.analysis_records import Violation, violation
+from attscope.dissector.decoding import hci_events as ev
+from attscope.dissector.decoding.decoder import Packet
+from attscope.dissector.decoding.hci_acl import AclHeader
+from attscope.dissector.decoding.hci_commands import (
+    LeReadBufferSizeReturn,
+    LeReadBufferSizeV2Return,
+    ReadBufferSizeReturn,
+)
+
+OPCODE_RESET = 0x0C03
+MAX_LINKS = 100_000  # handles kept; bounds state on hostile input
+_ACL = int(HciType.ACL)
+_EVENT = int(HciType.EVENT)
+_H2C = Direction.HOST_TO_CONTROLLER
+_COMPLETED = ev.NumberOfCompletedPackets
+
+LinkKey = tuple[int | None, int]  # (adapter, handle)
+
+
+class _Pool:
+    """One buffer pool of a controller: LE, BR/EDR, or BR/EDR shared with LE."""
+
+    __slots__ = ("frame", "free", "name", "total")
+
+    def __init__(self, name: str, total: int, frame: int) -> None:
+        self.name = name
+        self.total = total
+        self.free = total  # may go below 0 while the host overruns it
+        self.frame = frame  # the Command Complete that told the count
+
+
+class _Link:
+    """One handle: its pool (None while unknown) and its packets not yet completed."""
+
+    __slots__ = ("in_flight", "name", "pool")
+
+    def __init__(self, pool: _Pool | None, name: str) -> None:
+        self.pool = pool
+        self.name = name  # the decoder's connection name
+        self.in_flight = 0
+
+
+class _Controller:
+    """What one controller said about its buffers, and the transport of each handle."""
+
+    __slots__ = ("bredr", "le", "le_shared", "transports")
+
+    def __init__(self) -> None:
+        self.bredr: _Pool | None = None
+        self.le: _Pool | None = None
+        self.le_shared = False  # LE Read Buffer Size said 0: LE uses the BR/EDR buffers
+        self.transports: dict[int, bool] = {}  # handle -> LE? from the connection events
+
+    def pool_for(self, handle: int) -> _Pool | None:
+        le = self.transports.get(handle)
+        if le is None:  # a link opened before the capture: only a single pool is sure
+            if self.le_shared:
+                return self.bredr
+            return self.le if self.bredr is None else None
+        if not le:
+            return self.bredr
+        return self.bredr if self.le_shared else self.le
+
+
+class AclFlowTracker:
+    """Counts the controller's free ACL buffers from an HCI log."""
+
+    def __init__(
+        self,
+        report: Callable[[Violation], None],
+        connection_id: Callable[[Packet], str | None],
+    ) -> None:
+        self._report = report
+        self._connection_id = connection_id  # asked only when there is something to say
+        self._links: dict[LinkKey, _Link] = {}
+        self._by_name: dict[str | None, _Link] = {}  # the same links by connection name
+        self._controllers: dict[int | None, _Controller] = {}
+
+    def observe(self, frame: Frame, packet: Packet) -> None:
+        """An HCI frame and its decoded packet."""
+        kind = frame.hci_type
+        if kind == _ACL:
+            if frame.direction != _H2C:
+                return
+            # the decoder's connection name (made once per handle) is the cheapest key
+            link = self._by_name.get(packet.connection)
+            if link is None:
+                link = self._link(frame.adapter, packet)
+            pool = link.pool
+            if pool is None:
+                return
+            link.in_flight += 1
+            pool.free -= 1
+            if pool.free == -1:  # the first packet beyond the buffers; more follow unreported
+                self._overflow(packet, pool)
+        elif kind == _EVENT and packet.layers:
+            event = packet.layers[0]
+            if type(event) is _COMPLETED:
+                links = self._links
+                adapter = frame.adapter
+                for entry in event.entries:
+                    link = links.get((adapter, entry.handle & 0x0FFF))
+                    if link is None or (pool := link.pool) is None:
+                        continue
+                    done = entry.count
+                    if done > link.in_flight:  # never more than were sent
+                        done = link.in_flight
+                    link.in_flight -= done
+                    pool.free += done
+            else:
+                self._event(frame.adapter, event, packet.frame)
+
+    def _overflow(self, packet: Packet, pool: _Pool) -> None:
+        header = packet.layers[0]
+        handle = f"handle 0x{header.handle:04x}" if type(header) is AclHeader else "a handle"
+        self._report(
+            violation(
+                "acl_buffer_overflow",
+                f"ACL packet on {handle} with none of the controller's {pool.total} "
+                f"{pool.name} ACL buffers free (count from frame {pool.frame}): the "
+                f"{pool.total} sent before it still wait for Number Of Completed Packets",
+                self._connection_id(packet),
+                (packet.frame,),
+            )
+        )
+
+    def _link(self, adapter: int | None, packet: Packet) -> _Link:
+        header = packet.layers[0]
+        if type(header) is not AclHeader or packet.connection is None:
+            return _Link(None, "")  # no handle to count it on
+        controller = self._controllers.get(adapter)
+        pool = controller.pool_for(header.handle) if controller is not None else None
+        link = _Link(pool, packet.connection)
+        if len(self._links) < MAX_LINKS:
+            self._links[adapter, header.handle] = link
+            self._by_name[packet.connection] = link
+        return link
+
+    def _event(self, adapter: int | None, event: object, frame: int) -> None:
+        if isinstance(event, ev.CommandComplete):
+            self._command_complete(adapter, event, frame)
+        elif getattr(event, "status", None) != 0:
+            return
+        elif isinstance(event, ev.DisconnectionComplete):
+            self._forget(adapter, event.handle & 0x0FFF)
+        elif isinstance(event, ev.LeConnectionComplete | ev.LeEnhancedConnectionComplete):
+            self._connected(adapter, event.handle & 0x0FFF, le=True)
+        elif isinstance(event, ev.ConnectionComplete):
+            self._connected(adapter, event.handle & 0x0FFF, le=False)
+
+    def _command_complete(self, adapter: int | None, event: ev.CommandComplete, frame: int) -> None:
+        ret = event.ret
+        if event.opcode == OPCODE_RESET:
+            self._controllers.pop(adapter, None)
+            for key in [k for k in self._links if k[0] == adapter]:
+                self._by_name.pop(self._links.pop(key).name, None)
+            return
+        if (
+            not isinstance(
+                ret, ReadBufferSizeReturn | LeReadBufferSizeReturn | LeReadBufferSizeV2Return
+            )
+            or ret.status != 0
+        ):
+            return
+        controller = self._controllers.get(adapter)
+        if controller is None:
+            controller = self._controllers[adapter] = _Controller()
+        count = ret.total_num_acl_data_packets
+        if isinstance(ret, ReadBufferSizeReturn):
+            controller.bredr = _Pool("BR/EDR", count, frame) if count else None
+        elif count:
+            controller.le, controller.le_shared = _Pool("LE", count, frame), False
+        else:
+            controller.le, controller.le_shared = None, True
+        if controller.le_shared and controller.bredr is not None:
+            controller.bredr.name = "shared BR/EDR and LE"
+        self._rebind(adapter, controller)
+
+    def _rebind(self, adapter: int | None, controller: _Controller) -> None:
+        """A buffer count arrived with links open (rare): put each link in its pool and
+        count each pool's free buffers from the packets still in flight."""
+        links = [(k[1], link) for k, link in self._links.items() if k[0] == adapter]
+        for handle, link in links:
+            link.pool = controller.pool_for(handle)
+        for pool in (controller.bredr, controller.le):
+            if pool is not None:
+                busy = sum(link.in_flight for _, link in links if link.pool is pool)
+                pool.free = pool.total - busy
+
+    def _connected(self, adapter: int | None, handle: int, le: bool) -> None:
+        self._forget(adapter, handle)  # the handle was free: anything left on it is gone
+        controller = self._controllers.get(adapter)
+        if controller is None:
+            controller = self._controllers[adapter] = _Controller()
+        if len(controller.transports) < MAX_LINKS:
+            controller.transports[handle] = le
+
+    def _forget(self, adapter: int | None, handle: int) -> None:
+        """The link is gone: its packets in flight free their buffers (7.7.5)."""
+        link = self._links.pop((adapter, handle), None)
+        if link is not None:
+            self._by_name.pop(link.name, None)
+            if link.pool is not None:
+                link.pool.free += link.in_flight
+        controller = self._controllers.get(adapter)
+        if controller is not None:
+            controller.transports.pop(handle, None)

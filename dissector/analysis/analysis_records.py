@@ -1,0 +1,162 @@
+"""What the analyzer reports: connections and their timelines, ATT transactions, and
+violations. Plain msgspec records, so exporting them is encoding them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from attscope.dissector.analysis.flow_rules import RULES
+
+# the ends of a link, as the capture sees them: an HCI log knows its own host (local)
+# and the peer (remote); an air capture knows the central and the peripheral
+LOCAL, REMOTE, CENTRAL, PERIPHERAL, UNKNOWN_SIDE = "local", "remote", "central", "peripheral", "?"
+OTHER_SIDE = {LOCAL: REMOTE, REMOTE: LOCAL, CENTRAL: PERIPHERAL, PERIPHERAL: CENTRAL,
+              UNKNOWN_SIDE: UNKNOWN_SIDE}  # fmt: skip
+
+
+class TimelineEntry(msgspec.Struct, frozen=True, gc=False, tag="timeline"):
+    """Something that happened to a connection: connect, encryption, parameter, PHY or
+    data length update, MTU exchange, disconnect."""
+
+    ts_us: int
+    frame: int
+    kind: str
+    detail: str
+
+
+class AttBearerInfo(msgspec.Struct, gc=False):
+    """What the capture shows of one ATT bearer of a connection: its ATT_MTU only where
+    the capture proves it, else the longest PDU seen (the MTU was at least that)."""
+
+    cid: int  # 0x0004, an EATT channel, or the BR/EDR channel
+    eatt: bool
+    mtu: int | None  # None: the capture cannot tell
+    # "exchange" (seen), "default" (the link seen from its start, no exchange yet),
+    # "channel" (the L2CAP channel's configuration), "not in capture" (the link began
+    # before the capture, or the sniffer missed packets where an exchange could be)
+    mtu_source: str
+    mtu_frame: int | None = None  # the Exchange MTU Response that set it
+    largest_pdu: int = 0  # bytes
+
+
+MTU_UNSEEN = "not in capture"
+
+
+class Connection(msgspec.Struct, gc=False, tag="connection"):
+    """One link from its start (or from the first packet seen, `inferred`) to its end.
+    `id` is the decoder's connection name, with " #2" ... when a handle or access address
+    is used again."""
+
+    id: str
+    transport: str  # "le" | "br/edr" | "le air"
+    inferred: bool
+    start_us: int
+    first_frame: int
+    handle: int | None = None
+    adapter: int | None = None
+    access_address: int | None = None
+    local_role: str | None = None  # HCI: "central" | "peripheral"
+    local_address: str | None = None
+    peer_address: str | None = None
+    peer_address_type: str | None = None
+    central_address: str | None = None  # air
+    peripheral_address: str | None = None  # air
+    parameters: dict[str, Any] = msgspec.field(default_factory=dict)
+    end_us: int | None = None
+    last_frame: int | None = None  # the last frame of its traffic or timeline
+    disconnect_reason: str | None = None
+    missed_events: int = 0  # air: connection events (or packets) the sniffer lost
+    bearers: list[AttBearerInfo] = msgspec.field(default_factory=list)  # as first used
+    timeline: list[TimelineEntry] = msgspec.field(default_factory=list)
+    timeline_dropped: int = 0  # entries past the cap (connections.MAX_TIMELINE), counted
+
+    def address_of(self, side: str) -> str | None:
+        """The address of one end, when the capture tells it."""
+        return {
+            LOCAL: self.local_address,
+            REMOTE: self.peer_address,
+            CENTRAL: self.central_address,
+            PERIPHERAL: self.peripheral_address,
+        }.get(side)
+
+
+class Exchange(msgspec.Struct, frozen=True, gc=False):
+    """One request and its answer (or an indication and its confirmation) inside a
+    transaction; a long read or a queued write has several."""
+
+    request_frame: int
+    response_frame: int | None
+
+
+class Transaction(msgspec.Struct, gc=False, tag="transaction"):
+    """A request and its response, an indication and its confirmation, a long read
+    (Read, then Read Blobs) or a queued write (Prepare Writes, then Execute Write)."""
+
+    connection: str
+    bearer: int  # the L2CAP CID: 0x0004, or an EATT channel
+    client: str  # side: "local" / "remote" / "central" / "peripheral" / "?"
+    server: str
+    kind: str  # "read", "long_read", "write", "queued_write", "indication", "exchange_mtu" ...
+    request_frame: int
+    response_frame: int | None
+    frames: list[int]
+    start_us: int
+    end_us: int | None
+    latency_us: int | None
+    outcome: str  # "ok" | "error" | "timeout" | "cancelled" | "incomplete"
+    request: Any  # the first request (or indication) record
+    response: Any = None  # the last answer record
+    handle: int | None = None
+    value: bytes | None = None  # read, written or indicated
+    values: dict[int, bytes] | None = None  # queued write: assembled value per handle
+    error_code: int | None = None
+    error_name: str | None = None
+    capture_gap: bool = False  # the sniffer missed connection events meanwhile
+    clock_jump: bool = False  # the capture's time jumped meanwhile: no latency, no timeout
+    exchanges: list[Exchange] = msgspec.field(default_factory=list)
+    # what the GATT database knew of the handle when the transaction completed
+    service_uuid: str | None = None
+    service_name: str | None = None
+    characteristic_uuid: str | None = None
+    characteristic_name: str | None = None
+    descriptor_uuid: str | None = None
+    descriptor_name: str | None = None
+    decoded: str | None = None  # the value decoded (gatt_values), for display
+
+
+class Violation(msgspec.Struct, frozen=True, gc=False, tag="violation"):
+    """A protocol or flow-control rule broken, with the frames that show it."""
+
+    kind: str
+    severity: str
+    spec: str  # where the Core specification states the rule
+    rule: str
+    message: str
+    connection: str | None
+    frames: tuple[int, ...]
+    bearer: int | None = None
+    pending_opcode: int | None = None  # the outstanding request or indication, if any
+
+
+def violation(
+    kind: str,
+    message: str,
+    connection: str | None,
+    frames: tuple[int, ...],
+    bearer: int | None = None,
+    pending_opcode: int | None = None,
+) -> Violation:
+    rule = RULES[kind]
+    return Violation(
+        kind,
+        rule.severity,
+        rule.spec,
+        rule.text,
+        message,
+        connection,
+        frames,
+        bearer,
+        pending_opcode,
+    )

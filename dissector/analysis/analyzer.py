@@ -1,0 +1,268 @@
+"""The analyzer: frames in, events out (sans-I/O, like h11), and the state to query.
+
+    analyzer = Analyzer()
+    for frame in open_capture(path):
+        for event in analyzer.feed(frame):
+            ...
+    analyzer.finish()
+    analyzer.connections, analyzer.transactions(conn_id), analyzer.violations
+
+Events are the records themselves, as they become final: a `Connection` when it opens
+(and again when it closes), a `Transaction` when it completes, a `Violation` when found.
+`feed()` never raises.
+"""
+
+from __future__ import annotations
+
+from attscope.capture.frame import Direction, Frame
+from attscope.capture.time_check import REORDER_US
+from attscope.dissector.analysis.acl_flow import AclFlowTracker
+from attscope.dissector.analysis.advertisers import CARRIERS as ADVERT_CARRIERS
+from attscope.dissector.analysis.advertisers import MAX_DEVICES, Advertiser, AdvertiserTracker
+from attscope.dissector.analysis.analysis_records import (
+    MTU_UNSEEN,
+    Connection,
+    Transaction,
+    Violation,
+)
+from attscope.dissector.analysis.connections import (
+    MAX_CONNECTIONS,
+    MAX_TIMELINE,
+    SIDE_OF,
+    UNKNOWN_TRANSPORT,
+    ConnectionTracker,
+)
+from attscope.dissector.analysis.credits import CreditTracker
+from attscope.dissector.analysis.gatt_db import GattDatabase
+from attscope.dissector.analysis.gatt_learn import GattDatabases
+from attscope.dissector.analysis.transactions import (
+    BREDR_DEFAULT_MTU,
+    LE_DEFAULT_MTU,
+    AttTracker,
+    Bearer,
+)
+from attscope.dissector.decoding.att_pdus import AttPdu
+from attscope.dissector.decoding.decoder import Decoder, Packet
+
+CID_ATT = 0x0004
+_UNKNOWN = Direction.UNKNOWN
+Event = Connection | Transaction | Violation
+
+
+class Analyzer:
+    """Everything attscope works out about a capture, fed one frame at a time.
+
+    `retain=False` keeps no transactions or violations (only the events say them), so a
+    capture of any size streams in constant memory; connections are always kept."""
+
+    def __init__(self, retain: bool = True, uuid_names: dict[str, str] | None = None) -> None:
+        self.decoder = Decoder()
+        self.retain = retain
+        self._connections = ConnectionTracker()
+        self._att = AttTracker(self._on_transaction, self._on_violation)
+        self._acl_flow = AclFlowTracker(self._on_violation, self._connection_id)
+        self._credits = CreditTracker(self.decoder, self._on_violation)
+        self._advertisers = AdvertiserTracker()
+        self._gatt = GattDatabases(self._on_violation, uuid_names)  # custom UUID names
+        self._bearers: dict[tuple[str, int], Bearer] = {}
+        self._transactions: list[Transaction] = []
+        self.violations: list[Violation] = []
+        self._events: list[Event] = []
+        self.last_packet: Packet | None = None
+        self._clock = -(1 << 62)  # the latest believed frame time
+
+    # -- feeding ------------------------------------------------------------------------
+
+    def feed(self, frame: Frame) -> list[Event]:
+        """Decode and analyse one frame; the events it completed, in order."""
+        # this runs for every frame: locals rather than attribute lookups, and only what
+        # the frame needs
+        packet = self.decoder.decode(frame)
+        self.last_packet = packet
+        ts = packet.ts_us
+        if ts >= self._clock and not frame.bad_time:  # time going on, as it mostly does
+            self._clock = ts
+            att = self._att
+            if att.untimed:
+                att.untimed = False
+            att.expire(ts)
+        else:
+            self._time_step(frame.bad_time, ts)
+        connections = self._connections
+        if frame.hci_type is not None:  # controller buffers (Vol 4 Part E 4.1)
+            self._acl_flow.observe(frame, packet)
+        cid = packet.cid
+        sniffer = frame.sniffer
+        if cid is None:  # HCI events, LL control and advertising PDUs: connection news
+            connections.observe(packet, sniffer)
+            if packet.connection is None and type(packet.pdu) in ADVERT_CARRIERS:
+                self._advertisers.observe(frame, packet.pdu)
+        lost = packet.lost
+        if packet.connection is not None and (cid is not None or sniffer is not None or lost):
+            # a link's own traffic (not an HCI event naming a handle, which may come after
+            # the link is gone): it opens an inferred connection if it proves one
+            conn = connections.connection_for(packet, sniffer)
+            if conn is not None:
+                conn.last_frame = packet.frame
+                if conn.transport == UNKNOWN_TRANSPORT:
+                    connections.classify(conn, packet)
+                if sniffer is not None:
+                    connections.observe_air_events(conn, frame)
+                if lost:
+                    conn.missed_events += 1  # fragments lost: the capture has a gap
+                if cid is not None:
+                    unknown = frame.direction is _UNKNOWN
+                    if cid != CID_ATT and not unknown:
+                        self._credits.observe(packet, conn.id, conn.missed_events)  # K-frames
+                    pdu = packet.pdu
+                    if isinstance(pdu, AttPdu):
+                        self._att_pdu(conn, packet, pdu, unknown)
+        if self._events or connections.opened or connections.closed:
+            return self._flush()
+        return []
+
+    def _time_step(self, bad_time: bool, ts: int) -> None:
+        """A frame whose time is out of range or earlier than the capture's clock. A step
+        back shorter than REORDER_US is packets logged out of order; anything else is a
+        jump: nothing open now is timed across it."""
+        att = self._att
+        if not bad_time and ts >= self._clock - REORDER_US:
+            att.untimed = False
+            att.expire(ts)
+            return
+        att.untimed = bad_time  # its own time is no time either
+        att.clock_jumped(self._bearers.values())
+        self._connections.clock_jumped()
+        if not bad_time:
+            self._clock = ts  # time goes on from here
+
+    def finish(self) -> list[Event]:
+        """The capture ended: open transactions end as incomplete, connections close."""
+        for bearer in self._bearers.values():
+            self._att.close_bearer(bearer)
+        self._bearers.clear()
+        self._connections.finish()
+        return self._flush()
+
+    def _att_pdu(
+        self, conn: Connection, packet: Packet, pdu: AttPdu, frame_direction_unknown: bool
+    ) -> None:
+        cid = packet.cid
+        assert cid is not None
+        if cid == CID_ATT:
+            key = (conn.id, cid)
+            bearer = self._bearers.get(key)
+            if bearer is None:
+                # the default holds only where the whole link is in the capture
+                seen = not conn.inferred and not conn.missed_events
+                source = "default" if seen else MTU_UNSEEN
+                bearer = self._bearers[key] = Bearer(conn.id, cid, LE_DEFAULT_MTU, False, source)
+                conn.bearers.append(bearer.info)
+        else:
+            # a dynamic channel has a CID at each end: one bearer for the pair
+            channel = self.decoder.channel(packet)
+            if channel is None:
+                return
+            key = (conn.id, channel.pair[0])
+            bearer = self._bearers.get(key)
+            if bearer is None:
+                eatt = channel.credit_based
+                mtu = channel.att_mtu if eatt else max(channel.att_mtu, BREDR_DEFAULT_MTU)
+                bearer = self._bearers[key] = Bearer(conn.id, channel.pair[0], mtu, eatt, "channel")
+                conn.bearers.append(bearer.info)
+        if frame_direction_unknown:
+            bearer.guessed_sides = True
+        side = SIDE_OF[packet.direction]
+        frame, ts = packet.frame, packet.ts_us
+        self._gatt.observe_pdu(conn, side, pdu, frame, ts, bearer.cid)
+        # the ATT PDU's size: the L2CAP length on the fixed channel (the header is the
+        # layer just outside the PDU there), else its bytes
+        length = packet.layers[-2].length if cid == CID_ATT else len(pdu.to_bytes())
+        self._att.feed(bearer, side, pdu, frame, ts, length, conn.missed_events)
+
+    def _on_transaction(self, txn: Transaction) -> None:
+        self._gatt.observe_transaction(txn)  # learns from it, names and decodes it
+        if txn.kind == "exchange_mtu" and txn.outcome == "ok":
+            self._connections.note_mtu(txn)
+        if self.retain:
+            self._transactions.append(txn)
+        self._events.append(txn)
+
+    def _on_violation(self, found: Violation) -> None:
+        if self.retain:
+            self.violations.append(found)
+        self._events.append(found)
+
+    def _connection_id(self, packet: Packet) -> str | None:
+        conn = self._connections.connection_for(packet)
+        return conn.id if conn is not None else None
+
+    def connection_of(self, packet: Packet) -> str | None:
+        """The id of the connection a packet just fed belongs to."""
+        return self._connection_id(packet)
+
+    def _flush(self) -> list[Event]:
+        opened, closed = self._connections.take_changes()
+        for conn in closed:
+            self._credits.close(conn.id)
+            for key in [k for k in self._bearers if k[0] == conn.id]:
+                self._att.close_bearer(self._bearers.pop(key))
+        events: list[Event] = [*opened, *self._events, *closed]
+        self._events = []
+        return events
+
+    # -- queries ------------------------------------------------------------------------
+
+    @property
+    def limits(self) -> list[str]:
+        """What the analysis counted but did not keep, because hostile or very long input
+        reached one of the bounds that keep memory flat (each named in its module)."""
+        found = []
+        if self._advertisers.unkept:
+            found.append(
+                f"more than {MAX_DEVICES:,} devices advertised: {self._advertisers.unkept:,} "
+                "reports of further devices were counted, not kept"
+            )
+        if self._connections.unkept:
+            found.append(
+                f"more than {MAX_CONNECTIONS:,} connections: {self._connections.unkept:,} "
+                "more were analysed but are not listed"
+            )
+        for conn in self._connections.all:
+            if conn.timeline_dropped:
+                found.append(
+                    f"connection {conn.id}: {conn.timeline_dropped:,} timeline entries past "
+                    f"{MAX_TIMELINE:,} were counted, not kept"
+                )
+        return found
+
+    @property
+    def connections(self) -> list[Connection]:
+        return self._connections.all
+
+    def transactions(self, connection: str | None = None) -> list[Transaction]:
+        """Completed transactions, of one connection (its id) or of all."""
+        if connection is None:
+            return list(self._transactions)
+        return [t for t in self._transactions if t.connection == connection]
+
+    def gatt(self, device: str) -> GattDatabase | None:
+        """The GATT database of a server device: its address, "local" (the HCI log's own
+        host before its address is known) or "<connection id>/<side>"."""
+        return self._gatt.get(device)
+
+    def gatt_for(self, connection: str, server_side: str) -> GattDatabase | None:
+        """The database of the server at one side ("local", "peripheral" ...) of a
+        connection (its id)."""
+        return self._gatt.for_connection(connection, server_side)
+
+    @property
+    def advertisers(self) -> list[Advertiser]:
+        """Devices heard advertising (air adverts, HCI advertising reports), in the order
+        they were first heard."""
+        return list(self._advertisers.devices.values())
+
+    @property
+    def gatt_databases(self) -> dict[str, GattDatabase]:
+        """Every server device's GATT database, by device key."""
+        return dict(self._gatt.all)

@@ -1,0 +1,497 @@
+"""Connections and their timelines, from HCI events (an HCI log) or from link-layer PDUs
+(an air capture). A link seen only through its data is still a connection, `inferred`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from attscope.capture.frame import Direction, Frame, SnifferInfo
+from attscope.dissector.analysis.analysis_records import (
+    CENTRAL,
+    LOCAL,
+    PERIPHERAL,
+    REMOTE,
+    UNKNOWN_SIDE,
+    Connection,
+    TimelineEntry,
+    Transaction,
+)
+from attscope.dissector.decoding import hci_events as ev
+from attscope.dissector.decoding import ll_control as llc
+from attscope.dissector.decoding.decoder import Packet
+from attscope.dissector.decoding.hci_acl import AclHeader
+from attscope.dissector.decoding.hci_commands import (
+    LeReadBufferSizeReturn,
+    LeReadBufferSizeV2Return,
+    ReadBdAddrReturn,
+)
+from attscope.dissector.decoding.hci_names import error_name
+from attscope.dissector.decoding.ll_adv import ConnectInd
+from attscope.dissector.decoding.ll_data import LlPacket
+from attscope.dissector.decoding.pdu import Malformed
+
+SIDE_OF = {
+    Direction.HOST_TO_CONTROLLER: LOCAL,
+    Direction.CONTROLLER_TO_HOST: REMOTE,
+    Direction.CENTRAL_TO_PERIPHERAL: CENTRAL,
+    Direction.PERIPHERAL_TO_CENTRAL: PERIPHERAL,
+    Direction.UNKNOWN: UNKNOWN_SIDE,
+}
+ADDRESS_TYPES = {0: "public", 1: "random", 2: "public identity", 3: "random identity"}
+UNKNOWN_TRANSPORT = "unknown"  # an HCI link seen only through traffic that does not tell
+# fixed L2CAP channels that exist on one transport only (Core 5.4 Vol 3 Part A 2.1):
+# BR/EDR signalling, connectionless, AMP manager, BR/EDR security manager; ATT, LE
+# signalling, LE security manager
+BREDR_CIDS = frozenset({0x0001, 0x0002, 0x0003, 0x0007})
+LE_CIDS = frozenset({0x0004, 0x0005, 0x0006})
+# HCI events about a handle that exist on one transport only (Vol 4 Part E 7.7)
+BREDR_EVENTS = (ev.ModeChange, ev.MaxSlotsChange, ev.ConnectionPacketTypeChanged,
+                ev.ReadClockOffsetComplete, ev.ReadRemoteExtendedFeaturesComplete,
+                ev.AuthenticationComplete)  # fmt: skip
+LE_EVENTS = (ev.LeConnectionUpdateComplete, ev.LeDataLengthChange, ev.LePhyUpdateComplete,
+             ev.LeReadRemoteFeaturesComplete, ev.LeLongTermKeyRequest,
+             ev.LeRemoteConnectionParameterRequest, ev.LeChannelSelectionAlgorithm)  # fmt: skip
+# handles on which controllers send their own debug logs as ACL data, not a link
+# (Qualcomm controllers in Android logs); a Connection Complete for one still opens it
+VENDOR_HANDLES = frozenset({0x0EDC})
+MAX_HANDLE = 0x0EFF  # 0x0F00-0x0FFF are reserved (Vol 4 Part E 5.4.2)
+SAME_CHANNEL_PDUS = 2  # well-formed PDUs on one dynamic channel that make a handle a link
+SAME_AA_PACKETS = 2  # packets with one access address that make a link, without a CRC check
+MAX_CANDIDATES = 1024  # links not proven yet; the oldest is forgotten past this
+MAX_TIMELINE = 10_000  # entries per connection; later ones are counted, not kept
+PHYS = {1: "LE 1M", 2: "LE 2M", 3: "LE Coded"}
+MAX_CONNECTIONS = 100_000  # bounds state on hostile input
+
+
+def bd_addr(raw: bytes) -> str:
+    """A BD_ADDR as written on the wire (little-endian) in display order."""
+    return ":".join(f"{b:02X}" for b in reversed(raw))
+
+
+class _Candidate:
+    """An HCI handle or access address with traffic but, so far, no evidence of being a
+    link."""
+
+    __slots__ = ("frame", "last", "packets", "per_channel", "ts_us")
+
+    def __init__(self, ts_us: int, frame: int) -> None:
+        self.ts_us = ts_us
+        self.frame = frame
+        self.last = 0  # the last frame counted: a frame is asked about more than once
+        self.packets = 0
+        self.per_channel: dict[int, int] = {}
+
+
+def _event_transport(event: Any) -> str | None:
+    if isinstance(event, LE_EVENTS):
+        return "le"
+    if isinstance(event, BREDR_EVENTS):
+        return "br/edr"
+    return None
+
+
+class ConnectionTracker:
+    """Which connection each packet belongs to, opening, updating and closing them.
+
+    A link whose start is not in the capture opens (`inferred`) on evidence only: an air
+    capture's data PDUs, or on HCI a well-formed L2CAP PDU on a fixed channel, a few on
+    one dynamic channel, or an event only links have. Its transport is what the evidence
+    says (`UNKNOWN_TRANSPORT` until something does), never LE by default."""
+
+    def __init__(self) -> None:
+        self.all: list[Connection] = []
+        self._current: dict[str, Connection] = {}  # decoder's connection name -> live one
+        self._uses: dict[str, int] = {}
+        self._by_id: dict[str, Connection] = {}
+        self.local_address: str | None = None
+        # id -> (event counter, time of the last packet when it can be believed)
+        self._air_events: dict[str, tuple[int | None, int | None]] = {}
+        self._candidates: dict[str, _Candidate] = {}
+        self.unkept = 0  # connections past MAX_CONNECTIONS: analysed, not listed
+        self.le_acl_length = 0  # LE Read Buffer Size: the longest LE ACL packet
+        self.opened: list[Connection] = []  # since the last `take_changes`
+        self.closed: list[Connection] = []
+
+    def take_changes(self) -> tuple[list[Connection], list[Connection]]:
+        opened, closed = self.opened, self.closed
+        self.opened, self.closed = [], []
+        return opened, closed
+
+    def connection_for(
+        self, packet: Packet, sniffer: SnifferInfo | None = None
+    ) -> Connection | None:
+        """The live connection of a packet, opening an inferred one if the packet proves
+        there is a link; `sniffer`: what an air sniffer said of the packet."""
+        name = packet.connection
+        if name is None:
+            return None
+        found = self._current.get(name)
+        if found is None:
+            found = self._infer(name, packet, sniffer)
+        return found
+
+    def _infer(self, name: str, packet: Packet, sniffer: SnifferInfo | None) -> Connection | None:
+        """A link whose start the capture missed, if the packet shows there is one."""
+        if name.startswith("aa:"):
+            return self._infer_air(name, packet, sniffer)
+        handle = int(name.rsplit("/", 1)[-1], 16)
+        if handle in VENDOR_HANDLES or handle > MAX_HANDLE:
+            return None
+        transport = self.transport_of(packet)
+        if transport is None:
+            seen = self._candidate(name, packet)
+            cid = packet.cid
+            if cid is None or cid < 0x0040 or not _well_formed(packet):
+                return None
+            if seen.last == packet.frame:
+                return None
+            seen.last = packet.frame
+            count = seen.per_channel[cid] = seen.per_channel.get(cid, 0) + 1
+            if count < SAME_CHANNEL_PDUS:
+                return None
+            transport = UNKNOWN_TRANSPORT
+        return self._open_inferred(name, packet, transport)
+
+    def _infer_air(
+        self, name: str, packet: Packet, sniffer: SnifferInfo | None
+    ) -> Connection | None:
+        """A data PDU whose CRC the sniffer checked proves a link; without a check (a
+        sniffer that does not say, or link type 251), a second packet with the access
+        address does: a single one may be noise (a capture of random access addresses
+        would make a connection of each)."""
+        if sniffer is not None and sniffer.crc_ok:
+            return self._open(name, packet, inferred=True)
+        if sniffer is not None and sniffer.crc_ok is False:
+            return None  # damaged: its access address may be damaged too
+        seen = self._candidate(name, packet)
+        if seen.last != packet.frame:
+            seen.last = packet.frame
+            seen.packets += 1
+        if seen.packets < SAME_AA_PACKETS:
+            return None
+        conn = self._open_inferred(name, packet, "le air")
+        conn.missed_events += 1  # the packets before this one were not analysed
+        return conn
+
+    def _candidate(self, name: str, packet: Packet) -> _Candidate:
+        seen = self._candidates.get(name)
+        if seen is None:
+            if len(self._candidates) >= MAX_CANDIDATES:  # forget the one heard first
+                del self._candidates[next(iter(self._candidates))]
+            seen = self._candidates[name] = _Candidate(packet.ts_us, packet.frame)
+        return seen
+
+    def _open_inferred(self, name: str, packet: Packet, transport: str) -> Connection:
+        conn = self._open(name, packet, inferred=True)
+        conn.transport = transport
+        seen = self._candidates.pop(name, None)
+        if seen is not None:  # its traffic began before the evidence did
+            conn.start_us, conn.first_frame = seen.ts_us, seen.frame
+        return conn
+
+    def transport_of(self, packet: Packet) -> str | None:
+        """What an HCI packet's traffic says of its link's transport, if anything."""
+        cid = packet.cid
+        if cid is None or not _well_formed(packet):
+            return None
+        if cid in LE_CIDS:
+            return "le"
+        if cid in BREDR_CIDS:
+            return "br/edr"
+        header = packet.layers[0]
+        if (
+            self.le_acl_length
+            and packet.direction == Direction.HOST_TO_CONTROLLER
+            and isinstance(header, AclHeader)
+            and header.length > self.le_acl_length
+        ):
+            return "br/edr"  # longer than the controller takes on LE links
+        return None
+
+    def classify(self, conn: Connection, packet: Packet) -> None:
+        """An open link of unknown transport: does this packet tell?"""
+        transport = self.transport_of(packet)
+        if transport is not None:
+            conn.transport = transport
+
+    def observe_air_events(self, conn: Connection, frame: Frame) -> None:
+        """Count the connection events an air sniffer missed (and the packets it caught
+        damaged): the central sends in every
+        event (Core 5.4 Vol 6 Part B 4.5.1), so its packets come one event apart. The
+        sniffer's event counter says it exactly; without one, the time since the last
+        packet does, measured in connection intervals."""
+        sniffer = frame.sniffer
+        if sniffer is not None and (sniffer.crc_ok is False or sniffer.mic_ok is False):
+            conn.missed_events += 1  # a packet the sniffer caught damaged: lost to us
+        state = self._air_events.get(conn.id)
+        counter = sniffer.event_counter if sniffer is not None else None
+        if counter is not None and sniffer is not None and sniffer.protover is not None:
+            if counter == 0 and state is not None:
+                return  # some firmware reports 0 for packets it could not place
+            if state is not None and state[0] is not None:
+                missed = (counter - state[0] - 1) & 0xFFFF
+                if 0 < missed < 0x8000:
+                    conn.missed_events += missed
+            self._air_events[conn.id] = (counter, None if frame.bad_time else frame.ts_us)
+            return
+        interval_ms = conn.parameters.get("interval_ms")
+        if state is not None and state[1] is not None and interval_ms:
+            gap = frame.ts_us - state[1]
+            missed = round(gap / (interval_ms * 1000)) - 1
+            if missed > 0:
+                conn.missed_events += missed
+        self._air_events[conn.id] = (None, None if frame.bad_time else frame.ts_us)
+
+    def clock_jumped(self) -> None:
+        """The capture's time jumped: no gap is measured across it."""
+        for key, (counter, _ts) in self._air_events.items():
+            self._air_events[key] = (counter, None)
+
+    def observe(self, packet: Packet, sniffer: SnifferInfo | None = None) -> None:
+        """Follow what an HCI event or LL PDU says about connections."""
+        layers = packet.layers
+        if not layers:
+            return
+        record = layers[-1]
+        if isinstance(record, LlPacket):
+            self._air(packet, record.pdu, sniffer)
+        elif isinstance(record, ev.HciEvent):
+            self._hci(packet, record)
+
+    # -- HCI ----------------------------------------------------------------------------
+
+    def _hci(self, packet: Packet, event: Any) -> None:
+        if isinstance(event, ev.CommandComplete):
+            ret = event.ret
+            if isinstance(ret, ReadBdAddrReturn) and ret.status == 0:
+                self.local_address = bd_addr(ret.address)
+                for conn in self._current.values():
+                    conn.local_address = conn.local_address or self.local_address
+            elif isinstance(ret, LeReadBufferSizeReturn | LeReadBufferSizeV2Return) and (
+                ret.status == 0
+            ):
+                self.le_acl_length = ret.acl_data_packet_length
+            return
+        name = packet.connection
+        if name is None or getattr(event, "status", 0) != 0:
+            return
+        if isinstance(event, ev.LeConnectionComplete | ev.LeEnhancedConnectionComplete):
+            self._close(name, packet, "the handle was given to a new connection")
+            conn = self._open(name, packet, inferred=False)
+            conn.transport = "le"
+            conn.local_role = "central" if event.role == 0 else "peripheral"
+            conn.peer_address = bd_addr(event.peer_address)
+            conn.peer_address_type = ADDRESS_TYPES.get(event.peer_address_type, "unknown")
+            conn.parameters = {
+                "interval_ms": event.interval * 1.25,
+                "latency": event.latency,
+                "supervision_timeout_ms": event.supervision_timeout * 10,
+            }
+            self._note(
+                conn,
+                packet,
+                "connect",
+                f"{conn.local_role}, peer {conn.peer_address} "
+                f"({conn.peer_address_type}), interval {event.interval * 1.25:.2f} ms",
+            )
+        elif isinstance(event, ev.ConnectionComplete):
+            self._close(name, packet, "the handle was given to a new connection")
+            conn = self._open(name, packet, inferred=False)
+            conn.transport = "br/edr"
+            conn.peer_address = bd_addr(event.address)
+            self._note(conn, packet, "connect", f"BR/EDR, peer {conn.peer_address}")
+        elif isinstance(event, ev.DisconnectionComplete):
+            self._close(name, packet, error_name(event.reason))
+        elif name in self._current:
+            self._hci_update(self._current[name], packet, event)
+        else:
+            transport = _event_transport(event)
+            handle = int(name.rsplit("/", 1)[-1], 16)
+            if transport is not None and handle not in VENDOR_HANDLES and handle <= MAX_HANDLE:
+                self._hci_update(self._open_inferred(name, packet, transport), packet, event)
+
+    def _hci_update(self, conn: Connection, packet: Packet, event: Any) -> None:
+        if conn.transport == UNKNOWN_TRANSPORT:
+            conn.transport = _event_transport(event) or UNKNOWN_TRANSPORT
+        if isinstance(event, ev.EncryptionChange):
+            state = "on" if event.encryption_enabled else "off"
+            self._note(conn, packet, "encryption", f"encryption {state}")
+        elif isinstance(event, ev.EncryptionKeyRefreshComplete):
+            self._note(conn, packet, "encryption_refresh", "encryption key refreshed")
+        elif isinstance(event, ev.LeConnectionUpdateComplete):
+            conn.parameters.update(
+                interval_ms=event.interval * 1.25,
+                latency=event.latency,
+                supervision_timeout_ms=event.supervision_timeout * 10,
+            )
+            self._note(
+                conn,
+                packet,
+                "parameter_update",
+                f"interval {event.interval * 1.25:.2f}"
+                f" ms, latency {event.latency}, timeout {event.supervision_timeout * 10}"
+                " ms",
+            )
+        elif isinstance(event, ev.LePhyUpdateComplete):
+            self._note(
+                conn,
+                packet,
+                "phy_update",
+                f"TX {PHYS.get(event.tx_phy, event.tx_phy)}, "
+                f"RX {PHYS.get(event.rx_phy, event.rx_phy)}",
+            )
+        elif isinstance(event, ev.LeDataLengthChange):
+            self._note(
+                conn,
+                packet,
+                "data_length",
+                f"TX {event.max_tx_octets} bytes, RX {event.max_rx_octets} bytes",
+            )
+
+    # -- air ----------------------------------------------------------------------------
+
+    def _air(self, packet: Packet, pdu: Any, sniffer: SnifferInfo | None) -> None:
+        if isinstance(pdu, ConnectInd):
+            self._connect_ind(packet, pdu)
+            return
+        if packet.connection is None:
+            return
+        conn = self.connection_for(packet, sniffer)
+        if conn is None:
+            return
+        if isinstance(pdu, llc.TerminateInd):
+            # the link ends after the peer acknowledges; the packets until then still
+            # belong to it, so it stays the live connection of its access address
+            reason = error_name(pdu.error_code)
+            conn.end_us, conn.disconnect_reason = packet.ts_us, reason
+            self._note(conn, packet, "disconnect", reason)
+        elif isinstance(pdu, llc.ConnectionUpdateInd):
+            conn.parameters.update(
+                interval_ms=pdu.interval * 1.25,
+                latency=pdu.latency,
+                supervision_timeout_ms=pdu.timeout * 10,
+            )
+            self._note(
+                conn,
+                packet,
+                "parameter_update",
+                f"interval {pdu.interval * 1.25:.2f} "
+                f"ms, latency {pdu.latency}, timeout {pdu.timeout * 10} ms, "
+                f"at instant {pdu.instant}",
+            )
+        elif isinstance(pdu, llc.PhyUpdateInd):
+            self._note(
+                conn,
+                packet,
+                "phy_update",
+                f"C->P {pdu.phy_c_to_p:#x}, P->C {pdu.phy_p_to_c:#x}, at instant {pdu.instant}",
+            )
+        elif isinstance(pdu, llc.LengthRsp):
+            self._note(
+                conn,
+                packet,
+                "data_length",
+                f"max RX {pdu.max_rx_octets} bytes, max TX {pdu.max_tx_octets} bytes",
+            )
+        elif isinstance(pdu, llc.StartEncRsp):
+            self._note(conn, packet, "encryption", "encryption started")
+
+    def note_mtu(self, txn: Transaction) -> None:
+        """An MTU exchange completed: it belongs on the connection's timeline."""
+        conn = self._by_id.get(txn.connection)
+        if conn is None:
+            return
+        client, server = txn.request.client_rx_mtu, txn.response.server_rx_mtu
+        _add(
+            conn,
+            TimelineEntry(
+                txn.end_us or txn.start_us,
+                txn.response_frame or txn.request_frame,
+                "mtu_exchange",
+                f"ATT_MTU {max(23, min(client, server))} (client "
+                f"{client}, server {server}, bearer 0x{txn.bearer:04x})",
+            ),
+        )
+
+    # -- bookkeeping --------------------------------------------------------------------
+
+    def _connect_ind(self, packet: Packet, pdu: ConnectInd) -> None:
+        name = f"aa:0x{pdu.ll_data.aa:08x}"
+        self._close(name, packet, "a new CONNECT_IND used its access address")
+        conn = self._open(name, packet, inferred=False)
+        conn.central_address = pdu.init_a.addr
+        conn.peripheral_address = pdu.adv_a.addr
+        data = pdu.ll_data
+        conn.parameters = {
+            "interval_ms": data.interval * 1.25,
+            "latency": data.latency,
+            "supervision_timeout_ms": data.timeout * 10,
+            "crc_init": data.crc_init,
+            "hop": data.hop,
+            "channel_map": data.chm.hex(),
+        }
+        self._note(
+            conn,
+            packet,
+            "connect",
+            f"central {conn.central_address}, peripheral "
+            f"{conn.peripheral_address}, interval {data.interval * 1.25:.2f} ms",
+        )
+
+    def _open(self, name: str, packet: Packet, inferred: bool) -> Connection:
+        uses = self._uses.get(name, 0) + 1
+        self._uses[name] = uses
+        air = name.startswith("aa:")
+        conn = Connection(
+            id=name if uses == 1 else f"{name} #{uses}",
+            transport="le air" if air else UNKNOWN_TRANSPORT,
+            inferred=inferred,
+            start_us=packet.ts_us,
+            first_frame=packet.frame,
+            access_address=int(name[3:], 16) if air else None,
+            handle=None if air else int(name.rsplit("/", 1)[-1], 16),
+            adapter=int(name[3:].split("/")[0]) if name.startswith("hci") else None,
+            local_address=None if air else self.local_address,
+        )
+        if len(self.all) >= MAX_CONNECTIONS:
+            self.unkept += 1
+        else:
+            self.all.append(conn)
+            self._by_id[conn.id] = conn
+        self._current[name] = conn
+        self.opened.append(conn)
+        return conn
+
+    def _close(self, name: str, packet: Packet, reason: str) -> None:
+        conn = self._current.pop(name, None)
+        if conn is None:
+            return
+        conn.end_us, conn.last_frame, conn.disconnect_reason = packet.ts_us, packet.frame, reason
+        self._note(conn, packet, "disconnect", reason)
+        self.closed.append(conn)
+
+    def finish(self) -> None:
+        """The capture ended: live connections stay open (no end time), reported closed."""
+        self.closed.extend(self._current.values())
+        self._current.clear()
+
+    @staticmethod
+    def _note(conn: Connection, packet: Packet, kind: str, detail: str) -> None:
+        _add(conn, TimelineEntry(packet.ts_us, packet.frame, kind, detail))
+        conn.last_frame = packet.frame
+
+
+def _add(conn: Connection, entry: TimelineEntry) -> None:
+    """A timeline entry, up to MAX_TIMELINE per connection; later ones are counted."""
+    if len(conn.timeline) < MAX_TIMELINE:
+        conn.timeline.append(entry)
+    else:
+        conn.timeline_dropped += 1
+
+
+def _well_formed(packet: Packet) -> bool:
+    """The packet's ACL and L2CAP layers decoded (what is inside may still be damaged)."""
+    for layer in packet.layers:
+        if isinstance(layer, Malformed) and layer.layer in ("hci", "l2cap", "capture"):
+            return False
+    return not packet.lost

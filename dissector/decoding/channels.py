@@ -1,0 +1,191 @@
+"""Dynamic L2CAP channels learnt from signalling, and SDU reassembly on credit-based ones.
+
+A channel has a CID at each end. The device that asks for it names its own CID (SCID)
+in the request; the other names its CID in the response. Packets *to* a device carry
+that device's CID, so a data packet's channel is found by (connection, the direction it
+travels, CID). LE credit-based and enhanced credit-based channels carry SDUs in K-frames,
+the first with a 2-byte SDU length (Core 5.4 Vol 3 Part A 3.4.3, 4.22-4.26); BR/EDR
+channels in basic mode carry one PDU per B-frame (3.1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+
+import msgspec
+
+from attscope.capture.frame import Direction
+from attscope.dissector.decoding.pdu import Malformed
+
+PSM_ATT = 0x001F  # ATT over BR/EDR
+PSM_EATT = 0x0027  # enhanced ATT over (enhanced) credit-based channels
+MAX_CHANNELS_PER_CONNECTION = 512  # bounds state on hostile input
+# enhanced credit-based connection results (Vol 3 Part A 4.26): those under which the
+# channels given a non-zero CID are open, and those that promise a final response
+CREDIT_OPENED = frozenset({0x0000, 0x0004, 0x0009, 0x000A})
+CREDIT_PENDING = frozenset({0x000D, 0x000E, 0x000F})
+BREDR_PENDING = 0x0001  # BR/EDR connection response: pending, a final one follows (4.3)
+
+
+class Channel(msgspec.Struct, frozen=True, gc=False):
+    """One direction's view of a dynamic channel: where packets to `cid` go."""
+
+    cid: int
+    psm: int
+    mtu: int  # the receiving end's MTU: the largest SDU it takes
+    mps: int  # the receiving end's MPS: the largest K-frame payload (0 for BR/EDR)
+    credit_based: bool
+    pair: tuple[int, int] = (0, 0)  # (requester's CID, responder's CID): one channel
+    peer_mtu: int = 0  # the sending end's MTU
+
+    @property
+    def att_mtu(self) -> int:
+        """An EATT bearer's ATT_MTU: the smaller of the two ends' MTUs (Vol 3 Part F
+        3.2.8)."""
+        return min(self.mtu, self.peer_mtu) if self.peer_mtu else self.mtu
+
+    @property
+    def carries_att(self) -> bool:
+        return self.psm in (PSM_ATT, PSM_EATT)
+
+
+class _Request(msgspec.Struct, gc=False):
+    psm: int
+    cids: list[int]  # the requester's CIDs
+    mtu: int
+    mps: int
+    credit_based: bool
+    direction: Direction  # the way the request travelled
+
+
+class ChannelTable:
+    """Channels per connection, opened and closed by the signalling PDUs fed to it."""
+
+    def __init__(self) -> None:
+        self._channels: dict[tuple[Hashable, Direction, int], Channel] = {}
+        self._requests: dict[tuple[Hashable, int], _Request] = {}
+        self._count: dict[Hashable, int] = {}
+
+    def lookup(self, conn: Hashable, direction: Direction, cid: int) -> Channel | None:
+        return self._channels.get((conn, direction, cid))
+
+    def request(
+        self,
+        conn: Hashable,
+        direction: Direction,
+        ident: int,
+        psm: int,
+        cids: list[int],
+        mtu: int,
+        mps: int,
+        credit_based: bool,
+    ) -> None:
+        """A connection request went `direction`, naming the requester's CIDs."""
+        self._requests[conn, ident] = _Request(psm, cids, mtu, mps, credit_based, direction)
+
+    def response(
+        self,
+        conn: Hashable,
+        direction: Direction,
+        ident: int,
+        cids: list[int],
+        mtu: int,
+        mps: int,
+        accepted: bool,
+        pending: bool = False,
+    ) -> None:
+        """The answer went `direction`: the responder's CIDs, pairwise with the request's.
+        A pending answer leaves the request waiting for the final one."""
+        if pending:
+            return
+        req = self._requests.pop((conn, ident), None)
+        if req is None or not accepted:
+            return
+        for req_cid, rsp_cid in zip(req.cids, cids, strict=False):
+            if req_cid == 0 or rsp_cid == 0:
+                continue  # refused individually (enhanced credit-based response)
+            if self._count.get(conn, 0) >= MAX_CHANNELS_PER_CONNECTION:
+                return
+            # packets travelling like the response go to the requester's CID; packets
+            # travelling like the request go to the responder's
+            pair = (req_cid, rsp_cid)
+            self._add(
+                conn,
+                direction,
+                Channel(req_cid, req.psm, req.mtu, req.mps, req.credit_based, pair, mtu),
+            )
+            self._add(
+                conn,
+                req.direction,
+                Channel(rsp_cid, req.psm, mtu, mps, req.credit_based, pair, req.mtu),
+            )
+
+    def _add(self, conn: Hashable, direction: Direction, channel: Channel) -> None:
+        key = (conn, direction, channel.cid)
+        if key not in self._channels:  # a channel opened again replaces itself
+            self._count[conn] = self._count.get(conn, 0) + 1
+        self._channels[key] = channel
+
+    def disconnect(self, conn: Hashable, cids: tuple[int, int]) -> None:
+        """A disconnection request named a (destination, source) CID pair: both ends go."""
+        for key in [k for k in self._channels if k[0] == conn and k[2] in cids]:
+            del self._channels[key]
+            self._count[conn] -= 1
+
+    def close(self, conn: Hashable) -> None:
+        for key in [k for k in self._channels if k[0] == conn]:
+            del self._channels[key]
+        self._count.pop(conn, None)
+        for request in [k for k in self._requests if k[0] == conn]:
+            del self._requests[request]
+
+
+class SduReassembler:
+    """K-frames into SDUs per (connection, direction, CID); bounded by the channel's MTU."""
+
+    def __init__(self) -> None:
+        self._open: dict[Hashable, tuple[int, list[bytes], int, list[int]]] = {}
+
+    def pending(self, key: Hashable) -> bool:
+        """An SDU is part way through: the next K-frame continues it."""
+        return key in self._open
+
+    def feed(
+        self, key: Hashable, payload: bytes, frame: int
+    ) -> tuple[bytes | None, tuple[int, ...], Malformed | None]:
+        """(the SDU when complete, its frames, damage found on the way)."""
+        partial = self._open.pop(key, None)
+        if partial is None:
+            if len(payload) < 2:
+                return None, (), Malformed("l2cap", "K-frame too short for its SDU length", payload)
+            # an SDU over the channel's MTU is still joined (at most 64 KiB): judging it is
+            # the analyzer's job, which needs to see it
+            sdu_len = int.from_bytes(payload[:2], "little")
+            partial = (sdu_len, [], 0, [])
+            payload = payload[2:]
+        sdu_len, parts, size, frames = partial
+        parts.append(payload)
+        size += len(payload)
+        frames.append(frame)
+        if size < sdu_len:
+            if len(frames) > sdu_len:  # empty K-frames that never fill it: not an SDU
+                return None, (), Malformed(
+                    "l2cap", f"{len(frames)} K-frames and the SDU is still not complete",
+                    b"".join(parts),
+                )  # fmt: skip
+            self._open[key] = (sdu_len, parts, size, frames)
+            return None, (), None  # its frames are told when it is complete
+        sdu = b"".join(parts)
+        if size > sdu_len:
+            return (
+                None,
+                tuple(frames),
+                Malformed(
+                    "l2cap", f"K-frames carry {size - sdu_len} bytes more than the SDU length", sdu
+                ),
+            )
+        return sdu, tuple(frames), None
+
+    def close(self, conn: Hashable) -> None:
+        for key in [k for k in self._open if isinstance(k, tuple) and k[0] == conn]:
+            del self._open[key]

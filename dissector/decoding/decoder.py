@@ -1,0 +1,509 @@
+"""Frames in, `Packet`s out: every layer of a frame decoded into typed records.
+
+`Decoder` keeps the little state decoding needs (fragments waiting for the rest of
+their L2CAP PDU, dynamic channels, the last data PDU per direction of an air connection
+for retransmissions). It never raises: what cannot be decoded becomes a `Malformed`
+record in the layer where decoding stopped.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Any, NamedTuple
+
+import msgspec
+
+from attscope.capture.frame import Direction, Encap, Frame, HciType
+from attscope.dissector.decoding import l2cap_signalling as sig
+from attscope.dissector.decoding.att_pdus import decode_att
+from attscope.dissector.decoding.channels import (
+    BREDR_PENDING,
+    CREDIT_OPENED,
+    CREDIT_PENDING,
+    Channel,
+    ChannelTable,
+    SduReassembler,
+)
+from attscope.dissector.decoding.hci_acl import AclHeader, decode_iso, decode_sco
+from attscope.dissector.decoding.hci_commands import TiAttCommand, decode_hci_command
+from attscope.dissector.decoding.hci_events import (
+    DisconnectionComplete,
+    TiAttEvent,
+    decode_hci_event,
+)
+from attscope.dissector.decoding.l2cap import L2capHeader
+from attscope.dissector.decoding.ll_adv import AuxConnectReq, ConnectInd
+from attscope.dissector.decoding.ll_control import TerminateInd
+from attscope.dissector.decoding.ll_data import L2capFragment, LlPacket, decode_ll_frame
+from attscope.dissector.decoding.pdu import Malformed
+from attscope.dissector.decoding.reassembly import Reassembled, Reassembler
+from attscope.dissector.decoding.smp_pdus import decode_smp
+from attscope.dissector.decoding.ti_att import TiAtt, ti_to_att
+
+CID_BREDR_SIGNALLING = 0x0001
+CID_ATT = 0x0004
+CID_LE_SIGNALLING = 0x0005
+CID_SMP = 0x0006
+CID_BREDR_SMP = 0x0007
+LE_SUCCESS = 0x0000  # result of an accepted (LE / enhanced) credit-based connection
+BREDR_SUCCESS = 0x0000
+PB_CONTINUATION = 0b01
+SAME_EVENT_US = 5000  # see Decoder._side_by_timing: longer than a packet and its answer
+ANCHOR_SLACK_US = 150  # how far a captured anchor point may be from the expected one
+C2P = Direction.CENTRAL_TO_PERIPHERAL
+P2C = Direction.PERIPHERAL_TO_CENTRAL
+_ACL = int(HciType.ACL)  # a plain int compares faster than the enum member
+_ACL_HEADER = struct.Struct("<HH")
+_L2CAP_HEADER = struct.Struct("<HH")
+_U16 = struct.Struct("<H")
+
+
+class L2capPayload(msgspec.Struct, frozen=True, gc=False, tag="l2cap_payload"):
+    """The payload of a channel attscope does not decode further."""
+
+    cid: int
+    data: bytes
+
+    def summary(self) -> str:
+        return f"L2CAP CID 0x{self.cid:04x} {len(self.data)} bytes"
+
+
+class L2capPending(msgspec.Struct, frozen=True, gc=False, tag="l2cap_pending"):
+    """A fragment of an L2CAP PDU or SDU whose other fragments are still to come."""
+
+    size: int
+
+    def summary(self) -> str:
+        return f"L2CAP fragment, {self.size} bytes (reassembled in a later frame)"
+
+
+class MonitorRecord(msgspec.Struct, frozen=True, gc=False, tag="monitor_record"):
+    """A Linux monitor record that is no HCI packet (an index event, a note, a log line)."""
+
+    opcode: int
+    data: bytes
+
+    def summary(self) -> str:
+        from attscope.capture.hci_records import MONITOR_OPCODE_NAMES
+
+        name = MONITOR_OPCODE_NAMES.get(self.opcode, f"monitor opcode {self.opcode}")
+        if self.opcode in (12, 13):  # system note, user logging: text
+            text = self.data.split(b"\x00", 1)[0].decode("utf-8", "replace")
+            return f"{name}: {text!r}"
+        return f"{name}, {len(self.data)} bytes"
+
+
+class KFrame(NamedTuple):
+    """A K-frame on a credit-based channel (Core 5.4 Vol 3 Part A 3.4.3): its frame, its
+    payload length (the L2CAP Length field: SDU Length field included) and, when it
+    begins an SDU, the SDU length it announces (else None)."""
+
+    frame: int
+    length: int
+    sdu_length: int | None
+
+
+class Packet(msgspec.Struct, gc=False, omit_defaults=True):
+    """One frame decoded: its layers from the outermost in. `connection` names the link
+    (HCI: adapter and handle; air: access address); `cid` is the L2CAP channel of the
+    innermost PDU; `fragments` lists the frames a reassembled PDU was joined from."""
+
+    frame: int
+    ts_us: int
+    direction: Direction
+    connection: str | None
+    layers: list[Any]
+    cid: int | None = None
+    fragments: tuple[int, ...] = ()
+    lost: bool = False  # fragments of an L2CAP PDU or SDU were lost before this frame
+
+    @property
+    def pdu(self) -> Any:
+        """The innermost record."""
+        return self.layers[-1] if self.layers else None
+
+
+MAX_AIR_LINKS = 256  # access addresses the decoder keeps state for (see _remember_air)
+
+
+def hci_connection(adapter: int | None, handle: int) -> str:
+    return f"hci{adapter}/0x{handle:04x}" if adapter is not None else f"0x{handle:04x}"
+
+
+def air_connection(access_address: int) -> str:
+    return f"aa:0x{access_address:08x}"
+
+
+class _AirTiming:
+    """Anchor points of a connection whose sniffer says nothing of direction."""
+
+    __slots__ = ("anchor", "interval", "last_side", "last_ts")
+
+    def __init__(self, interval: int) -> None:
+        self.interval = interval
+        self.anchor: int | None = None
+        self.last_ts: int | None = None
+        self.last_side = C2P
+
+
+class Decoder:
+    """Decodes the frames of one capture, in order."""
+
+    def __init__(self) -> None:
+        self._acl = Reassembler()  # keyed by (connection, direction)
+        self._channels = ChannelTable()
+        self._sdus = SduReassembler()
+        self._last_data: dict[tuple[int, Direction], tuple[int, Any]] = {}
+        self._conn_names: dict[tuple[int | None, int], str] = {}
+        self._air_timing: dict[int, _AirTiming] = {}  # sides of a sniffer that says none
+        self._air_intervals: dict[int, int] = {}  # AA -> connection interval (us)
+        self._air_links: dict[int, None] = {}  # access addresses with state, oldest first
+        self._kframe: KFrame | None = None  # the last K-frame decoded
+
+    def decode(self, frame: Frame) -> Packet:
+        if frame.hci_type == _ACL and frame.problem is None:
+            return self._acl_packet(frame)  # most frames of an HCI log: straight there
+        if frame.problem is not None:
+            layers: list[Any] = [Malformed("capture", frame.problem, frame.payload)]
+            return Packet(frame.index, frame.ts_us, frame.direction, None, layers)
+        if frame.encap == Encap.HCI:
+            return self._hci(frame)
+        if frame.encap == Encap.LE_LL:
+            return self._air(frame)
+        other: list[Any] = []
+        if frame.monitor_opcode is not None:
+            other.append(MonitorRecord(frame.monitor_opcode, frame.payload))
+        return Packet(frame.index, frame.ts_us, frame.direction, None, other)
+
+    # -- HCI ----------------------------------------------------------------------------
+
+    def _hci(self, frame: Frame) -> Packet:
+        kind = frame.hci_type
+        data = frame.payload
+        if kind == HciType.ACL:
+            return self._acl_packet(frame)
+        layers: list[Any]
+        if kind == HciType.COMMAND:
+            command = decode_hci_command(data)
+            if isinstance(command, TiAttCommand):  # TI's vendor ATT: the same ATT records
+                return self._ti(frame, command)
+            layers = [command]
+        elif kind == HciType.EVENT:
+            event = decode_hci_event(data)
+            if isinstance(event, TiAttEvent):
+                return self._ti(frame, event)
+            self._track_event(frame.adapter, event)
+            layers = [event]
+        elif kind in (HciType.SCO, HciType.ISO):
+            decoded = decode_sco(data) if kind == HciType.SCO else decode_iso(data)
+            layers = [decoded if isinstance(decoded, Malformed) else decoded[0]]
+        else:
+            layers = [Malformed("hci", f"unknown HCI packet type 0x{kind or 0:02x}", data)]
+        # a command or event about one connection (Disconnect, Encryption Change ...)
+        handle = getattr(layers[0], "handle", None)
+        conn = self._hci_conn(frame.adapter, handle & 0x0FFF) if isinstance(handle, int) else None
+        return Packet(frame.index, frame.ts_us, frame.direction, conn, layers)
+
+    def _ti(self, frame: Frame, record: TiAttCommand | TiAttEvent) -> Packet:
+        converted = ti_to_att(record)
+        conn = self._hci_conn(frame.adapter, record.handle & 0x0FFF)
+        layers: list[Any] = [record, converted]
+        if isinstance(converted, TiAtt) and converted.pdu is not None:
+            layers.append(converted.pdu)
+        return Packet(frame.index, frame.ts_us, frame.direction, conn, layers)
+
+    def _track_event(self, adapter: int | None, event: Any) -> None:
+        if isinstance(event, DisconnectionComplete) and event.status == 0:
+            # some controllers set the flag bits of the handle field in events
+            self._close(hci_connection(adapter, event.handle & 0x0FFF))
+
+    def _acl_packet(self, frame: Frame) -> Packet:
+        # the hottest path of an HCI log: attributes read once, the common case first
+        data = frame.payload
+        if len(data) < 4:
+            short = Malformed("hci", f"ACL header needs 4 bytes, has {len(data)}", data)
+            return Packet(frame.index, frame.ts_us, frame.direction, None, [short])
+        word, length = _ACL_HEADER.unpack_from(data)
+        handle, pb = word & 0x0FFF, (word >> 12) & 0b11
+        header = AclHeader(handle, pb, word >> 14, length)
+        payload = data[4:]
+        direction = frame.direction
+        conn = self._conn_names.get((frame.adapter, handle)) or self._hci_conn(
+            frame.adapter, handle
+        )
+        layers: list[Any] = [header]
+        size = len(payload)
+        if size != length:
+            reason = f"ACL length says {length} bytes, packet has {size}"
+            layers.append(Malformed("hci", reason, payload))
+            return Packet(frame.index, frame.ts_us, direction, conn, layers)
+        partials = self._acl.partials
+        if pb != PB_CONTINUATION:
+            if size >= 4:
+                l2len, cid = _L2CAP_HEADER.unpack_from(payload)
+                if l2len + 4 == size and (not partials or (conn, direction) not in partials):
+                    # the usual case: a whole PDU in one packet, nothing to join
+                    if cid == CID_ATT:  # and most often ATT: no detour through the dispatch
+                        layers += (L2capHeader(l2len, cid), decode_att(payload[4:]))
+                        return Packet(frame.index, frame.ts_us, direction, conn, layers, cid)
+                    return self._l2cap(frame, conn, layers, Reassembled(payload, ()), None, b"")
+            whole, damage = self._acl.start((conn, direction), payload, frame.index)
+        else:
+            whole, damage = self._acl.cont((conn, direction), payload, frame.index)
+        return self._l2cap(frame, conn, layers, whole, damage, payload)
+
+    def _hci_conn(self, adapter: int | None, handle: int) -> str:
+        """The connection's name, made once per handle (this runs for every ACL packet)."""
+        key = (adapter, handle)
+        name = self._conn_names.get(key)
+        if name is None:
+            name = self._conn_names[key] = hci_connection(adapter, handle)
+        return name
+
+    # -- air ----------------------------------------------------------------------------
+
+    def _air(self, frame: Frame) -> Packet:
+        ll = decode_ll_frame(frame)
+        assert ll is not None  # Encap.LE_LL frames always give a packet
+        layers: list[Any] = [ll]
+        if ll.advertising:
+            if isinstance(ll.pdu, ConnectInd | AuxConnectReq):
+                self._forget_air(ll.pdu.ll_data.aa)
+                self._remember_air(ll.pdu.ll_data.aa)
+                self._air_intervals[ll.pdu.ll_data.aa] = ll.pdu.ll_data.interval * 1250
+            return Packet(frame.index, frame.ts_us, frame.direction, None, layers)
+        conn = air_connection(ll.access_address)
+        if ll.access_address not in self._air_links:
+            self._remember_air(ll.access_address)
+        if frame.direction == Direction.UNKNOWN:  # a sniffer that does not say (Ubertooth)
+            frame = msgspec.structs.replace(frame, direction=self._side_by_timing(ll, frame))
+        fragment = ll.pdu
+        if isinstance(fragment, TerminateInd):
+            self._forget_air(ll.access_address)
+        sniffer = frame.sniffer
+        damaged = (sniffer is not None and sniffer.crc_ok is False) or ll.problem is not None
+        # every PDU a side sends moves its SN on once acknowledged, Empty PDUs and control
+        # PDUs included: so every undamaged one is remembered, not only L2CAP data
+        repeated = not damaged and self._retransmitted(ll, frame.direction)
+        if not isinstance(fragment, L2capFragment) or not fragment.data or damaged or repeated:
+            return Packet(frame.index, frame.ts_us, frame.direction, conn, layers)
+        key = (conn, frame.direction)
+        data = fragment.data
+        if fragment.start:
+            whole, damage = self._acl.start(key, data, frame.index)
+        else:
+            whole, damage = self._acl.cont(key, data, frame.index)
+        return self._l2cap(frame, conn, layers, whole, damage, data)
+
+    def _side_by_timing(self, ll: LlPacket, frame: Frame) -> Direction:
+        """Who sent a data PDU, from when (Core 5.4 Vol 6 Part B 4.5.1): each connection
+        event opens with the central's packet at an anchor point, one connection interval
+        after the last, and the sides then alternate 150 us apart. So a packet soon after
+        the previous one answers it; otherwise it is the central's if it falls on an anchor
+        point, and the peripheral's (the central's packet was missed) if it comes a little
+        after one."""
+        aa = ll.access_address
+        ts = frame.ts_us
+        state = self._air_timing.get(aa)
+        if state is None:
+            state = self._air_timing[aa] = _AirTiming(self._air_intervals.get(aa, 0))
+        side = C2P
+        if state.last_ts is not None and 0 <= ts - state.last_ts <= SAME_EVENT_US:
+            side = P2C if state.last_side == C2P else C2P
+        elif state.anchor is not None and state.interval:
+            events = round((ts - state.anchor) / state.interval)
+            expected = state.anchor + events * state.interval
+            offset = ts - expected
+            if ANCHOR_SLACK_US < offset <= SAME_EVENT_US:
+                side = P2C  # the central's packet of this event was not captured
+                state.anchor = expected
+        if side == C2P and (state.last_ts is None or ts - state.last_ts > SAME_EVENT_US):
+            if state.anchor is not None and not self._air_intervals.get(aa):
+                gap = ts - state.anchor  # learn the interval from anchor spacing
+                if gap > SAME_EVENT_US and (not state.interval or gap < state.interval):
+                    state.interval = gap
+            state.anchor = ts
+        state.last_ts, state.last_side = ts, side
+        return side
+
+    def _retransmitted(self, ll: LlPacket, direction: Direction) -> bool:
+        """The same SN and bytes again from the same side: the peer did not acknowledge
+        the first copy (Core 5.4 Vol 6 Part B 4.5.9), so it is not new data."""
+        header = ll.header
+        sn = getattr(header, "sn", None)
+        if sn is None:
+            return False
+        key = (ll.access_address, direction)
+        sent = (sn, ll.pdu)  # the record: Empty PDU, control PDU, L2CAP fragment ...
+        previous = self._last_data.get(key)
+        self._last_data[key] = sent
+        return previous == sent
+
+    def _remember_air(self, access_address: int) -> None:
+        """Keep state for at most MAX_AIR_LINKS access addresses: past that the one heard
+        of first is forgotten (a capture of random access addresses would otherwise keep
+        state for each)."""
+        links = self._air_links
+        links[access_address] = None
+        if len(links) > MAX_AIR_LINKS:
+            oldest = next(iter(links))
+            del links[oldest]
+            self._forget_air(oldest)
+            self._air_intervals.pop(oldest, None)
+
+    def _forget_air(self, access_address: int) -> None:
+        self._close(air_connection(access_address))
+        for direction in (Direction.CENTRAL_TO_PERIPHERAL, Direction.PERIPHERAL_TO_CENTRAL):
+            self._last_data.pop((access_address, direction), None)
+        self._air_timing.pop(access_address, None)
+
+    def channel(self, packet: Packet) -> Channel | None:
+        """The dynamic channel a packet travelled on, if signalling opened it."""
+        if packet.connection is None or packet.cid is None:
+            return None
+        return self._channels.lookup(packet.connection, packet.direction, packet.cid)
+
+    def kframe(self, packet: Packet) -> KFrame | None:
+        """The K-frame `packet` carried on a credit-based channel, if it carried one."""
+        found = self._kframe
+        return found if found is not None and found.frame == packet.frame else None
+
+    def _close(self, conn: str) -> None:
+        """The link ended: unfinished PDUs are lost and its channels are gone."""
+        for direction in Direction:
+            self._acl.close((conn, direction))
+        self._channels.close(conn)
+        self._sdus.close(conn)
+
+    # -- L2CAP and above ----------------------------------------------------------------
+
+    def _l2cap(
+        self,
+        frame: Frame,
+        conn: str,
+        layers: list[Any],
+        whole: Reassembled | None,
+        damage: Malformed | None,
+        fragment: bytes,
+    ) -> Packet:
+        if damage is not None:
+            layers.append(damage)
+        lost = damage is not None
+        if whole is None:
+            if not lost:
+                layers.append(L2capPending(len(fragment)))
+            return Packet(frame.index, frame.ts_us, frame.direction, conn, layers, lost=lost)
+        fragments = whole.frames if len(whole.frames) > 1 else ()
+        pdu = whole.pdu
+        length, cid = _L2CAP_HEADER.unpack_from(pdu)  # reassembly guarantees 4 bytes
+        header = L2capHeader(length, cid)
+        payload = pdu[4:]
+        layers.append(header)
+        inner, sdu_frames = self._channel_payload(frame, conn, header, payload)
+        layers.extend(inner)
+        if inner and type(inner[0]) is Malformed and inner[0].layer == "l2cap":
+            lost = True  # K-frames of an SDU went missing
+        return Packet(
+            frame.index,
+            frame.ts_us,
+            frame.direction,
+            conn,
+            layers,
+            header.cid,
+            sdu_frames or fragments,
+            lost,
+        )
+
+    def _channel_payload(
+        self, frame: Frame, conn: str, header: L2capHeader, payload: bytes
+    ) -> tuple[list[Any], tuple[int, ...]]:
+        cid = header.cid
+        if cid == CID_ATT:
+            return [decode_att(payload)], ()
+        if cid in (CID_SMP, CID_BREDR_SMP):
+            return [decode_smp(payload)], ()
+        if cid in (CID_LE_SIGNALLING, CID_BREDR_SIGNALLING):
+            commands = sig.decode_signalling(payload, le=cid == CID_LE_SIGNALLING)
+            for command in commands:
+                self._track_signalling(conn, frame.direction, command)
+            return list(commands), ()
+        channel = self._channels.lookup(conn, frame.direction, cid)
+        if channel is None:
+            return [L2capPayload(cid, payload)], ()
+        if not channel.credit_based:
+            return (
+                [decode_att(payload)] if channel.carries_att else [L2capPayload(cid, payload)]
+            ), ()
+        key = (conn, frame.direction, cid)
+        starts = len(payload) >= 2 and not self._sdus.pending(key)
+        sdu_length = int.from_bytes(payload[:2], "little") if starts else None
+        self._kframe = KFrame(frame.index, len(payload), sdu_length)
+        sdu, frames, damage = self._sdus.feed(key, payload, frame.index)
+        if damage is not None:
+            return [damage], frames
+        if sdu is None:
+            return [L2capPending(len(payload))], ()
+        inner = decode_att(sdu) if channel.carries_att else L2capPayload(cid, sdu)
+        return [inner], frames if len(frames) > 1 else ()
+
+    def _track_signalling(self, conn: str, direction: Direction, command: Any) -> None:
+        if isinstance(command, sig.LeCreditConnectionRequest):
+            self._channels.request(
+                conn,
+                direction,
+                command.identifier,
+                command.spsm,
+                [command.source_cid],
+                command.mtu,
+                command.mps,
+                True,
+            )
+        elif isinstance(command, sig.CreditConnectionRequest):
+            self._channels.request(
+                conn,
+                direction,
+                command.identifier,
+                command.spsm,
+                list(command.source_cids),
+                command.mtu,
+                command.mps,
+                True,
+            )
+        elif isinstance(command, sig.ConnectionRequest):
+            self._channels.request(
+                conn, direction, command.identifier, command.psm, [command.source_cid], 0, 0, False
+            )
+        elif isinstance(command, sig.LeCreditConnectionResponse):
+            self._channels.response(
+                conn,
+                direction,
+                command.identifier,
+                [command.destination_cid],
+                command.mtu,
+                command.mps,
+                command.result == LE_SUCCESS,
+            )
+        elif isinstance(command, sig.CreditConnectionResponse):
+            self._channels.response(
+                conn,
+                direction,
+                command.identifier,
+                list(command.destination_cids),
+                command.mtu,
+                command.mps,
+                command.result in CREDIT_OPENED,
+                command.result in CREDIT_PENDING,
+            )
+        elif isinstance(command, sig.ConnectionResponse):
+            self._channels.response(
+                conn,
+                direction,
+                command.identifier,
+                [command.destination_cid],
+                0,
+                0,
+                command.result == BREDR_SUCCESS,
+                command.result == BREDR_PENDING,
+            )
+        elif isinstance(command, sig.DisconnectionResponse):
+            self._channels.disconnect(conn, (command.destination_cid, command.source_cid))
