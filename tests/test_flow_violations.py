@@ -88,7 +88,7 @@ def analyse(lines: list[Line], tmp_path: Path) -> tuple[list[Violation], list[Fr
         (f.direction, f.hci_type, f.payload) for f in frames
     ]
     analyzer = Analyzer()
-    events = [e for frame in read for e in analyzer.feed(frame)] + analyzer.finish()
+    events = [e for frame in read for e in analyzer.feed(frame).events] + analyzer.finish()
     found = [e for e in events if isinstance(e, Violation)]
     assert found == analyzer.violations
     return found, read

@@ -349,7 +349,7 @@ async def test_the_tui_follows_the_stream_and_ends_with_the_files_analysis(tmp_p
             # the transactions as they completed, as the analyzer reports them for the
             # recording (incomplete ones only come when the stream ends)
             expected = Analyzer(retain=False)
-            done = [e for f in open_capture(record) for e in expected.feed(f)]
+            done = [e for f in open_capture(record) for e in expected.feed(f).events]
             done = [e for e in done if isinstance(e, Transaction)]
             assert len(app.model.frames) == session.stats.frames
             assert len(done) > 40

@@ -95,9 +95,8 @@ def capture(name: str) -> Capture:
     att_frames: set[int] = set()
     for frame in open_capture(path):
         frames[frame.index] = frame
-        analyzer.feed(frame)
-        packet = analyzer.last_packet
-        if packet is not None and isinstance(packet.pdu, att.AttPdu):
+        packet = analyzer.feed(frame).packet
+        if isinstance(packet.pdu, att.AttPdu):
             att_frames.add(frame.index)
     analyzer.finish()
     ours = {

@@ -14,7 +14,7 @@ import copy
 import threading
 from array import array
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Union
 
 import msgspec
@@ -27,7 +27,7 @@ from attscope.dissector.analysis.analysis_records import (
     Transaction,
     Violation,
 )
-from attscope.dissector.analysis.analyzer import Analyzer
+from attscope.dissector.analysis.analyzer import Analyzer, Event
 from attscope.dissector.analysis.connections import SIDE_OF
 from attscope.dissector.analysis.gatt_db import GattDatabase
 from attscope.dissector.decoding import att_pdus as att
@@ -179,21 +179,19 @@ class CaptureModel:
             self.first_ts = frame.ts_us
         self.frames.append(frame)
         self.frames_pending += 1
-        events = self.analyzer.feed(frame)
+        fed = self.analyzer.feed(frame)
+        events = fed.events
         answered = None  # the transaction this frame answers
         for event in events:
             if isinstance(event, Transaction) and event.response_frame == frame.index:
                 answered = event
-        packet = self.analyzer.last_packet
-        if packet is not None and isinstance(packet.pdu, att.AttPdu):
-            self._flow(packet, packet.pdu, answered)
+        packet, conn = fed.packet, fed.connection
+        if conn is not None and isinstance(packet.pdu, att.AttPdu):
+            self._flow(packet, conn.id, packet.pdu, answered)
         if events:
             self._events(events)
 
-    def _flow(self, packet: Packet, pdu: Any, answered: Transaction | None) -> None:
-        conn_id = self.analyzer.connection_of(packet)
-        if conn_id is None:
-            return
+    def _flow(self, packet: Packet, conn_id: str, pdu: Any, answered: Transaction | None) -> None:
         index = self._connection(conn_id)
         opcode = int(pdu.opcode)
         handle = getattr(pdu, "handle", None)
@@ -250,7 +248,7 @@ class CaptureModel:
             self.violations_of[index] = array("I")
         return index
 
-    def _events(self, events: list[Any]) -> None:
+    def _events(self, events: Sequence[Event]) -> None:
         for event in events:
             if isinstance(event, Transaction):
                 index = self._connection(event.connection)

@@ -6,8 +6,9 @@ whatever the capture's size (`Analyzer(retain=False)`)."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import msgspec
 
@@ -15,7 +16,7 @@ from attscope import __version__
 from attscope.capture import CaptureReader
 from attscope.capture import linktypes as lt
 from attscope.dissector.analysis.analysis_records import Connection, Transaction, Violation
-from attscope.dissector.analysis.analyzer import Analyzer
+from attscope.dissector.analysis.analyzer import Analyzer, Event
 from attscope.export.convert import (
     Clock,
     Namer,
@@ -95,7 +96,7 @@ class Export:
         conn = self.live.get(connection)
         return conn.address_of(side) if conn is not None else None
 
-    def events(self, events: list[Any]) -> None:
+    def events(self, events: Sequence[Event]) -> None:
         kinds = self.kinds
         for event in events:
             if isinstance(event, Transaction):
@@ -124,17 +125,17 @@ class Export:
             clock, names, write = self.clock, self.names, self.write
             for frame in self.reader:
                 frames += 1
-                found = feed(frame)
-                packet = analyzer.last_packet
-                pdu = att_of(packet) if packet is not None else None
-                if pdu is not None and packet is not None:
+                fed = feed(frame)
+                packet = fed.packet
+                pdu = att_of(packet)
+                if pdu is not None:
                     write(packet_pdu(packet, pdu, clock, names))
-                if found:
-                    events(found)
+                if fed.events:
+                    events(fed.events)
         else:
             for frame in self.reader:
                 frames += 1
-                found = feed(frame)
+                found = feed(frame).events
                 if found:
                     events(found)
         events(analyzer.finish())

@@ -87,19 +87,14 @@ class _Controller:
 class AclFlowTracker:
     """Counts the controller's free ACL buffers from an HCI log."""
 
-    def __init__(
-        self,
-        report: Callable[[Violation], None],
-        connection_id: Callable[[Packet], str | None],
-    ) -> None:
+    def __init__(self, report: Callable[[Violation], None]) -> None:
         self._report = report
-        self._connection_id = connection_id  # asked only when there is something to say
         self._links: dict[LinkKey, _Link] = {}
         self._by_name: dict[str | None, _Link] = {}  # the same links by connection name
         self._controllers: dict[int | None, _Controller] = {}
 
-    def observe(self, frame: Frame, packet: Packet) -> None:
-        """An HCI frame and its decoded packet."""
+    def observe(self, frame: Frame, packet: Packet, connection: str | None) -> None:
+        """An HCI frame, its decoded packet and the id of its connection, if known."""
         kind = frame.hci_type
         if kind == _ACL:
             if frame.direction != _H2C:
@@ -114,7 +109,7 @@ class AclFlowTracker:
             link.in_flight += 1
             pool.free -= 1
             if pool.free == -1:  # the first packet beyond the buffers; more follow unreported
-                self._overflow(packet, pool)
+                self._overflow(packet, pool, connection)
         elif kind == _EVENT and packet.layers:
             event = packet.layers[0]
             if type(event) is _COMPLETED:
@@ -132,7 +127,7 @@ class AclFlowTracker:
             else:
                 self._event(frame.adapter, event, packet.frame)
 
-    def _overflow(self, packet: Packet, pool: _Pool) -> None:
+    def _overflow(self, packet: Packet, pool: _Pool, connection: str | None) -> None:
         header = packet.layers[0]
         handle = f"handle 0x{header.handle:04x}" if type(header) is AclHeader else "a handle"
         self._report(
@@ -141,7 +136,7 @@ class AclFlowTracker:
                 f"ACL packet on {handle} with none of the controller's {pool.total} "
                 f"{pool.name} ACL buffers free (count from frame {pool.frame}): the "
                 f"{pool.total} sent before it still wait for Number Of Completed Packets",
-                self._connection_id(packet),
+                connection,
                 (packet.frame,),
             )
         )

@@ -2,17 +2,22 @@
 
     analyzer = Analyzer()
     for frame in open_capture(path):
-        for event in analyzer.feed(frame):
-            ...
+        fed = analyzer.feed(frame)
+        fed.packet, fed.connection, fed.events
     analyzer.finish()
     analyzer.connections, analyzer.transactions(conn_id), analyzer.violations
 
-Events are the records themselves, as they become final: a `Connection` when it opens
-(and again when it closes), a `Transaction` when it completes, a `Violation` when found.
-`feed()` never raises.
+`feed()` returns everything a consumer needs of the frame: the decoded packet, the
+connection it belongs to and the events it completed. Events are the records themselves,
+as they become final: a `Connection` when it opens (and again when it closes), a
+`Transaction` when it completes, a `Violation` when found. `feed()` never raises.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+
+import msgspec
 
 from attscope.capture.frame import Direction, Frame
 from attscope.capture.time_check import REORDER_US
@@ -47,6 +52,17 @@ from attscope.dissector.decoding.decoder import Decoder, Packet
 CID_ATT = 0x0004
 _UNKNOWN = Direction.UNKNOWN
 Event = Connection | Transaction | Violation
+_NO_EVENTS: tuple[Event, ...] = ()
+
+
+class Fed(msgspec.Struct, frozen=True, gc=False):
+    """What one frame gave: its decoded packet, the connection it belongs to (None for
+    adverts, for a link the capture has not proven yet, and for frames of no link) and
+    the events it completed, in order."""
+
+    packet: Packet
+    connection: Connection | None
+    events: Sequence[Event]
 
 
 class Analyzer:
@@ -60,25 +76,23 @@ class Analyzer:
         self.retain = retain
         self._connections = ConnectionTracker()
         self._att = AttTracker(self._on_transaction, self._on_violation)
-        self._acl_flow = AclFlowTracker(self._on_violation, self._connection_id)
-        self._credits = CreditTracker(self.decoder, self._on_violation)
+        self._acl_flow = AclFlowTracker(self._on_violation)
+        self._credits = CreditTracker(self._on_violation)
         self._advertisers = AdvertiserTracker()
         self._gatt = GattDatabases(self._on_violation, uuid_names)  # custom UUID names
         self._bearers: dict[tuple[str, int], Bearer] = {}
         self._transactions: list[Transaction] = []
         self.violations: list[Violation] = []
         self._events: list[Event] = []
-        self.last_packet: Packet | None = None
         self._clock = -(1 << 62)  # the latest believed frame time
 
     # -- feeding ------------------------------------------------------------------------
 
-    def feed(self, frame: Frame) -> list[Event]:
-        """Decode and analyse one frame; the events it completed, in order."""
+    def feed(self, frame: Frame) -> Fed:
+        """Decode and analyse one frame."""
         # this runs for every frame: locals rather than attribute lookups, and only what
         # the frame needs
         packet = self.decoder.decode(frame)
-        self.last_packet = packet
         ts = packet.ts_us
         if ts >= self._clock and not frame.bad_time:  # time going on, as it mostly does
             self._clock = ts
@@ -89,37 +103,45 @@ class Analyzer:
         else:
             self._time_step(frame.bad_time, ts)
         connections = self._connections
-        if frame.hci_type is not None:  # controller buffers (Vol 4 Part E 4.1)
-            self._acl_flow.observe(frame, packet)
         cid = packet.cid
         sniffer = frame.sniffer
+        name = packet.connection
         if cid is None:  # HCI events, LL control and advertising PDUs: connection news
+            live = connections.live
+            conn = live.get(name)  # before the news: a disconnection ends it
             connections.observe(packet, sniffer)
-            if packet.connection is None and type(packet.pdu) in ADVERT_CARRIERS:
-                self._advertisers.observe(frame, packet.pdu)
+            if name is None:
+                if type(packet.pdu) in ADVERT_CARRIERS:
+                    self._advertisers.observe(frame, packet.pdu)
+            elif conn is None:
+                conn = live.get(name)  # one the news opened
+        else:
+            conn = None
         lost = packet.lost
-        if packet.connection is not None and (cid is not None or sniffer is not None or lost):
+        if name is not None and (cid is not None or sniffer is not None or lost):
             # a link's own traffic (not an HCI event naming a handle, which may come after
             # the link is gone): it opens an inferred connection if it proves one
             conn = connections.connection_for(packet, sniffer)
-            if conn is not None:
-                conn.last_frame = packet.frame
-                if conn.transport == UNKNOWN_TRANSPORT:
-                    connections.classify(conn, packet)
-                if sniffer is not None:
-                    connections.observe_air_events(conn, frame)
-                if lost:
-                    conn.missed_events += 1  # fragments lost: the capture has a gap
-                if cid is not None:
-                    unknown = frame.direction is _UNKNOWN
-                    if cid != CID_ATT and not unknown:
-                        self._credits.observe(packet, conn.id, conn.missed_events)  # K-frames
-                    pdu = packet.pdu
-                    if isinstance(pdu, AttPdu):
-                        self._att_pdu(conn, packet, pdu, unknown)
+        if frame.hci_type is not None:  # controller buffers (Vol 4 Part E 4.1)
+            self._acl_flow.observe(frame, packet, conn.id if conn is not None else None)
+        if conn is not None and (cid is not None or sniffer is not None or lost):
+            conn.last_frame = packet.frame
+            if conn.transport == UNKNOWN_TRANSPORT:
+                connections.classify(conn, packet)
+            if sniffer is not None:
+                connections.observe_air_events(conn, frame)
+            if lost:
+                conn.missed_events += 1  # fragments lost: the capture has a gap
+            if cid is not None:
+                unknown = frame.direction is _UNKNOWN
+                if cid != CID_ATT and not unknown:
+                    self._credits.observe(packet, conn.id, conn.missed_events)  # K-frames
+                pdu = packet.pdu
+                if isinstance(pdu, AttPdu):
+                    self._att_pdu(conn, packet, pdu, unknown)
         if self._events or connections.opened or connections.closed:
-            return self._flush()
-        return []
+            return Fed(packet, conn, self._flush())
+        return Fed(packet, conn, _NO_EVENTS)
 
     def _time_step(self, bad_time: bool, ts: int) -> None:
         """A frame whose time is out of range or earlier than the capture's clock. A step
@@ -160,7 +182,7 @@ class Analyzer:
                 conn.bearers.append(bearer.info)
         else:
             # a dynamic channel has a CID at each end: one bearer for the pair
-            channel = self.decoder.channel(packet)
+            channel = packet.channel
             if channel is None:
                 return
             key = (conn.id, channel.pair[0])
@@ -175,10 +197,7 @@ class Analyzer:
         side = SIDE_OF[packet.direction]
         frame, ts = packet.frame, packet.ts_us
         self._gatt.observe_pdu(conn, side, pdu, frame, ts, bearer.cid)
-        # the ATT PDU's size: the L2CAP length on the fixed channel (the header is the
-        # layer just outside the PDU there), else its bytes
-        length = packet.layers[-2].length if cid == CID_ATT else len(pdu.to_bytes())
-        self._att.feed(bearer, side, pdu, frame, ts, length, conn.missed_events)
+        self._att.feed(bearer, side, pdu, frame, ts, packet.pdu_length, conn.missed_events)
 
     def _on_transaction(self, txn: Transaction) -> None:
         self._gatt.observe_transaction(txn)  # learns from it, names and decodes it
@@ -192,14 +211,6 @@ class Analyzer:
         if self.retain:
             self.violations.append(found)
         self._events.append(found)
-
-    def _connection_id(self, packet: Packet) -> str | None:
-        conn = self._connections.connection_for(packet)
-        return conn.id if conn is not None else None
-
-    def connection_of(self, packet: Packet) -> str | None:
-        """The id of the connection a packet just fed belongs to."""
-        return self._connection_id(packet)
 
     def _flush(self) -> list[Event]:
         opened, closed = self._connections.take_changes()

@@ -100,7 +100,8 @@ class ConnectionTracker:
 
     def __init__(self) -> None:
         self.all: list[Connection] = []
-        self._current: dict[str, Connection] = {}  # decoder's connection name -> live one
+        # the decoder's connection name -> the live connection; read it, never write it
+        self.live: dict[str | None, Connection] = {}
         self._uses: dict[str, int] = {}
         self._by_id: dict[str, Connection] = {}
         self.local_address: str | None = None
@@ -125,7 +126,7 @@ class ConnectionTracker:
         name = packet.connection
         if name is None:
             return None
-        found = self._current.get(name)
+        found = self.live.get(name)
         if found is None:
             found = self._infer(name, packet, sniffer)
         return found
@@ -265,7 +266,7 @@ class ConnectionTracker:
             ret = event.ret
             if isinstance(ret, ReadBdAddrReturn) and ret.status == 0:
                 self.local_address = bd_addr(ret.address)
-                for conn in self._current.values():
+                for conn in self.live.values():
                     conn.local_address = conn.local_address or self.local_address
             elif isinstance(ret, LeReadBufferSizeReturn | LeReadBufferSizeV2Return) and (
                 ret.status == 0
@@ -302,8 +303,8 @@ class ConnectionTracker:
             self._note(conn, packet, "connect", f"BR/EDR, peer {conn.peer_address}")
         elif isinstance(event, ev.DisconnectionComplete):
             self._close(name, packet, error_name(event.reason))
-        elif name in self._current:
-            self._hci_update(self._current[name], packet, event)
+        elif name in self.live:
+            self._hci_update(self.live[name], packet, event)
         else:
             transport = _event_transport(event)
             handle = int(name.rsplit("/", 1)[-1], 16)
@@ -458,12 +459,12 @@ class ConnectionTracker:
         else:
             self.all.append(conn)
             self._by_id[conn.id] = conn
-        self._current[name] = conn
+        self.live[name] = conn
         self.opened.append(conn)
         return conn
 
     def _close(self, name: str, packet: Packet, reason: str) -> None:
-        conn = self._current.pop(name, None)
+        conn = self.live.pop(name, None)
         if conn is None:
             return
         conn.end_us, conn.last_frame, conn.disconnect_reason = packet.ts_us, packet.frame, reason
@@ -472,8 +473,8 @@ class ConnectionTracker:
 
     def finish(self) -> None:
         """The capture ended: live connections stay open (no end time), reported closed."""
-        self.closed.extend(self._current.values())
-        self._current.clear()
+        self.closed.extend(self.live.values())
+        self.live.clear()
 
     @staticmethod
     def _note(conn: Connection, packet: Packet, kind: str, detail: str) -> None:

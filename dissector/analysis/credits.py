@@ -14,8 +14,9 @@ A channel carries K-frames both ways, and each direction is counted on its own: 
 
 A direction's credit count becomes unknown, and is no longer judged, once the capture
 loses packets of the link (the analyzer's `missed_events` grows): a lost Flow Control
-Credit Indication would otherwise read as credit misuse. The SDU boundaries come from the
-decoder (`Decoder.kframe`), which reassembles the SDUs anyway.
+Credit Indication would otherwise read as credit misuse. Which channels open and close is
+decided once, by the decoder's channel table, and read here from `Packet.channel_changes`;
+the K-frames and their SDU boundaries come on the packet too (`Packet.kframe`).
 """
 
 from __future__ import annotations
@@ -25,15 +26,14 @@ from collections.abc import Callable
 from attscope.capture.frame import Direction
 from attscope.dissector.analysis.analysis_records import Violation, violation
 from attscope.dissector.decoding import l2cap_signalling as sig
-from attscope.dissector.decoding.channels import CREDIT_OPENED, CREDIT_PENDING
-from attscope.dissector.decoding.decoder import Decoder, Packet
+from attscope.dissector.decoding.channels import ChannelClosed, ChannelOpened
+from attscope.dissector.decoding.decoder import Packet
 
 CID_DYNAMIC = 0x0040  # the first CID a channel can be given (Vol 3 Part A 2.1)
 CID_BREDR_SIGNALLING = 0x0001
 CID_LE_SIGNALLING = 0x0005
-LE_SUCCESS = 0x0000
 MAX_FLOWS = 4096  # channel directions kept; bounds state on hostile input
-MAX_PENDING = 1024  # unanswered requests kept
+MAX_PENDING = 1024  # unanswered reconfigurations kept
 OPPOSITE = {
     Direction.HOST_TO_CONTROLLER: Direction.CONTROLLER_TO_HOST,
     Direction.CONTROLLER_TO_HOST: Direction.HOST_TO_CONTROLLER,
@@ -60,32 +60,15 @@ class _Flow:
         self.source = source  # the frame that set the MTU and MPS
 
 
-class _Open:
-    """A connection request waiting for its response."""
-
-    __slots__ = ("cids", "credits", "direction", "mps", "mtu")
-
-    def __init__(
-        self, direction: Direction, cids: tuple[int, ...], mtu: int, mps: int, credits: int
-    ) -> None:
-        self.direction = direction
-        self.cids = cids
-        self.mtu = mtu
-        self.mps = mps
-        self.credits = credits
-
-
 Reconfigure = list[tuple[_Flow, int, int, int, int]]  # flow, new MTU, MPS, old MTU, MPS
 
 
 class CreditTracker:
     """Counts credits and checks sizes on every credit-based channel it sees opened."""
 
-    def __init__(self, decoder: Decoder, report: Callable[[Violation], None]) -> None:
-        self._decoder = decoder
+    def __init__(self, report: Callable[[Violation], None]) -> None:
         self._report = report
         self._flows: dict[FlowKey, _Flow] = {}
-        self._opening: dict[tuple[str, Direction, int], _Open] = {}
         self._reconfiguring: dict[tuple[str, Direction, int], Reconfigure] = {}
 
     def observe(self, packet: Packet, conn: str, missed: int) -> None:
@@ -99,20 +82,25 @@ class CreditTracker:
             if flow is not None:
                 self._kframe(flow, packet, cid, conn, missed)
         elif cid in (CID_LE_SIGNALLING, CID_BREDR_SIGNALLING):
+            for change in packet.channel_changes:
+                if isinstance(change, ChannelOpened):
+                    self._open(conn, change, packet.direction, packet.frame, missed)
+                elif isinstance(change, ChannelClosed):
+                    self._closed(conn, change)
             for record in packet.layers:
                 if isinstance(record, sig.SignallingCommand):
-                    self._signalling(record, packet, conn, missed)
+                    self._signalling(record, packet, conn)
 
     def close(self, conn: str) -> None:
         """The link ended: its channels are gone."""
-        for table in (self._flows, self._opening, self._reconfiguring):
+        for table in (self._flows, self._reconfiguring):
             for key in [k for k in table if k[0] == conn]:
                 del table[key]
 
     # -- K-frames -----------------------------------------------------------------------
 
     def _kframe(self, flow: _Flow, packet: Packet, cid: int, conn: str, missed: int) -> None:
-        kframe = self._decoder.kframe(packet)
+        kframe = packet.kframe
         if kframe is None:
             return
         if missed != flow.missed:  # packets were lost: credits granted or used unseen
@@ -157,9 +145,9 @@ class CreditTracker:
 
     # -- signalling ---------------------------------------------------------------------
 
-    def _signalling(
-        self, command: sig.SignallingCommand, packet: Packet, conn: str, missed: int
-    ) -> None:
+    def _signalling(self, command: sig.SignallingCommand, packet: Packet, conn: str) -> None:
+        """Credits granted, and MTU and MPS changed: what signalling says of a channel
+        already open."""
         direction = packet.direction
         back = OPPOSITE.get(direction)
         if back is None:
@@ -171,84 +159,35 @@ class CreditTracker:
                 flow.credits += command.credits
                 flow.granted += command.credits
                 flow.overdrawn = False
-        elif isinstance(command, sig.LeCreditConnectionRequest):
-            self._request(
-                conn,
-                command.identifier,
-                _Open(
-                    direction,
-                    (command.source_cid,),
-                    command.mtu,
-                    command.mps,
-                    command.initial_credits,
-                ),
-            )
-        elif isinstance(command, sig.CreditConnectionRequest):
-            self._request(
-                conn,
-                command.identifier,
-                _Open(
-                    direction,
-                    command.source_cids,
-                    command.mtu,
-                    command.mps,
-                    command.initial_credits,
-                ),
-            )
-        elif isinstance(command, sig.LeCreditConnectionResponse):
-            request = self._opening.pop((conn, back, command.identifier), None)
-            if request is not None and command.result == LE_SUCCESS:
-                answer = _Open(
-                    direction,
-                    (command.destination_cid,),
-                    command.mtu,
-                    command.mps,
-                    command.initial_credits,
-                )
-                self._open(conn, request, answer, packet.frame, missed)
-        elif isinstance(command, sig.CreditConnectionResponse):
-            key = (conn, back, command.identifier)
-            if command.result in CREDIT_PENDING:
-                return
-            request = self._opening.pop(key, None)
-            if request is not None and command.result in CREDIT_OPENED:
-                answer = _Open(
-                    direction,
-                    command.destination_cids,
-                    command.mtu,
-                    command.mps,
-                    command.initial_credits,
-                )
-                self._open(conn, request, answer, packet.frame, missed)
         elif isinstance(command, sig.CreditReconfigureRequest):
             self._reconfigure(conn, back, command, packet.frame)
         elif isinstance(command, sig.CreditReconfigureResponse):
             changes = self._reconfiguring.pop((conn, back, command.identifier), None)
             for flow, mtu, mps, old_mtu, old_mps in changes or ():
                 flow.mtu, flow.mps = (mtu, mps) if command.result == 0 else (old_mtu, old_mps)
-        elif isinstance(command, sig.DisconnectionResponse):
-            # DCID is the responder's end (K-frames travel back to it), SCID the other's
-            self._flows.pop((conn, back, command.destination_cid), None)
-            self._flows.pop((conn, direction, command.source_cid), None)
 
-    def _request(self, conn: str, ident: int, request: _Open) -> None:
-        if len(self._opening) < MAX_PENDING:
-            self._opening[conn, request.direction, ident] = request
+    def _open(
+        self, conn: str, opened: ChannelOpened, direction: Direction, frame: int, missed: int
+    ) -> None:
+        """Both directions of a channel opened by the response of `frame`, which went
+        `direction`: K-frames travelling like the response go to the requester's CID,
+        within the requester's credits, MTU and MPS, and K-frames travelling like the
+        request to the responder's, within the responder's (4.22-4.26)."""
+        if not opened.credit_based or len(self._flows) >= MAX_FLOWS:
+            return
+        self._flows[conn, direction, opened.requester_cid] = _Flow(
+            opened.requester_credits, opened.requester_mtu, opened.requester_mps, missed, frame
+        )
+        self._flows[conn, opened.request_direction, opened.responder_cid] = _Flow(
+            opened.responder_credits, opened.responder_mtu, opened.responder_mps, missed, frame
+        )
 
-    def _open(self, conn: str, request: _Open, answer: _Open, frame: int, missed: int) -> None:
-        """Both directions of each channel opened: K-frames travelling like the response
-        go to the requester's CID, within the requester's credits, MTU and MPS, and
-        K-frames travelling like the request to the responder's, within the responder's
-        (4.22-4.26)."""
-        for req_cid, rsp_cid in zip(request.cids, answer.cids, strict=False):
-            if req_cid == 0 or rsp_cid == 0 or len(self._flows) >= MAX_FLOWS:
-                continue  # refused individually (enhanced credit-based response)
-            self._flows[conn, answer.direction, req_cid] = _Flow(
-                request.credits, request.mtu, request.mps, missed, frame
-            )
-            self._flows[conn, request.direction, rsp_cid] = _Flow(
-                answer.credits, answer.mtu, answer.mps, missed, frame
-            )
+    def _closed(self, conn: str, closed: ChannelClosed) -> None:
+        """DCID is the responder's end (K-frames travel back to it), SCID the other's."""
+        back = OPPOSITE.get(closed.response_direction)
+        if back is not None:
+            self._flows.pop((conn, back, closed.destination_cid), None)
+        self._flows.pop((conn, closed.response_direction, closed.source_cid), None)
 
     def _reconfigure(
         self, conn: str, back: Direction, command: sig.CreditReconfigureRequest, frame: int

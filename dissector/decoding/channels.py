@@ -15,6 +15,7 @@ from collections.abc import Hashable
 import msgspec
 
 from attscope.capture.frame import Direction
+from attscope.dissector.decoding import l2cap_signalling as sig
 from attscope.dissector.decoding.pdu import Malformed
 
 PSM_ATT = 0x001F  # ATT over BR/EDR
@@ -25,6 +26,8 @@ MAX_CHANNELS_PER_CONNECTION = 512  # bounds state on hostile input
 CREDIT_OPENED = frozenset({0x0000, 0x0004, 0x0009, 0x000A})
 CREDIT_PENDING = frozenset({0x000D, 0x000E, 0x000F})
 BREDR_PENDING = 0x0001  # BR/EDR connection response: pending, a final one follows (4.3)
+BREDR_SUCCESS = 0x0000
+LE_SUCCESS = 0x0000  # an accepted LE credit-based connection
 
 
 class Channel(msgspec.Struct, frozen=True, gc=False):
@@ -49,63 +52,140 @@ class Channel(msgspec.Struct, frozen=True, gc=False):
         return self.psm in (PSM_ATT, PSM_EATT)
 
 
+class ChannelOpened(msgspec.Struct, frozen=True, gc=False):
+    """Signalling opened a dynamic channel: decided here once, read by whoever needs it
+    (the credit accounting). The request travelled `request_direction`; each end says
+    what it takes in: its MTU, its MPS and the credits it grants (0 on BR/EDR)."""
+
+    psm: int
+    credit_based: bool
+    request_direction: Direction
+    requester_cid: int
+    responder_cid: int
+    requester_mtu: int
+    requester_mps: int
+    requester_credits: int
+    responder_mtu: int
+    responder_mps: int
+    responder_credits: int
+
+
+class ChannelClosed(msgspec.Struct, frozen=True, gc=False):
+    """A Disconnection Response closed the channel with these CIDs: the responder's
+    (`destination_cid`, packets travelling back to it) and the requester's."""
+
+    response_direction: Direction
+    destination_cid: int
+    source_cid: int
+
+
+ChannelChange = ChannelOpened | ChannelClosed
+
+
 class _Request(msgspec.Struct, gc=False):
     psm: int
-    cids: list[int]  # the requester's CIDs
+    cids: tuple[int, ...]  # the requester's CIDs
     mtu: int
     mps: int
+    credits: int
     credit_based: bool
-    direction: Direction  # the way the request travelled
+
+
+_BACK = {
+    Direction.HOST_TO_CONTROLLER: Direction.CONTROLLER_TO_HOST,
+    Direction.CONTROLLER_TO_HOST: Direction.HOST_TO_CONTROLLER,
+    Direction.CENTRAL_TO_PERIPHERAL: Direction.PERIPHERAL_TO_CENTRAL,
+    Direction.PERIPHERAL_TO_CENTRAL: Direction.CENTRAL_TO_PERIPHERAL,
+    Direction.UNKNOWN: Direction.UNKNOWN,
+}
+_NO_CHANGE: tuple[ChannelChange, ...] = ()
 
 
 class ChannelTable:
-    """Channels per connection, opened and closed by the signalling PDUs fed to it."""
+    """Channels per connection, opened and closed by the signalling commands fed to it.
+
+    Each device numbers its own requests (Vol 3 Part A 4), so a request is found again
+    by the connection, the way it travelled and its identifier."""
 
     def __init__(self) -> None:
         self._channels: dict[tuple[Hashable, Direction, int], Channel] = {}
-        self._requests: dict[tuple[Hashable, int], _Request] = {}
+        self._requests: dict[tuple[Hashable, Direction, int], _Request] = {}
         self._count: dict[Hashable, int] = {}
 
     def lookup(self, conn: Hashable, direction: Direction, cid: int) -> Channel | None:
         return self._channels.get((conn, direction, cid))
 
-    def request(
-        self,
-        conn: Hashable,
-        direction: Direction,
-        ident: int,
-        psm: int,
-        cids: list[int],
-        mtu: int,
-        mps: int,
-        credit_based: bool,
-    ) -> None:
-        """A connection request went `direction`, naming the requester's CIDs."""
-        self._requests[conn, ident] = _Request(psm, cids, mtu, mps, credit_based, direction)
+    def signalling(
+        self, conn: Hashable, direction: Direction, command: object
+    ) -> tuple[ChannelChange, ...]:
+        """A signalling command went `direction`: the channels it opened or closed."""
+        if isinstance(command, sig.LeCreditConnectionRequest):
+            self._request(conn, direction, command.identifier, _Request(
+                command.spsm, (command.source_cid,), command.mtu, command.mps,
+                command.initial_credits, True))  # fmt: skip
+        elif isinstance(command, sig.CreditConnectionRequest):
+            self._request(conn, direction, command.identifier, _Request(
+                command.spsm, command.source_cids, command.mtu, command.mps,
+                command.initial_credits, True))  # fmt: skip
+        elif isinstance(command, sig.ConnectionRequest):
+            self._request(conn, direction, command.identifier, _Request(
+                command.psm, (command.source_cid,), 0, 0, 0, False))  # fmt: skip
+        elif isinstance(command, sig.LeCreditConnectionResponse):
+            if command.result == LE_SUCCESS:
+                return self._response(conn, direction, command.identifier,
+                    (command.destination_cid,), command.mtu, command.mps,
+                    command.initial_credits)  # fmt: skip
+            self._requests.pop((conn, _BACK[direction], command.identifier), None)
+        elif isinstance(command, sig.CreditConnectionResponse):
+            if command.result in CREDIT_PENDING:
+                return _NO_CHANGE  # the final response follows
+            if command.result in CREDIT_OPENED:
+                return self._response(conn, direction, command.identifier,
+                    command.destination_cids, command.mtu, command.mps,
+                    command.initial_credits)  # fmt: skip
+            self._requests.pop((conn, _BACK[direction], command.identifier), None)
+        elif isinstance(command, sig.ConnectionResponse):
+            if command.result == BREDR_PENDING:
+                return _NO_CHANGE
+            if command.result == BREDR_SUCCESS:
+                return self._response(conn, direction, command.identifier,
+                    (command.destination_cid,), 0, 0, 0)  # fmt: skip
+            self._requests.pop((conn, _BACK[direction], command.identifier), None)
+        elif isinstance(command, sig.DisconnectionResponse):
+            return self._disconnect(conn, direction, command.destination_cid, command.source_cid)
+        return _NO_CHANGE
 
-    def response(
+    def _request(self, conn: Hashable, direction: Direction, ident: int, req: _Request) -> None:
+        # at most 256 identifiers each way per connection, dropped when it closes
+        self._requests[conn, direction, ident] = req
+
+    def _response(
         self,
         conn: Hashable,
         direction: Direction,
         ident: int,
-        cids: list[int],
+        cids: tuple[int, ...],
         mtu: int,
         mps: int,
-        accepted: bool,
-        pending: bool = False,
-    ) -> None:
-        """The answer went `direction`: the responder's CIDs, pairwise with the request's.
-        A pending answer leaves the request waiting for the final one."""
-        if pending:
-            return
-        req = self._requests.pop((conn, ident), None)
-        if req is None or not accepted:
-            return
+        credits: int,
+    ) -> tuple[ChannelChange, ...]:
+        """The accepting answer went `direction`: the responder's CIDs, pairwise with the
+        request's; a CID of 0 is a channel refused on its own (4.26)."""
+        back = _BACK[direction]
+        req = self._requests.pop((conn, back, ident), None)
+        if req is None:
+            # sides guessed from timing (a sniffer that does not say) can put a request
+            # and its answer the same way
+            req = self._requests.pop((conn, direction, ident), None)
+            if req is None:
+                return _NO_CHANGE
+            back = direction
+        opened: list[ChannelChange] = []
         for req_cid, rsp_cid in zip(req.cids, cids, strict=False):
             if req_cid == 0 or rsp_cid == 0:
-                continue  # refused individually (enhanced credit-based response)
+                continue
             if self._count.get(conn, 0) >= MAX_CHANNELS_PER_CONNECTION:
-                return
+                break
             # packets travelling like the response go to the requester's CID; packets
             # travelling like the request go to the responder's
             pair = (req_cid, rsp_cid)
@@ -114,11 +194,12 @@ class ChannelTable:
                 direction,
                 Channel(req_cid, req.psm, req.mtu, req.mps, req.credit_based, pair, mtu),
             )
-            self._add(
-                conn,
-                req.direction,
-                Channel(rsp_cid, req.psm, mtu, mps, req.credit_based, pair, req.mtu),
-            )
+            self._add(conn, back,
+                      Channel(rsp_cid, req.psm, mtu, mps, req.credit_based, pair, req.mtu))  # fmt: skip
+            opened.append(ChannelOpened(
+                req.psm, req.credit_based, back, req_cid, rsp_cid,
+                req.mtu, req.mps, req.credits, mtu, mps, credits))  # fmt: skip
+        return tuple(opened)
 
     def _add(self, conn: Hashable, direction: Direction, channel: Channel) -> None:
         key = (conn, direction, channel.cid)
@@ -126,11 +207,17 @@ class ChannelTable:
             self._count[conn] = self._count.get(conn, 0) + 1
         self._channels[key] = channel
 
-    def disconnect(self, conn: Hashable, cids: tuple[int, int]) -> None:
-        """A disconnection request named a (destination, source) CID pair: both ends go."""
-        for key in [k for k in self._channels if k[0] == conn and k[2] in cids]:
-            del self._channels[key]
-            self._count[conn] -= 1
+    def _disconnect(
+        self, conn: Hashable, direction: Direction, destination: int, source: int
+    ) -> tuple[ChannelChange, ...]:
+        """The responder's CID is `destination`: packets travelling back to it; the
+        requester's is `source`: packets travelling like the response."""
+        closed = False
+        for key in ((conn, _BACK[direction], destination), (conn, direction, source)):
+            if self._channels.pop(key, None) is not None:
+                self._count[conn] -= 1
+                closed = True
+        return (ChannelClosed(direction, destination, source),) if closed else _NO_CHANGE
 
     def close(self, conn: Hashable) -> None:
         for key in [k for k in self._channels if k[0] == conn]:

@@ -17,10 +17,8 @@ from attscope.capture.frame import Direction, Encap, Frame, HciType
 from attscope.dissector.decoding import l2cap_signalling as sig
 from attscope.dissector.decoding.att_pdus import decode_att
 from attscope.dissector.decoding.channels import (
-    BREDR_PENDING,
-    CREDIT_OPENED,
-    CREDIT_PENDING,
     Channel,
+    ChannelChange,
     ChannelTable,
     SduReassembler,
 )
@@ -45,8 +43,6 @@ CID_ATT = 0x0004
 CID_LE_SIGNALLING = 0x0005
 CID_SMP = 0x0006
 CID_BREDR_SMP = 0x0007
-LE_SUCCESS = 0x0000  # result of an accepted (LE / enhanced) credit-based connection
-BREDR_SUCCESS = 0x0000
 PB_CONTINUATION = 0b01
 SAME_EVENT_US = 5000  # see Decoder._side_by_timing: longer than a packet and its answer
 ANCHOR_SLACK_US = 150  # how far a captured anchor point may be from the expected one
@@ -106,7 +102,13 @@ class KFrame(NamedTuple):
 class Packet(msgspec.Struct, gc=False, omit_defaults=True):
     """One frame decoded: its layers from the outermost in. `connection` names the link
     (HCI: adapter and handle; air: access address); `cid` is the L2CAP channel of the
-    innermost PDU; `fragments` lists the frames a reassembled PDU was joined from."""
+    innermost PDU; `fragments` lists the frames a reassembled PDU was joined from.
+
+    Everything the analysis needs of the L2CAP layer is here too, so nobody asks the
+    decoder afterwards: `pdu_length` (the innermost PDU's bytes: the B-frame's L2CAP
+    length, or the SDU joined from K-frames), the dynamic `channel` the PDU travelled
+    on, the `kframe` it carried on a credit-based channel, and the channels its
+    signalling opened or closed (`channel_changes`)."""
 
     frame: int
     ts_us: int
@@ -116,6 +118,10 @@ class Packet(msgspec.Struct, gc=False, omit_defaults=True):
     cid: int | None = None
     fragments: tuple[int, ...] = ()
     lost: bool = False  # fragments of an L2CAP PDU or SDU were lost before this frame
+    pdu_length: int = 0
+    channel: Channel | None = None
+    kframe: KFrame | None = None
+    channel_changes: tuple[ChannelChange, ...] = ()
 
     @property
     def pdu(self) -> Any:
@@ -158,7 +164,6 @@ class Decoder:
         self._air_timing: dict[int, _AirTiming] = {}  # sides of a sniffer that says none
         self._air_intervals: dict[int, int] = {}  # AA -> connection interval (us)
         self._air_links: dict[int, None] = {}  # access addresses with state, oldest first
-        self._kframe: KFrame | None = None  # the last K-frame decoded
 
     def decode(self, frame: Frame) -> Packet:
         if frame.hci_type == _ACL and frame.problem is None:
@@ -245,7 +250,9 @@ class Decoder:
                     # the usual case: a whole PDU in one packet, nothing to join
                     if cid == CID_ATT:  # and most often ATT: no detour through the dispatch
                         layers += (L2capHeader(l2len, cid), decode_att(payload[4:]))
-                        return Packet(frame.index, frame.ts_us, direction, conn, layers, cid)
+                        return Packet(
+                            frame.index, frame.ts_us, direction, conn, layers, cid, (), False, l2len
+                        )
                     return self._l2cap(frame, conn, layers, Reassembled(payload, ()), None, b"")
             whole, damage = self._acl.start((conn, direction), payload, frame.index)
         else:
@@ -357,17 +364,6 @@ class Decoder:
             self._last_data.pop((access_address, direction), None)
         self._air_timing.pop(access_address, None)
 
-    def channel(self, packet: Packet) -> Channel | None:
-        """The dynamic channel a packet travelled on, if signalling opened it."""
-        if packet.connection is None or packet.cid is None:
-            return None
-        return self._channels.lookup(packet.connection, packet.direction, packet.cid)
-
-    def kframe(self, packet: Packet) -> KFrame | None:
-        """The K-frame `packet` carried on a credit-based channel, if it carried one."""
-        found = self._kframe
-        return found if found is not None and found.frame == packet.frame else None
-
     def _close(self, conn: str) -> None:
         """The link ended: unfinished PDUs are lost and its channels are gone."""
         for direction in Direction:
@@ -399,111 +395,64 @@ class Decoder:
         header = L2capHeader(length, cid)
         payload = pdu[4:]
         layers.append(header)
-        inner, sdu_frames = self._channel_payload(frame, conn, header, payload)
-        layers.extend(inner)
-        if inner and type(inner[0]) is Malformed and inner[0].layer == "l2cap":
-            lost = True  # K-frames of an SDU went missing
-        return Packet(
-            frame.index,
-            frame.ts_us,
-            frame.direction,
-            conn,
-            layers,
-            header.cid,
-            sdu_frames or fragments,
-            lost,
-        )
-
-    def _channel_payload(
-        self, frame: Frame, conn: str, header: L2capHeader, payload: bytes
-    ) -> tuple[list[Any], tuple[int, ...]]:
-        cid = header.cid
-        if cid == CID_ATT:
-            return [decode_att(payload)], ()
+        if cid == CID_ATT:  # most L2CAP PDUs: the fixed ATT channel
+            layers.append(decode_att(payload))
+            return Packet(frame.index, frame.ts_us, frame.direction, conn, layers, cid,
+                          fragments, lost, length)  # fmt: skip
         if cid in (CID_SMP, CID_BREDR_SMP):
-            return [decode_smp(payload)], ()
+            layers.append(decode_smp(payload))
+            return Packet(frame.index, frame.ts_us, frame.direction, conn, layers, cid,
+                          fragments, lost, length)  # fmt: skip
         if cid in (CID_LE_SIGNALLING, CID_BREDR_SIGNALLING):
             commands = sig.decode_signalling(payload, le=cid == CID_LE_SIGNALLING)
+            layers.extend(commands)
+            changes: tuple[ChannelChange, ...] = ()
             for command in commands:
-                self._track_signalling(conn, frame.direction, command)
-            return list(commands), ()
+                found = self._channels.signalling(conn, frame.direction, command)
+                if found:
+                    changes += found
+            return Packet(frame.index, frame.ts_us, frame.direction, conn, layers, cid,
+                          fragments, lost, length, channel_changes=changes)  # fmt: skip
         channel = self._channels.lookup(conn, frame.direction, cid)
         if channel is None:
-            return [L2capPayload(cid, payload)], ()
-        if not channel.credit_based:
-            return (
-                [decode_att(payload)] if channel.carries_att else [L2capPayload(cid, payload)]
-            ), ()
+            layers.append(L2capPayload(cid, payload))
+        elif channel.credit_based:
+            return self._kframe(frame, conn, layers, channel, payload, fragments, lost)
+        else:
+            layers.append(
+                decode_att(payload) if channel.carries_att else L2capPayload(cid, payload)
+            )
+        return Packet(frame.index, frame.ts_us, frame.direction, conn, layers, cid, fragments,
+                      lost, length, channel)  # fmt: skip
+
+    def _kframe(
+        self,
+        frame: Frame,
+        conn: str,
+        layers: list[Any],
+        channel: Channel,
+        payload: bytes,
+        fragments: tuple[int, ...],
+        lost: bool,
+    ) -> Packet:
+        """A K-frame: a part of an SDU, or its last part, which decodes the SDU."""
+        cid = channel.cid
         key = (conn, frame.direction, cid)
         starts = len(payload) >= 2 and not self._sdus.pending(key)
         sdu_length = int.from_bytes(payload[:2], "little") if starts else None
-        self._kframe = KFrame(frame.index, len(payload), sdu_length)
+        kframe = KFrame(frame.index, len(payload), sdu_length)
         sdu, frames, damage = self._sdus.feed(key, payload, frame.index)
+        length = 0
+        joined: tuple[int, ...] = ()
         if damage is not None:
-            return [damage], frames
-        if sdu is None:
-            return [L2capPending(len(payload))], ()
-        inner = decode_att(sdu) if channel.carries_att else L2capPayload(cid, sdu)
-        return [inner], frames if len(frames) > 1 else ()
-
-    def _track_signalling(self, conn: str, direction: Direction, command: Any) -> None:
-        if isinstance(command, sig.LeCreditConnectionRequest):
-            self._channels.request(
-                conn,
-                direction,
-                command.identifier,
-                command.spsm,
-                [command.source_cid],
-                command.mtu,
-                command.mps,
-                True,
-            )
-        elif isinstance(command, sig.CreditConnectionRequest):
-            self._channels.request(
-                conn,
-                direction,
-                command.identifier,
-                command.spsm,
-                list(command.source_cids),
-                command.mtu,
-                command.mps,
-                True,
-            )
-        elif isinstance(command, sig.ConnectionRequest):
-            self._channels.request(
-                conn, direction, command.identifier, command.psm, [command.source_cid], 0, 0, False
-            )
-        elif isinstance(command, sig.LeCreditConnectionResponse):
-            self._channels.response(
-                conn,
-                direction,
-                command.identifier,
-                [command.destination_cid],
-                command.mtu,
-                command.mps,
-                command.result == LE_SUCCESS,
-            )
-        elif isinstance(command, sig.CreditConnectionResponse):
-            self._channels.response(
-                conn,
-                direction,
-                command.identifier,
-                list(command.destination_cids),
-                command.mtu,
-                command.mps,
-                command.result in CREDIT_OPENED,
-                command.result in CREDIT_PENDING,
-            )
-        elif isinstance(command, sig.ConnectionResponse):
-            self._channels.response(
-                conn,
-                direction,
-                command.identifier,
-                [command.destination_cid],
-                0,
-                0,
-                command.result == BREDR_SUCCESS,
-                command.result == BREDR_PENDING,
-            )
-        elif isinstance(command, sig.DisconnectionResponse):
-            self._channels.disconnect(conn, (command.destination_cid, command.source_cid))
+            layers.append(damage)
+            joined, lost = frames, True  # K-frames of the SDU went missing
+        elif sdu is None:
+            layers.append(L2capPending(len(payload)))
+        else:
+            layers.append(decode_att(sdu) if channel.carries_att else L2capPayload(cid, sdu))
+            length = len(sdu)
+            if len(frames) > 1:
+                joined = frames
+        return Packet(frame.index, frame.ts_us, frame.direction, conn, layers, cid,
+                      joined or fragments, lost, length, channel, kframe)  # fmt: skip

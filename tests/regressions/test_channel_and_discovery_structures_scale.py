@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from attscope.capture import Direction
 from attscope.dissector.analysis.gatt_db import GattDatabase
+from attscope.dissector.decoding import l2cap_signalling as sig
 from attscope.dissector.decoding.channels import (
     MAX_CHANNELS_PER_CONNECTION,
     PSM_EATT,
@@ -21,10 +22,14 @@ H2C, C2H = Direction.HOST_TO_CONTROLLER, Direction.CONTROLLER_TO_HOST
 def test_reopening_the_same_channels_does_not_use_up_the_limit() -> None:
     table = ChannelTable()
     for ident in range(MAX_CHANNELS_PER_CONNECTION):  # the same five EATT channels, again
-        table.request("c", H2C, ident, PSM_EATT, [0x40, 0x41, 0x42, 0x43, 0x44], 517, 251, True)
-        table.response("c", C2H, ident, [0x50, 0x51, 0x52, 0x53, 0x54], 517, 251, True)
-    table.request("c", H2C, 1000, PSM_EATT, [0x60], 517, 251, True)
-    table.response("c", C2H, 1000, [0x70], 517, 251, True)
+        ident &= 0xFF
+        table.signalling("c", H2C, sig.CreditConnectionRequest(
+            ident, PSM_EATT, 517, 251, 10, (0x40, 0x41, 0x42, 0x43, 0x44)))  # fmt: skip
+        opened = table.signalling("c", C2H, sig.CreditConnectionResponse(
+            ident, 517, 251, 10, 0, (0x50, 0x51, 0x52, 0x53, 0x54)))  # fmt: skip
+        assert len(opened) == 5
+    table.signalling("c", H2C, sig.CreditConnectionRequest(1, PSM_EATT, 517, 251, 10, (0x60,)))
+    table.signalling("c", C2H, sig.CreditConnectionResponse(1, 517, 251, 10, 0, (0x70,)))
     channel = table.lookup("c", H2C, 0x70)
     assert channel is not None and channel.pair == (0x60, 0x70)
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from typing import Any, TextIO
 
 from attscope.capture import Frame, open_capture
 from attscope.cli.messages import say
 from attscope.cli.uuid_file import load_uuid_names
 from attscope.dissector.analysis.analysis_records import Connection, Transaction, Violation
-from attscope.dissector.analysis.analyzer import Analyzer
+from attscope.dissector.analysis.analyzer import Analyzer, Event
 from attscope.dissector.decoding.decoder import Decoder, Packet
 from attscope.text.analysis_text import (
     connection_lines,
@@ -100,11 +101,11 @@ class AnalysisLines:
     def feed(self, frame: Frame) -> None:
         if self.start is None:
             self.start = frame.ts_us
-        events = self.analyzer.feed(frame)
+        events = self.analyzer.feed(frame).events
         if events:
             self._show(events)
 
-    def _show(self, events: list[Any]) -> None:
+    def _show(self, events: Sequence[Event]) -> None:
         args, out, start = self.args, self.out, self.start or 0
         for event in events:
             if isinstance(event, Transaction) and args.transactions:

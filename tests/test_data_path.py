@@ -1,0 +1,51 @@
+"""One data path: `Analyzer.feed` returns everything a consumer needs of a frame, and the
+packet carries what the analysis needs of the L2CAP layer, so nothing asks an object
+afterwards what it just did."""
+
+from __future__ import annotations
+
+from frames import Script
+
+from attscope.capture import Direction
+from attscope.dissector.analysis.analysis_records import Connection, Transaction
+from attscope.dissector.analysis.analyzer import Analyzer, Fed
+from attscope.dissector.decoding import att_pdus as att
+from attscope.dissector.decoding import l2cap_signalling as sig
+from attscope.dissector.decoding.channels import PSM_EATT, ChannelOpened
+from attscope.dissector.decoding.decoder import Decoder
+
+
+def test_feed_gives_the_packet_its_connection_and_its_events() -> None:
+    s = Script()
+    s.connect()
+    s.signal("local", sig.LeCreditConnectionRequest(7, PSM_EATT, 0x0040, 100, 80, 1))
+    opened = s.signal("remote", sig.LeCreditConnectionResponse(7, 0x0050, 300, 70, 3, 0))
+    read = s.k_frame("local", 0x0050, att.ReadRequest(0x0003))
+    answer = s.k_frame("remote", 0x0040, att.ReadResponse(b"\x01\x02"))
+    analyzer = Analyzer()
+    fed = [analyzer.feed(frame) for frame in s.frames]
+    assert all(isinstance(f, Fed) and f.packet.frame == i for i, f in enumerate(fed, 1))
+    first = fed[0]
+    assert isinstance(first.connection, Connection)
+    assert [type(e) for e in first.events] == [Connection]  # it opened
+    assert all(f.connection is first.connection for f in fed)
+
+    change = fed[opened - 1].packet.channel_changes
+    assert change == (
+        ChannelOpened(PSM_EATT, True, Direction.HOST_TO_CONTROLLER,
+                      0x0040, 0x0050, 100, 80, 1, 300, 70, 3),
+    )  # fmt: skip
+    request = fed[read - 1].packet
+    assert request.channel is not None and request.channel.pair == (0x0040, 0x0050)
+    assert request.kframe is not None and request.kframe.sdu_length == 3
+    assert request.pdu_length == 3  # the SDU: the ATT PDU's own bytes
+    done = fed[answer - 1].events
+    assert len(done) == 1 and isinstance(done[0], Transaction)
+    assert done[0].response_frame == answer
+
+
+def test_nothing_asks_the_analyzer_or_the_decoder_afterwards() -> None:
+    for name in ("last_packet", "connection_of"):
+        assert not hasattr(Analyzer(), name)
+    for name in ("kframe", "channel"):
+        assert not hasattr(Decoder(), name)
