@@ -4,15 +4,20 @@ afterwards what it just did."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from frames import Script
 
 from attscope.capture import Direction
 from attscope.dissector.analysis.analysis_records import Connection, Transaction
 from attscope.dissector.analysis.analyzer import Analyzer, Fed
+from attscope.dissector.analysis.flow_rules import RULES, ViolationKind
 from attscope.dissector.decoding import att_pdus as att
 from attscope.dissector.decoding import l2cap_signalling as sig
 from attscope.dissector.decoding.channels import PSM_EATT, ChannelOpened
 from attscope.dissector.decoding.decoder import Decoder
+from attscope.tui.spill import SpillList
 
 
 def test_feed_gives_the_packet_its_connection_and_its_events() -> None:
@@ -49,3 +54,27 @@ def test_nothing_asks_the_analyzer_or_the_decoder_afterwards() -> None:
         assert not hasattr(Analyzer(), name)
     for name in ("kframe", "channel"):
         assert not hasattr(Decoder(), name)
+
+
+def test_a_transaction_is_final_and_comes_back_from_the_spill_as_itself(tmp_path: Path) -> None:
+    s = Script()
+    s.connect()
+    s.local(att.ReadRequest(0x0003))
+    s.remote(att.ReadResponse(b"\x07"))
+    (txn,) = s.run().transactions()
+    with pytest.raises(AttributeError):
+        txn.outcome = "error"  # type: ignore[misc]  # frozen: one writer, the tracker
+    assert isinstance(txn.frames, tuple) and isinstance(txn.exchanges, tuple)
+    spill = SpillList(Transaction, str(tmp_path))
+    spill.append(txn)
+    spill.flush()
+    (back,) = spill.slice(0, 1)
+    assert back == txn
+    assert type(back.request) is att.ReadRequest and type(back.response) is att.ReadResponse
+
+
+def test_violation_kinds_are_an_enum_with_one_rule_each() -> None:
+    assert set(RULES) == set(ViolationKind)
+    assert ViolationKind("pdu_over_mtu") is ViolationKind.PDU_OVER_MTU
+    with pytest.raises(ValueError):
+        ViolationKind("pdu_over_mut")  # a typo is no kind

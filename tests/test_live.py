@@ -80,7 +80,7 @@ def renumbered(found: dict[str, Any], numbers: dict[int, int]) -> dict[str, Any]
     def walk(value: Any, key: str = "") -> Any:
         if isinstance(value, dict):
             return {k: walk(v, k) for k, v in value.items() if not _time(k)}
-        if isinstance(value, list):
+        if isinstance(value, list | tuple):
             if "frame" in key:
                 return [numbers.get(v, v) if isinstance(v, int) else walk(v) for v in value]
             return [walk(v, key) for v in value]

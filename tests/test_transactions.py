@@ -61,8 +61,8 @@ def test_long_read_joins_read_and_read_blobs(tmp_path: Path) -> None:
     assert (txn.client, txn.server) == ("local", "remote")
     assert txn.handle == HANDLE
     assert txn.value == VALUE and len(VALUE) == 49
-    assert txn.frames == [read, first, blob1, part1, blob2, last]
-    assert txn.exchanges == [Exchange(read, first), Exchange(blob1, part1), Exchange(blob2, last)]
+    assert txn.frames == (read, first, blob1, part1, blob2, last)
+    assert txn.exchanges == (Exchange(read, first), Exchange(blob1, part1), Exchange(blob2, last))
     assert (txn.request_frame, txn.response_frame) == (read, last)
     assert (txn.start_us, txn.end_us) == (s.ts(read), s.ts(last))
     assert txn.latency_us == s.ts(last) - s.ts(read)
@@ -85,8 +85,8 @@ def test_long_read_ended_by_attribute_not_long(tmp_path: Path) -> None:
     assert txn.kind == "long_read"
     assert txn.outcome == "ok"
     assert txn.value == VALUE[:22]
-    assert txn.frames == [read, first, blob, not_long]
-    assert txn.exchanges == [Exchange(read, first), Exchange(blob, not_long)]
+    assert txn.frames == (read, first, blob, not_long)
+    assert txn.exchanges == (Exchange(read, first), Exchange(blob, not_long))
     assert txn.latency_us == s.ts(not_long) - s.ts(read)
     assert analyzer.violations == []
 
@@ -100,7 +100,7 @@ def test_full_read_followed_by_another_request_stays_a_read(tmp_path: Path) -> N
     analyzer = s.analyse(tmp_path)
 
     first, second = analyzer.transactions()
-    assert (first.kind, first.frames, first.value) == ("read", [read, answer], VALUE[:22])
+    assert (first.kind, first.frames, first.value) == ("read", (read, answer), VALUE[:22])
     assert (second.kind, second.handle, second.value) == ("read", OTHER_HANDLE, b"\x01")
 
 
@@ -133,13 +133,13 @@ def test_queued_write_assembles_the_value(tmp_path: Path) -> None:
     assert txn.handle == HANDLE
     assert txn.value == QUEUED
     assert txn.values == {HANDLE: QUEUED}
-    assert txn.frames == [*prepared, execute, done]
-    assert txn.exchanges == [
+    assert txn.frames == (*prepared, execute, done)
+    assert txn.exchanges == (
         Exchange(prepared[0], prepared[1]),
         Exchange(prepared[2], prepared[3]),
         Exchange(prepared[4], prepared[5]),
         Exchange(execute, done),
-    ]
+    )
     assert (txn.request_frame, txn.response_frame) == (prepared[0], done)
     assert txn.latency_us == s.ts(done) - s.ts(prepared[0])
     assert analyzer.violations == []
@@ -167,7 +167,7 @@ def test_execute_write_cancel_is_a_cancelled_queued_write(tmp_path: Path) -> Non
     assert txn.kind == "queued_write"
     assert txn.outcome == "cancelled"
     assert txn.values == {HANDLE: QUEUED}  # what would have been written
-    assert txn.frames == [*prepared, execute, done]
+    assert txn.frames == (*prepared, execute, done)
     assert analyzer.violations == []
 
 
@@ -183,8 +183,8 @@ def test_error_response_ends_the_request_in_error(tmp_path: Path) -> None:
     txn = only(analyzer.transactions())
     assert (txn.kind, txn.outcome) == ("read", "error")
     assert (txn.error_code, txn.error_name) == (0x02, "Read Not Permitted")
-    assert txn.frames == [read, error]
-    assert txn.exchanges == [Exchange(read, error)]
+    assert txn.frames == (read, error)
+    assert txn.exchanges == (Exchange(read, error),)
     assert txn.latency_us == s.ts(error) - s.ts(read)
     assert isinstance(txn.response, att.ErrorResponse)
     assert analyzer.violations == []
@@ -200,7 +200,7 @@ def test_indication_is_paired_with_its_confirmation(tmp_path: Path) -> None:
     assert (txn.kind, txn.outcome) == ("indication", "ok")
     assert (txn.server, txn.client) == ("remote", "local")
     assert (txn.handle, txn.value) == (HANDLE, b"\x2a")
-    assert txn.exchanges == [Exchange(indication, confirmation)]
+    assert txn.exchanges == (Exchange(indication, confirmation),)
     assert txn.latency_us == 2_500
     assert analyzer.violations == []
 
@@ -215,7 +215,7 @@ def test_request_answered_after_30_s_times_out(tmp_path: Path) -> None:
     txn = only(analyzer.transactions())
     assert (txn.kind, txn.outcome) == ("write", "timeout")
     assert txn.end_us == s.ts(write) + ATT_TIMEOUT_US
-    assert txn.exchanges == [Exchange(write, None)]
+    assert txn.exchanges == (Exchange(write, None),)
     timeouts = [v for v in analyzer.violations if v.kind == "transaction_timeout"]
     after = [v for v in analyzer.violations if v.kind == "pdu_after_timeout"]
     assert len(timeouts) == 1 and len(after) == 1, kinds(analyzer)
@@ -241,7 +241,7 @@ def test_request_unanswered_when_the_capture_ends_is_incomplete(tmp_path: Path) 
     txn = only(analyzer.transactions())
     assert (txn.kind, txn.outcome) == ("write", "incomplete")
     assert (txn.response_frame, txn.end_us, txn.latency_us) == (None, None, None)
-    assert txn.exchanges == [Exchange(write, None)]
+    assert txn.exchanges == (Exchange(write, None),)
     assert analyzer.violations == []  # 1 s is no timeout
 
 
@@ -261,12 +261,12 @@ def test_both_devices_are_client_and_server_on_one_bearer(tmp_path: Path) -> Non
 
     found = {(t.client, t.kind): t for t in analyzer.transactions()}
     assert len(found) == 4
-    assert found["local", "read"].exchanges == [Exchange(local_read, remote_answer)]
+    assert found["local", "read"].exchanges == (Exchange(local_read, remote_answer),)
     assert found["local", "read"].value == b"peripheral"
-    assert found["remote", "read"].exchanges == [Exchange(remote_read, local_answer)]
+    assert found["remote", "read"].exchanges == (Exchange(remote_read, local_answer),)
     assert found["remote", "read"].value == b"phone"
-    assert found["local", "write"].exchanges == [Exchange(local_write, remote_written)]
-    assert found["remote", "write"].exchanges == [Exchange(remote_write, local_written)]
+    assert found["local", "write"].exchanges == (Exchange(local_write, remote_written),)
+    assert found["remote", "write"].exchanges == (Exchange(remote_write, local_written),)
     assert found["remote", "read"].server == "local"
     assert all(t.outcome == "ok" for t in found.values())
     assert analyzer.violations == []
@@ -286,7 +286,7 @@ def test_mtu_exchange_sets_the_mtu_of_both_directions(tmp_path: Path) -> None:
     analyzer = s.analyse(tmp_path)
 
     txn = only(analyzer.transactions())
-    assert (txn.kind, txn.exchanges) == ("exchange_mtu", [Exchange(request, response)])
+    assert (txn.kind, txn.exchanges) == ("exchange_mtu", (Exchange(request, response),))
     assert kinds(analyzer) == ["pdu_over_mtu"]
     (found,) = analyzer.violations
     assert found.frames == (early,)
@@ -457,7 +457,7 @@ def test_mismatched_response_ends_the_request_in_error(
     analyzer = s.run()
     assert kinds(analyzer) == ["mismatched_response"]
     txn = only(analyzer.transactions())
-    assert txn.exchanges == [Exchange(request, wrong)]
+    assert txn.exchanges == (Exchange(request, wrong),)
     assert txn.outcome == "error"  # an answer, but not one its request can take
 
 
@@ -514,8 +514,8 @@ def test_response_after_a_capture_gap_answers_the_newest_request() -> None:
 
     assert analyzer.connections[0].missed_events == 1  # the lost fragment is seen
     found = {t.request_frame: t for t in analyzer.transactions()}
-    assert found[second].exchanges == [Exchange(second, answer)]
-    assert found[first].exchanges == [Exchange(first, None)]
+    assert found[second].exchanges == (Exchange(second, answer),)
+    assert found[first].exchanges == (Exchange(first, None),)
     assert found[first].outcome == "incomplete"
 
 
@@ -548,7 +548,7 @@ def test_exchange_mtu_on_an_eatt_bearer(tmp_path: Path) -> None:
     assert (txn.kind, txn.bearer, txn.exchanges) == (
         "exchange_mtu",
         LOCAL_CID,
-        [Exchange(request, response)],
+        (Exchange(request, response),),
     )
 
 
@@ -563,9 +563,9 @@ def test_eatt_bearer_pairs_apart_from_the_fixed_channel(tmp_path: Path) -> None:
     analyzer = s.analyse(tmp_path)
 
     found = {t.bearer: t for t in analyzer.transactions()}
-    assert found[0x0004].exchanges == [Exchange(fixed, fixed_answer)]
+    assert found[0x0004].exchanges == (Exchange(fixed, fixed_answer),)
     assert found[0x0004].value == b"fixed"
-    assert found[LOCAL_CID].exchanges == [Exchange(enhanced, enhanced_answer)]
+    assert found[LOCAL_CID].exchanges == (Exchange(enhanced, enhanced_answer),)
     assert found[LOCAL_CID].value == b"eatt"
     assert analyzer.violations == []
 

@@ -9,13 +9,12 @@ decoder checkpoint, which gives exactly what the first pass saw.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import threading
 from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Union
+from typing import Any
 
 import msgspec
 
@@ -24,6 +23,7 @@ from attscope.dissector.analysis.advertisers import Advertiser
 from attscope.dissector.analysis.analysis_records import (
     OTHER_SIDE,
     Connection,
+    Side,
     Transaction,
     Violation,
 )
@@ -34,7 +34,6 @@ from attscope.dissector.decoding import att_pdus as att
 from attscope.dissector.decoding.att_errors import error_name
 from attscope.dissector.decoding.decoder import Decoder, Packet
 from attscope.dissector.decoding.gatt_values import decoded_text
-from attscope.dissector.decoding.pdu import Malformed
 from attscope.dissector.decoding.uuid_names import uuid_name
 from attscope.tui.spill import SpillList
 
@@ -42,20 +41,6 @@ CHECKPOINT_EVERY = 4096  # frames between decoder copies: the most a jump re-dec
 BATCH = 512  # frames fed per hold of the lock
 _CACHE_SIZE = 4096  # decoded packets kept for the rows on and near the screen
 _PREVIEW = 32  # value bytes kept per ATT PDU for the flow view
-# what a transaction's request and response can be: they are encoded by their tag and
-# come back from the spill as dicts, turned into these records again
-_ATT_RECORD = Union[tuple({*att.ATT_PDUS.values(), att.AttUnknown, Malformed})]  # type: ignore[valid-type]  # noqa: UP007  # a Union made at run time
-
-
-def revive(txn: Transaction) -> Transaction:
-    """A transaction read back from the spill, its request and response records again."""
-    for name in ("request", "response"):
-        value = getattr(txn, name)
-        if isinstance(value, dict):
-            # a record that does not convert stays the dict it is: its fields as they were
-            with contextlib.suppress(msgspec.ValidationError):
-                setattr(txn, name, msgspec.convert(value, _ATT_RECORD))
-    return txn
 
 
 class FlowRecord(msgspec.Struct, array_like=True, gc=False):
@@ -65,7 +50,7 @@ class FlowRecord(msgspec.Struct, array_like=True, gc=False):
     ts_us: int
     connection: int  # index into CaptureModel.connection_ids
     bearer: int
-    side: str  # the sender: local / remote / central / peripheral / ?
+    side: Side  # the sender: local / remote / central / peripheral / ?
     role: str  # the sender's ATT role: "client" or "server"
     opcode: int
     handle: int  # -1: none
@@ -96,7 +81,7 @@ class CaptureModel:
         self.lock = threading.RLock()
         self.frames: SpillList[Frame] = SpillList(Frame)
         self.flows: SpillList[FlowRecord] = SpillList(FlowRecord)
-        self.transactions: SpillList[Transaction] = SpillList(Transaction, revive=revive)
+        self.transactions: SpillList[Transaction] = SpillList(Transaction)
         self.violations: SpillList[Violation] = SpillList(Violation)
         self.connection_ids: list[str] = []
         self._conn_index: dict[str, int] = {}

@@ -195,7 +195,7 @@ def transaction_row(
     mark = " " if expanded is None else ("▾" if expanded else "▸")
     name = txn.characteristic_name or txn.descriptor_name or txn.characteristic_uuid or ""
     handle = f"0x{txn.handle:04x}" if txn.handle is not None else ""
-    outcome = txn.outcome if txn.error_name is None else "error"
+    outcome: str = txn.outcome if txn.error_name is None else "error"
     if txn.capture_gap:
         outcome += "*"
     value = txn.decoded or (hex_preview(txn.value, 12) if txn.value else "")

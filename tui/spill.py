@@ -12,7 +12,7 @@ import os
 import struct
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Generic, TypeVar
 
 import msgspec
@@ -23,19 +23,13 @@ _FLUSH_AT = 1 << 16  # bytes buffered before they go to the files
 
 
 class SpillList(Generic[T]):
-    """Records of one type, appended and read back by position. `revive` finishes a
-    record read back, for fields whose type the decoder cannot know (an `Any` field comes
-    back as the dict it was encoded as)."""
+    """Records of one type, appended and read back by position, as the same type: every
+    field of `kind` must be typed (an `Any` field would come back as the dict it was
+    encoded as)."""
 
-    def __init__(
-        self,
-        kind: type[T],
-        directory: str | None = None,
-        revive: Callable[[T], T] | None = None,
-    ) -> None:
+    def __init__(self, kind: type[T], directory: str | None = None) -> None:
         self._encoder = msgspec.msgpack.Encoder()
         self._decoder: msgspec.msgpack.Decoder[T] = msgspec.msgpack.Decoder(kind)
-        self._revive = revive
         # open for the list's life, closed by close()
         self._data = tempfile.TemporaryFile(dir=directory, prefix="attscope-")  # noqa: SIM115
         self._index = tempfile.TemporaryFile(dir=directory, prefix="attscope-")  # noqa: SIM115
@@ -98,8 +92,6 @@ class SpillList(Generic[T]):
         records = [
             decode(blob[offsets[i] - base : offsets[i + 1] - base]) for i in range(stop - start)
         ]
-        if self._revive is not None:
-            records = list(map(self._revive, records))
         return records
 
     def scan(self, start: int = 0, chunk: int = 4096) -> Iterator[tuple[int, T]]:

@@ -4,17 +4,18 @@ times to microseconds and ISO 8601, codes and UUIDs to names."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from attscope.capture.frame import Direction
 from attscope.capture.summary import iso_time
-from attscope.dissector.analysis.analysis_records import Connection, Transaction, Violation
+from attscope.dissector.analysis.analysis_records import Connection, Side, Transaction, Violation
 from attscope.dissector.analysis.connections import SIDE_OF
 from attscope.dissector.decoding.att_errors import error_name
 from attscope.dissector.decoding.att_pdus import AttPdu, AttUnknown, opcode_name
 from attscope.dissector.decoding.decoder import Packet
 from attscope.dissector.decoding.pdu import Malformed
 from attscope.dissector.decoding.uuid_names import normalize_names, uuid_name
+from attscope.export.records import Direction as ExportDirection
 from attscope.export.records import (
     ExportAttBearer,
     ExportConnection,
@@ -28,8 +29,12 @@ from attscope.export.records import (
 )
 
 SPEC = "Core 5.4"  # the specification the violations' rules cite
-DIRECTION_NAMES = {d: d.name.lower() for d in Direction}
-SIDE_DIRECTION = {SIDE_OF[d]: name for d, name in DIRECTION_NAMES.items()}
+DIRECTION_NAMES: dict[Direction, ExportDirection] = {
+    d: cast(ExportDirection, d.name.lower()) for d in Direction
+}
+SIDE_DIRECTION: dict[Side, ExportDirection] = {
+    SIDE_OF[d]: name for d, name in DIRECTION_NAMES.items()
+}
 
 
 class Clock:
@@ -159,7 +164,7 @@ def pdu_record(
     pdu: AttPdu | Malformed,
     frame: int,
     connection: str | None,
-    sender: str,
+    sender: Side,
     names: Namer,
     **extra: Any,
 ) -> ExportPdu:
@@ -178,8 +183,8 @@ def pdu_record(
     return ExportPdu(
         frame=frame,
         connection=connection,
-        direction=SIDE_DIRECTION.get(sender, "unknown"),  # type: ignore[arg-type]  # analysis records say str, the export its values
-        sender=sender,  # type: ignore[arg-type]  # analysis records say str, the export its values
+        direction=SIDE_DIRECTION.get(sender, "unknown"),
+        sender=sender,
         layer="att",
         opcode=opcode,
         opcode_name=op_name(opcode) if opcode is not None else None,
@@ -253,8 +258,8 @@ def transaction_record(
     return ExportTransaction(
         connection=txn.connection,
         bearer=txn.bearer,
-        client=txn.client,  # type: ignore[arg-type]  # analysis records say str, the export its values
-        server=txn.server,  # type: ignore[arg-type]  # analysis records say str, the export its values
+        client=txn.client,
+        server=txn.server,
         client_address=address_of(txn.connection, txn.client),
         server_address=address_of(txn.connection, txn.server),
         kind=txn.kind,
@@ -266,7 +271,7 @@ def transaction_record(
         end_us=txn.end_us,
         end=clock(txn.end_us) if txn.end_us is not None else None,
         latency_us=txn.latency_us,
-        outcome=txn.outcome,  # type: ignore[arg-type]  # analysis records say str, the export its values
+        outcome=txn.outcome,
         error_code=txn.error_code,
         error_name=txn.error_name,
         capture_gap=txn.capture_gap,
@@ -293,7 +298,7 @@ def violation_record(found: Violation) -> ExportViolation:
     pending = found.pending_opcode
     return ExportViolation(
         kind=found.kind,
-        severity=found.severity,  # type: ignore[arg-type]  # analysis records say str, the export its values
+        severity=found.severity,
         connection=found.connection,
         bearer=found.bearer,
         frames=list(found.frames),

@@ -15,6 +15,11 @@ from typing import Annotated, Literal
 
 import msgspec
 
+# the analysis' own value sets, exported as they are: the ends of a link (an HCI log's
+# own host and its peer, an air capture's two roles), outcomes and severities
+from attscope.dissector.analysis.analysis_records import Outcome, Side
+from attscope.dissector.analysis.flow_rules import Severity
+
 SCHEMA_ID = "attscope-export/1"
 
 Hex = Annotated[str, msgspec.Meta(pattern="^([0-9a-f]{2})*$", description="bytes, lowercase hex")]
@@ -25,10 +30,6 @@ Direction = Literal[
     "host_to_controller", "controller_to_host", "central_to_peripheral",
     "peripheral_to_central", "unknown",
 ]  # fmt: skip
-# an end of a link: an HCI log's own host and its peer, an air capture's two roles
-Side = Literal["local", "remote", "central", "peripheral", "?"]
-Outcome = Literal["ok", "error", "timeout", "cancelled", "incomplete"]
-Severity = Literal["error", "warning"]
 
 
 class _Record(msgspec.Struct, frozen=True, gc=False, forbid_unknown_fields=True):

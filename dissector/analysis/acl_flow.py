@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 from attscope.capture.frame import Direction, Frame, HciType
 from attscope.dissector.analysis.analysis_records import Violation, violation
+from attscope.dissector.analysis.flow_rules import ViolationKind as Kind
 from attscope.dissector.decoding import hci_events as ev
 from attscope.dissector.decoding.decoder import Packet
 from attscope.dissector.decoding.hci_acl import AclHeader
@@ -132,7 +133,7 @@ class AclFlowTracker:
         handle = f"handle 0x{header.handle:04x}" if type(header) is AclHeader else "a handle"
         self._report(
             violation(
-                "acl_buffer_overflow",
+                Kind.ACL_BUFFER_OVERFLOW,
                 f"ACL packet on {handle} with none of the controller's {pool.total} "
                 f"{pool.name} ACL buffers free (count from frame {pool.frame}): the "
                 f"{pool.total} sent before it still wait for Number Of Completed Packets",

@@ -3,17 +3,36 @@ violations. Plain msgspec records, so exporting them is encoding them."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, Union
 
 import msgspec
 
-from attscope.dissector.analysis.flow_rules import RULES
+from attscope.dissector.analysis.flow_rules import RULES, Severity, ViolationKind
+from attscope.dissector.decoding.att_pdus import ATT_PDUS, AttPdu, AttUnknown
 
 # the ends of a link, as the capture sees them: an HCI log knows its own host (local)
 # and the peer (remote); an air capture knows the central and the peripheral
-LOCAL, REMOTE, CENTRAL, PERIPHERAL, UNKNOWN_SIDE = "local", "remote", "central", "peripheral", "?"
-OTHER_SIDE = {LOCAL: REMOTE, REMOTE: LOCAL, CENTRAL: PERIPHERAL, PERIPHERAL: CENTRAL,
-              UNKNOWN_SIDE: UNKNOWN_SIDE}  # fmt: skip
+Side = Literal["local", "remote", "central", "peripheral", "?"]
+LOCAL: Final = "local"
+REMOTE: Final = "remote"
+CENTRAL: Final = "central"
+PERIPHERAL: Final = "peripheral"
+UNKNOWN_SIDE: Final = "?"
+OTHER_SIDE: dict[Side, Side] = {LOCAL: REMOTE, REMOTE: LOCAL, CENTRAL: PERIPHERAL,
+                                PERIPHERAL: CENTRAL, UNKNOWN_SIDE: UNKNOWN_SIDE}  # fmt: skip
+
+Outcome = Literal["ok", "error", "timeout", "cancelled", "incomplete"]
+TransactionKind = Literal[
+    "exchange_mtu", "find_information", "find_by_type_value", "read_by_type", "read",
+    "read_blob", "read_multiple", "read_by_group_type", "read_multiple_variable", "write",
+    "prepare_write", "execute_write",  # one request and its answer
+    "long_read", "queued_write", "indication",
+]  # fmt: skip
+
+if TYPE_CHECKING:
+    AttRecord: TypeAlias = AttPdu
+else:  # every ATT record class: msgspec decodes a spilled or exported one by its tag
+    AttRecord = Union[tuple([*ATT_PDUS.values(), AttUnknown])]  # noqa: UP007
 
 
 class TimelineEntry(msgspec.Struct, frozen=True, gc=False, tag="timeline"):
@@ -90,24 +109,27 @@ class Exchange(msgspec.Struct, frozen=True, gc=False):
     response_frame: int | None
 
 
-class Transaction(msgspec.Struct, gc=False, tag="transaction"):
+class Transaction(msgspec.Struct, frozen=True, gc=False, tag="transaction"):
     """A request and its response, an indication and its confirmation, a long read
-    (Read, then Read Blobs) or a queued write (Prepare Writes, then Execute Write)."""
+    (Read, then Read Blobs) or a queued write (Prepare Writes, then Execute Write).
+
+    Final when emitted: the ATT tracker builds it once, and the analyzer adds what the
+    GATT database knows of its handle (a new record, `msgspec.structs.replace`)."""
 
     connection: str
     bearer: int  # the L2CAP CID: 0x0004, or an EATT channel
-    client: str  # side: "local" / "remote" / "central" / "peripheral" / "?"
-    server: str
-    kind: str  # "read", "long_read", "write", "queued_write", "indication", "exchange_mtu" ...
+    client: Side
+    server: Side
+    kind: TransactionKind
     request_frame: int
     response_frame: int | None
-    frames: list[int]
+    frames: tuple[int, ...]
     start_us: int
     end_us: int | None
     latency_us: int | None
-    outcome: str  # "ok" | "error" | "timeout" | "cancelled" | "incomplete"
-    request: Any  # the first request (or indication) record
-    response: Any = None  # the last answer record
+    outcome: Outcome
+    request: AttRecord  # the first request (or indication) record
+    response: AttRecord | None = None  # the last answer record
     handle: int | None = None
     value: bytes | None = None  # read, written or indicated
     values: dict[int, bytes] | None = None  # queued write: assembled value per handle
@@ -115,7 +137,7 @@ class Transaction(msgspec.Struct, gc=False, tag="transaction"):
     error_name: str | None = None
     capture_gap: bool = False  # the sniffer missed connection events meanwhile
     clock_jump: bool = False  # the capture's time jumped meanwhile: no latency, no timeout
-    exchanges: list[Exchange] = msgspec.field(default_factory=list)
+    exchanges: tuple[Exchange, ...] = ()
     # what the GATT database knew of the handle when the transaction completed
     service_uuid: str | None = None
     service_name: str | None = None
@@ -129,8 +151,8 @@ class Transaction(msgspec.Struct, gc=False, tag="transaction"):
 class Violation(msgspec.Struct, frozen=True, gc=False, tag="violation"):
     """A protocol or flow-control rule broken, with the frames that show it."""
 
-    kind: str
-    severity: str
+    kind: ViolationKind
+    severity: Severity
     spec: str  # where the Core specification states the rule
     rule: str
     message: str
@@ -141,7 +163,7 @@ class Violation(msgspec.Struct, frozen=True, gc=False, tag="violation"):
 
 
 def violation(
-    kind: str,
+    kind: ViolationKind,
     message: str,
     connection: str | None,
     frames: tuple[int, ...],

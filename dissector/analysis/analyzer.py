@@ -200,7 +200,9 @@ class Analyzer:
         self._att.feed(bearer, side, pdu, frame, ts, packet.pdu_length, conn.missed_events)
 
     def _on_transaction(self, txn: Transaction) -> None:
-        self._gatt.observe_transaction(txn)  # learns from it, names and decodes it
+        names = self._gatt.observe_transaction(txn)  # learns from it, names and decodes it
+        if names:
+            txn = msgspec.structs.replace(txn, **names)
         if txn.kind == "exchange_mtu" and txn.outcome == "ok":
             self._connections.note_mtu(txn)
         if self.retain:

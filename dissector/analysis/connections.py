@@ -13,11 +13,13 @@ from attscope.dissector.analysis.analysis_records import (
     REMOTE,
     UNKNOWN_SIDE,
     Connection,
+    Side,
     TimelineEntry,
     Transaction,
 )
 from attscope.dissector.decoding import hci_events as ev
 from attscope.dissector.decoding import ll_control as llc
+from attscope.dissector.decoding.att_pdus import ExchangeMtuRequest, ExchangeMtuResponse
 from attscope.dissector.decoding.decoder import Packet
 from attscope.dissector.decoding.hci_acl import AclHeader
 from attscope.dissector.decoding.hci_commands import (
@@ -30,7 +32,7 @@ from attscope.dissector.decoding.ll_adv import ConnectInd
 from attscope.dissector.decoding.ll_data import LlPacket
 from attscope.dissector.decoding.pdu import Malformed
 
-SIDE_OF = {
+SIDE_OF: dict[Direction, Side] = {
     Direction.HOST_TO_CONTROLLER: LOCAL,
     Direction.CONTROLLER_TO_HOST: REMOTE,
     Direction.CENTRAL_TO_PERIPHERAL: CENTRAL,
@@ -402,7 +404,12 @@ class ConnectionTracker:
         conn = self._by_id.get(txn.connection)
         if conn is None:
             return
-        client, server = txn.request.client_rx_mtu, txn.response.server_rx_mtu
+        request, response = txn.request, txn.response
+        if not isinstance(request, ExchangeMtuRequest):
+            return
+        if not isinstance(response, ExchangeMtuResponse):
+            return
+        client, server = request.client_rx_mtu, response.server_rx_mtu
         _add(
             conn,
             TimelineEntry(

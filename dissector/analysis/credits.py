@@ -25,6 +25,7 @@ from collections.abc import Callable
 
 from attscope.capture.frame import Direction
 from attscope.dissector.analysis.analysis_records import Violation, violation
+from attscope.dissector.analysis.flow_rules import ViolationKind as Kind
 from attscope.dissector.decoding import l2cap_signalling as sig
 from attscope.dissector.decoding.channels import ChannelClosed, ChannelOpened
 from attscope.dissector.decoding.decoder import Packet
@@ -112,7 +113,7 @@ class CreditTracker:
             flow.overdrawn = True
             self._report(
                 violation(
-                    "kframe_without_credit",
+                    Kind.KFRAME_WITHOUT_CREDIT,
                     f"K-frame to CID 0x{cid:04x} with no credit left: the receiver "
                     f"granted {flow.granted} credits, this is K-frame {flow.sent}",
                     conn,
@@ -123,7 +124,7 @@ class CreditTracker:
         if kframe.length > flow.mps:
             self._report(
                 violation(
-                    "kframe_over_mps",
+                    Kind.KFRAME_OVER_MPS,
                     f"K-frame of {kframe.length} bytes to CID 0x{cid:04x}, whose MPS is "
                     f"{flow.mps} (frame {flow.source})",
                     conn,
@@ -134,7 +135,7 @@ class CreditTracker:
         if kframe.sdu_length is not None and kframe.sdu_length > flow.mtu:
             self._report(
                 violation(
-                    "sdu_over_mtu",
+                    Kind.SDU_OVER_MTU,
                     f"SDU of {kframe.sdu_length} bytes to CID 0x{cid:04x}, whose MTU is "
                     f"{flow.mtu} (frame {flow.source})",
                     conn,

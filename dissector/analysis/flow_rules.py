@@ -1,65 +1,101 @@
 """The rules a violation can cite: one line each, kind -> severity, where the Core
 specification (5.4) states the rule, and what it says. Section numbers as in
-../shared/docs/att-rules.md."""
+../shared/docs/att-rules.md.
+
+A kind is a `ViolationKind` member, so a mistyped kind fails when the module that names it
+is imported, not when the violation first fires; every kind has exactly one rule (checked
+below at import)."""
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from enum import StrEnum
+from typing import Literal, NamedTuple
+
+# "error": the specification forbids it; "warning": suspicious, or a rule of an option
+Severity = Literal["error", "warning"]
 
 
 class Rule(NamedTuple):
-    severity: str  # "error": the specification forbids it; "warning": suspicious or optional
+    severity: Severity
     spec: str
     text: str
 
 
-RULES: dict[str, Rule] = {
+class ViolationKind(StrEnum):
+    """What a violation is; its value is the `kind` of the export."""
+
+    REQUEST_WHILE_PENDING = "request_while_pending"
+    INDICATION_WHILE_PENDING = "indication_while_pending"
+    ORPHAN_RESPONSE = "orphan_response"
+    MISMATCHED_RESPONSE = "mismatched_response"
+    ORPHAN_CONFIRMATION = "orphan_confirmation"
+    PDU_OVER_MTU = "pdu_over_mtu"
+    MTU_EXCHANGE_REPEATED = "mtu_exchange_repeated"
+    MTU_EXCHANGE_ON_EATT = "mtu_exchange_on_eatt"
+    MTU_BELOW_MINIMUM = "mtu_below_minimum"
+    TRANSACTION_TIMEOUT = "transaction_timeout"
+    PDU_AFTER_TIMEOUT = "pdu_after_timeout"
+    NOTIFICATION_WITHOUT_CCCD = "notification_without_cccd"
+    FEATURE_NOT_NEGOTIATED = "feature_not_negotiated"
+    EXECUTE_WITHOUT_QUEUE = "execute_without_queue"
+    PREPARE_WRITE_ECHO_MISMATCH = "prepare_write_echo_mismatch"
+    KFRAME_WITHOUT_CREDIT = "kframe_without_credit"
+    SDU_OVER_MTU = "sdu_over_mtu"
+    KFRAME_OVER_MPS = "kframe_over_mps"
+    ACL_BUFFER_OVERFLOW = "acl_buffer_overflow"
+
+
+K = ViolationKind
+RULES: dict[ViolationKind, Rule] = {
     # ATT flow control: one outstanding request per client and bearer, one indication
-    "request_while_pending": Rule("error", "Vol 3, Part F, 3.3.2",
+    K.REQUEST_WHILE_PENDING: Rule("error", "Vol 3, Part F, 3.3.2",
         "a client sends no further request on a bearer until the previous one is answered"),
-    "indication_while_pending": Rule("error", "Vol 3, Part F, 3.3.2",
+    K.INDICATION_WHILE_PENDING: Rule("error", "Vol 3, Part F, 3.3.2",
         "a server sends no further indication on a bearer until the previous is confirmed"),
-    "orphan_response": Rule("error", "Vol 3, Part F, 3.3.2; 3.4.1.1",
+    K.ORPHAN_RESPONSE: Rule("error", "Vol 3, Part F, 3.3.2; 3.4.1.1",
         "a response answers an outstanding request: none was outstanding"),
-    "mismatched_response": Rule("error", "Vol 3, Part F, 3.4.8",
+    K.MISMATCHED_RESPONSE: Rule("error", "Vol 3, Part F, 3.4.8",
         "a response is of the type that answers the outstanding request"),
-    "orphan_confirmation": Rule("error", "Vol 3, Part F, 3.4.7.3",
+    K.ORPHAN_CONFIRMATION: Rule("error", "Vol 3, Part F, 3.4.7.3",
         "a confirmation answers an outstanding indication: none was outstanding"),
     # sizes
-    "pdu_over_mtu": Rule("error", "Vol 3, Part F, 3.2.9",
+    K.PDU_OVER_MTU: Rule("error", "Vol 3, Part F, 3.2.9",
         "no ATT PDU is longer than the bearer's ATT_MTU"),
     # MTU exchange
-    "mtu_exchange_repeated": Rule("error", "Vol 3, Part F, 3.4.2.1",
+    K.MTU_EXCHANGE_REPEATED: Rule("error", "Vol 3, Part F, 3.4.2.1",
         "a client sends Exchange MTU at most once per connection"),
-    "mtu_exchange_on_eatt": Rule("error", "Vol 3, Part F, 3.4.2.1",
+    K.MTU_EXCHANGE_ON_EATT: Rule("error", "Vol 3, Part F, 3.4.2.1",
         "Exchange MTU is not used on an enhanced ATT bearer"),
-    "mtu_below_minimum": Rule("error", "Vol 3, Part F, 3.4.2.1; 5.2.1",
+    K.MTU_BELOW_MINIMUM: Rule("error", "Vol 3, Part F, 3.4.2.1; 5.2.1",
         "an exchanged MTU is never below the default ATT_MTU (23 on LE)"),
     # timeout
-    "transaction_timeout": Rule("error", "Vol 3, Part F, 3.3.3",
+    K.TRANSACTION_TIMEOUT: Rule("error", "Vol 3, Part F, 3.3.3",
         "a request not answered within 30 s has timed out"),
-    "pdu_after_timeout": Rule("error", "Vol 3, Part F, 3.3.3",
+    K.PDU_AFTER_TIMEOUT: Rule("error", "Vol 3, Part F, 3.3.3",
         "after a transaction times out, the side that timed out sends no further request, "
         "command, notification or indication on that bearer"),
     # subscriptions and features
-    "notification_without_cccd": Rule("warning", "Vol 3, Part G, 3.3.3.3; 4.10; 4.11",
+    K.NOTIFICATION_WITHOUT_CCCD: Rule("warning", "Vol 3, Part G, 3.3.3.3; 4.10; 4.11",
         "a server notifies or indicates only when the client's CCCD enables it"),
-    "feature_not_negotiated": Rule("warning", "Vol 3, Part F, 3.4.4.11, 3.4.7.4; Part G, 7.2",
+    K.FEATURE_NOT_NEGOTIATED: Rule("warning", "Vol 3, Part F, 3.4.4.11, 3.4.7.4; Part G, 7.2",
         "Read Multiple Variable and Multiple Handle Value Notification need both sides' "
         "support in Client/Server Supported Features"),
     # queued writes
-    "execute_without_queue": Rule("error", "Vol 3, Part F, 3.4.6.3; Part G, 4.9.4",
+    K.EXECUTE_WITHOUT_QUEUE: Rule("error", "Vol 3, Part F, 3.4.6.3; Part G, 4.9.4",
         "Execute Write writes values queued by Prepare Write: nothing was queued"),
-    "prepare_write_echo_mismatch": Rule("error", "Vol 3, Part F, 3.4.6.2",
+    K.PREPARE_WRITE_ECHO_MISMATCH: Rule("error", "Vol 3, Part F, 3.4.6.2",
         "a Prepare Write Response echoes the request's handle, offset and value"),
     # L2CAP LE credit-based channels
-    "kframe_without_credit": Rule("error", "Vol 3, Part A, 10.1",
+    K.KFRAME_WITHOUT_CREDIT: Rule("error", "Vol 3, Part A, 10.1",
         "a K-frame is sent only with a credit from the receiver"),
-    "sdu_over_mtu": Rule("error", "Vol 3, Part A, 3.4.3",
+    K.SDU_OVER_MTU: Rule("error", "Vol 3, Part A, 3.4.3",
         "an SDU is not longer than the receiving channel's MTU"),
-    "kframe_over_mps": Rule("error", "Vol 3, Part A, 3.4.3",
+    K.KFRAME_OVER_MPS: Rule("error", "Vol 3, Part A, 3.4.3",
         "a K-frame payload is not longer than the receiving channel's MPS"),
     # host to controller flow control
-    "acl_buffer_overflow": Rule("error", "Vol 4, Part E, 4.1; 7.7.19",
+    K.ACL_BUFFER_OVERFLOW: Rule("error", "Vol 4, Part E, 4.1; 7.7.19",
         "the host sends no more ACL packets than the controller has free buffers for"),
 }  # fmt: skip
+
+if set(RULES) != set(ViolationKind):  # a kind without its rule, or a rule without its kind
+    raise ImportError(f"flow_rules: kinds without a rule: {set(ViolationKind) - set(RULES)}")

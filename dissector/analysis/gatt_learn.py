@@ -25,10 +25,12 @@ from attscope.dissector.analysis.analysis_records import (
     LOCAL,
     OTHER_SIDE,
     Connection,
+    Side,
     Transaction,
     Violation,
     violation,
 )
+from attscope.dissector.analysis.flow_rules import ViolationKind as Kind
 from attscope.dissector.analysis.gatt_db import (
     CCCD,
     CHARACTERISTIC,
@@ -65,7 +67,7 @@ _EATT = 0x01  # Server Supported Features bit 0 (7.4): EATT, hence Read Multiple
 _ROUTE = tuple[GattDatabase, str]  # the server's database, the client's key
 
 
-def _key(conn: Connection, side: str) -> tuple[str, str | None]:
+def _key(conn: Connection, side: Side) -> tuple[str, str | None]:
     """The key and address of one end of a connection."""
     address = conn.address_of(side)
     if address:
@@ -97,7 +99,7 @@ class GattDatabases:
         route = self._routes.get((connection, server_side))
         return None if route is None else route[0]
 
-    def _route(self, conn: Connection, server: str) -> _ROUTE | None:
+    def _route(self, conn: Connection, server: Side) -> _ROUTE | None:
         route = self._routes.get((conn.id, server))
         if route is not None:
             return route
@@ -116,7 +118,7 @@ class GattDatabases:
     # -- PDUs -------------------------------------------------------------------------------
 
     def observe_pdu(
-        self, conn: Connection, side: str, pdu: Any, frame: int, ts_us: int, bearer: int
+        self, conn: Connection, side: Side, pdu: Any, frame: int, ts_us: int, bearer: int
     ) -> None:
         """An ATT PDU `side` sent on `conn`, before the transaction tracker sees it."""
         opcode = pdu.opcode
@@ -163,7 +165,7 @@ class GattDatabases:
         what = "Indication" if indication else "Notification"
         name = db.name(db.attribute_type(handle))
         self._report(
-            "notification_without_cccd",
+            Kind.NOTIFICATION_WITHOUT_CCCD,
             f"{what} of handle 0x{handle:04x}{f' ({name})' if name else ''} while client "
             f"{client}'s CCCD 0x{state.handle:04x} is 0x{state.value or 0:04x} "
             f"(frame {state.frame}); later ones are not reported until the CCCD changes",
@@ -180,7 +182,7 @@ class GattDatabases:
             return
         if self._once(db, client, "multiple", features.frame):
             self._report(
-                "feature_not_negotiated",
+                Kind.FEATURE_NOT_NEGOTIATED,
                 f"Multiple Handle Value Notification while client {client}'s Client Supported "
                 f"Features (frame {features.frame}) do not include it",
                 connection,
@@ -196,7 +198,7 @@ class GattDatabases:
             return
         if self._once(db, client, "read_multiple_variable", features.frame):
             self._report(
-                "feature_not_negotiated",
+                Kind.FEATURE_NOT_NEGOTIATED,
                 f"Read Multiple Variable Request while the server's Server Supported Features "
                 f"(frame {features.frame}) do not include EATT, which brings it",
                 connection,
@@ -214,7 +216,7 @@ class GattDatabases:
 
     def _report(
         self,
-        kind: str,
+        kind: Kind,
         message: str,
         connection: str,
         frames: tuple[int, ...],
@@ -267,11 +269,13 @@ class GattDatabases:
 
     # -- transactions ---------------------------------------------------------------------------
 
-    def observe_transaction(self, txn: Transaction) -> None:
-        """A completed transaction: learn from it, then name and decode what it touched."""
+    def observe_transaction(self, txn: Transaction) -> dict[str, str | None]:
+        """A completed transaction: learn from it; what the database knows of its handle
+        (service, characteristic and descriptor, and the value decoded), as the
+        `Transaction` fields to fill, empty when it knows nothing."""
         route = self._routes.get((txn.connection, txn.server))
         if route is None:
-            return
+            return {}
         db, client = route
         if txn.kind == "write" and db.attribute_type(txn.handle or 0) == CCCD:
             db.cccd_write_ended(client, txn.handle or 0)
@@ -279,8 +283,9 @@ class GattDatabases:
             learn = _LEARN.get(txn.kind)
             if learn is not None:
                 learn(self, db, client, txn)
-        if txn.handle is not None:
-            _annotate(db, txn)
+        if txn.handle is None:
+            return {}
+        return _names(db, txn.handle, txn.value)
 
     def _read(self, db: GattDatabase, client: str, txn: Transaction) -> None:
         if txn.handle is None or txn.value is None:
@@ -306,17 +311,22 @@ class GattDatabases:
         response = txn.response
         if not isinstance(response, att.ReadMultipleVariableResponse):
             return
-        for handle, entry in zip(txn.request.handles, response.entries, strict=False):
+        request = txn.request
+        if not isinstance(request, att.ReadMultipleVariableRequest):
+            return
+        for handle, entry in zip(request.handles, response.entries, strict=False):
             if not entry.truncated:
                 self._value(db, client, txn.connection, handle, entry.value,
                             txn.response_frame or 0, txn.end_us or 0, "read")  # fmt: skip
 
     def _read_by_type(self, db: GattDatabase, client: str, txn: Transaction) -> None:
         """Includes (4.5.1), characteristics (4.6.1), or values by type (4.8.2)."""
-        response = txn.response
+        request, response = txn.request, txn.response
         if not isinstance(response, att.ReadByTypeResponse):
             return
-        kind = normalize_uuid(txn.request.attribute_type)
+        if not isinstance(request, att.ReadByTypeRequest):
+            return
+        kind = normalize_uuid(request.attribute_type)
         frame = txn.response_frame or 0
         for entry in response.entries:
             if kind == INCLUDE:
@@ -345,8 +355,10 @@ def _read_by_group_type(
     dbs: GattDatabases, db: GattDatabase, client: str, txn: Transaction
 ) -> None:
     """Primary (or secondary) services and their ranges (4.4.1)."""
-    kind = normalize_uuid(txn.request.group_type)
-    response = txn.response
+    request, response = txn.request, txn.response
+    if not isinstance(request, att.ReadByGroupTypeRequest):
+        return
+    kind = normalize_uuid(request.group_type)
     if kind not in (PRIMARY, SECONDARY) or not isinstance(response, att.ReadByGroupTypeResponse):
         return
     for entry in response.entries:
@@ -361,6 +373,8 @@ def _find_by_type_value(
 ) -> None:
     """Primary services by UUID (4.4.2): the request says the UUID, the answer the ranges."""
     request, response = txn.request, txn.response
+    if not isinstance(request, att.FindByTypeValueRequest):
+        return
     kind = f"{request.attribute_type:04x}"
     if kind not in (PRIMARY, SECONDARY) or len(request.value) not in (2, 16):
         return
@@ -394,18 +408,19 @@ _LEARN: dict[str, Callable[[GattDatabases, GattDatabase, str, Transaction], None
 }
 
 
-def _annotate(db: GattDatabase, txn: Transaction) -> None:
-    """Service, characteristic and descriptor of the transaction's handle, and its value
-    decoded, as far as the database knows them now."""
-    handle = txn.handle or 0
+def _names(db: GattDatabase, handle: int, value: bytes | None) -> dict[str, str | None]:
+    """Service, characteristic and descriptor of a handle, and `value` decoded, as far as
+    the database knows them now."""
+    names: dict[str, str | None] = {}
     service = db.service_at(handle)
     if service is not None:
-        txn.service_uuid, txn.service_name = service.uuid, service.name
+        names["service_uuid"], names["service_name"] = service.uuid, service.name
     char = db.characteristic_at(handle)
     kind = db.attribute_type(handle)
     if char is not None:
-        txn.characteristic_uuid, txn.characteristic_name = char.uuid, char.name
+        names["characteristic_uuid"], names["characteristic_name"] = char.uuid, char.name
         if kind is not None and handle not in (char.declaration, char.value_handle):
-            txn.descriptor_uuid, txn.descriptor_name = kind, db.name(kind)
-    if txn.value is not None:
-        txn.decoded = decoded_text(kind, txn.value)
+            names["descriptor_uuid"], names["descriptor_name"] = kind, db.name(kind)
+    if value is not None:
+        names["decoded"] = decoded_text(kind, value)
+    return names

@@ -20,11 +20,16 @@ from attscope.dissector.analysis.analysis_records import (
     MTU_UNSEEN,
     OTHER_SIDE,
     AttBearerInfo,
+    AttRecord,
     Exchange,
+    Outcome,
+    Side,
     Transaction,
+    TransactionKind,
     Violation,
     violation,
 )
+from attscope.dissector.analysis.flow_rules import ViolationKind as Kind
 from attscope.dissector.decoding import att_pdus as att
 from attscope.dissector.decoding.att_errors import error_name
 
@@ -37,7 +42,7 @@ MAX_PENDING = 8  # requests kept per stream when a client breaks the one-at-a-ti
 MAX_QUEUED = 1024
 MIN_COMPACT = 64  # deadlines kept before ended ones are swept out (see _compact)
 
-KINDS = {
+KINDS: dict[int, TransactionKind] = {
     att.AttOpcode.EXCHANGE_MTU_REQ: "exchange_mtu",
     att.AttOpcode.FIND_INFORMATION_REQ: "find_information",
     att.AttOpcode.FIND_BY_TYPE_VALUE_REQ: "find_by_type_value",
@@ -51,11 +56,51 @@ KINDS = {
     att.AttOpcode.PREPARE_WRITE_REQ: "prepare_write",
     att.AttOpcode.EXECUTE_WRITE_REQ: "execute_write",
 }
+if set(KINDS) != set(att.REQUESTS):  # every request opens a transaction of its kind
+    raise ImportError(f"transactions: requests without a kind: {set(att.REQUESTS) - set(KINDS)}")
+_READ_ANSWERS = (att.ReadResponse, att.ReadBlobResponse)
 _REQUEST, _RESPONSE, _INDICATION, _CONFIRMATION = range(4)
 _ROLE: dict[int, int] = {op: _REQUEST for op in att.REQUESTS}
 _ROLE.update({op: _RESPONSE for op in att.RESPONSES})
 _ROLE[att.AttOpcode.HANDLE_VALUE_IND] = _INDICATION
 _ROLE[att.AttOpcode.HANDLE_VALUE_CFM] = _CONFIRMATION
+
+
+class _Open(msgspec.Struct, gc=False):
+    """A transaction while the tracker works on it (the one writer); `final()` is the
+    frozen `Transaction` it becomes. Fields in `Transaction`'s order."""
+
+    connection: str
+    bearer: int
+    client: Side
+    server: Side
+    kind: TransactionKind
+    request_frame: int
+    response_frame: int | None
+    frames: list[int]
+    start_us: int
+    end_us: int | None
+    latency_us: int | None
+    outcome: Outcome
+    request: AttRecord
+    response: AttRecord | None = None
+    handle: int | None = None
+    value: bytes | None = None
+    values: dict[int, bytes] | None = None
+    error_code: int | None = None
+    error_name: str | None = None
+    capture_gap: bool = False
+    clock_jump: bool = False
+    exchanges: list[Exchange] = msgspec.field(default_factory=list)
+
+    def final(self) -> Transaction:
+        return Transaction(
+            self.connection, self.bearer, self.client, self.server, self.kind,
+            self.request_frame, self.response_frame, tuple(self.frames), self.start_us,
+            self.end_us, self.latency_us, self.outcome, self.request, self.response,
+            self.handle, self.value, self.values, self.error_code, self.error_name,
+            self.capture_gap, self.clock_jump, tuple(self.exchanges),
+        )  # fmt: skip
 
 
 class _Stream:
@@ -64,9 +109,9 @@ class _Stream:
     __slots__ = ("long_read", "pending", "queue")
 
     def __init__(self) -> None:
-        self.pending: list[Transaction] = []  # oldest first; more than one is a violation
-        self.long_read: Transaction | None = None  # a read whose value may continue
-        self.queue: list[Transaction] = []  # answered Prepare Writes, for Execute Write
+        self.pending: list[_Open] = []  # oldest first; more than one is a violation
+        self.long_read: _Open | None = None  # a read whose value may continue
+        self.queue: list[_Open] = []  # answered Prepare Writes, for Execute Write
 
 
 class Bearer:
@@ -89,14 +134,14 @@ class Bearer:
         self.info = AttBearerInfo(cid, eatt, mtu if self.mtu_known else None, mtu_source)
         self.eatt = eatt
         self.streams: dict[str, _Stream] = {}
-        self.indications: dict[str, Transaction] = {}  # by server side
+        self.indications: dict[str, _Open] = {}  # by server side
         self.mtu_clients: set[str] = set()  # sides that sent Exchange MTU
         self.timed_out: str | None = None  # the side whose transaction timed out
-        self.expired: list[Transaction] = []  # timed out: a late answer is no orphan
+        self.expired: list[_Open] = []  # timed out: a late answer is no orphan
         self.missed = 0  # the connection's missed events at this bearer's last PDU
         self.guessed_sides = False  # the sniffer did not say who sent what
 
-    def stream(self, client: str) -> _Stream:
+    def stream(self, client: Side) -> _Stream:
         found = self.streams.get(client)
         if found is None:
             found = self.streams[client] = _Stream()
@@ -114,7 +159,7 @@ class AttTracker:
     ) -> None:
         self._done = on_transaction
         self._violation = on_violation
-        self._deadlines: list[tuple[int, int, Transaction, Bearer]] = []  # a heap
+        self._deadlines: list[tuple[int, int, _Open, Bearer]] = []  # a heap
         self._compact_at = MIN_COMPACT  # heap size at which ended entries are dropped
         self._seq = 0
         self._gap = False  # the sniffer missed events since the bearer's previous PDU
@@ -125,7 +170,7 @@ class AttTracker:
     def feed(
         self,
         bearer: Bearer,
-        side: str,
+        side: Side,
         pdu: Any,
         frame: int,
         ts: int,
@@ -144,7 +189,7 @@ class AttTracker:
         if side == bearer.timed_out and role != _RESPONSE and role != _CONFIRMATION:
             bearer.timed_out = None  # reported once per timeout
             self._report(
-                "pdu_after_timeout",
+                Kind.PDU_AFTER_TIMEOUT,
                 f"{pdu.title} from the {side} side, whose transaction on this bearer timed out",
                 bearer,
                 (frame,),
@@ -152,7 +197,7 @@ class AttTracker:
         if length > bearer.mtu:
             if bearer.mtu_known:
                 self._report(
-                    "pdu_over_mtu",
+                    Kind.PDU_OVER_MTU,
                     f"{pdu.title} of {length} bytes on a bearer with ATT_MTU {bearer.mtu}",
                     bearer,
                     (frame,),
@@ -171,7 +216,7 @@ class AttTracker:
         elif role == _CONFIRMATION:
             self._confirmation(bearer, side, pdu, frame, ts)
 
-    def _request(self, bearer: Bearer, client: str, pdu: Any, frame: int, ts: int) -> None:
+    def _request(self, bearer: Bearer, client: Side, pdu: Any, frame: int, ts: int) -> None:
         stream = bearer.stream(client)
         opcode = pdu.opcode
         if stream.long_read is not None and not _continues(stream.long_read, pdu):
@@ -182,7 +227,7 @@ class AttTracker:
         if stream.pending:
             first = stream.pending[0]
             self._report(
-                "request_while_pending",
+                Kind.REQUEST_WHILE_PENDING,
                 f"{pdu.title} while {first.request.title} "
                 f"(frame {first.request_frame}) is unanswered",
                 bearer,
@@ -195,14 +240,14 @@ class AttTracker:
             self._mtu_request(bearer, client, pdu, frame)
         if opcode == att.AttOpcode.EXECUTE_WRITE_REQ and pdu.flags == 1 and not stream.queue:
             self._report(
-                "execute_without_queue",
+                Kind.EXECUTE_WITHOUT_QUEUE,
                 "Execute Write with no Prepare Write queued",
                 bearer,
                 (frame,),
             )
-        txn = Transaction(
+        txn = _Open(
             connection=bearer.conn, bearer=bearer.cid, client=client, server=OTHER_SIDE[client],
-            kind=KINDS.get(opcode, att.opcode_name(opcode).lower()), request_frame=frame,
+            kind=KINDS[opcode], request_frame=frame,
             response_frame=None, frames=[frame], start_us=ts, end_us=None, latency_us=None,
             outcome="incomplete", request=pdu, handle=getattr(pdu, "handle", None),
             value=getattr(pdu, "value", None), clock_jump=self.untimed,
@@ -210,7 +255,7 @@ class AttTracker:
         stream.pending.append(txn)
         self._watch(txn, bearer, ts)
 
-    def _response(self, bearer: Bearer, client: str, pdu: Any, frame: int, ts: int) -> None:
+    def _response(self, bearer: Bearer, client: Side, pdu: Any, frame: int, ts: int) -> None:
         stream = bearer.streams.get(client)
         if stream is None or not stream.pending:
             if self._gap:
@@ -218,7 +263,7 @@ class AttTracker:
             if _late(bearer, client, pdu):
                 return  # the answer to a request that timed out: pdu_after_timeout says it
             self._report(
-                "orphan_response", f"{pdu.title} with no request outstanding", bearer, (frame,)
+                Kind.ORPHAN_RESPONSE, f"{pdu.title} with no request outstanding", bearer, (frame,)
             )
             return
         # after a capture gap the older requests' answers are the likelier ones lost
@@ -227,7 +272,7 @@ class AttTracker:
         if txn is None:
             txn = stream.pending[0]
             self._report(
-                "mismatched_response",
+                Kind.MISMATCHED_RESPONSE,
                 f"{pdu.title} answers {txn.request.title} (frame {txn.request_frame})",
                 bearer,
                 (txn.request_frame, frame),
@@ -256,7 +301,7 @@ class AttTracker:
                 self._mtu_response(bearer, txn, pdu, frame)
         self._complete(bearer, stream, txn)
 
-    def _complete(self, bearer: Bearer, stream: _Stream, txn: Transaction) -> None:
+    def _complete(self, bearer: Bearer, stream: _Stream, txn: _Open) -> None:
         """A request was answered: join it to a long read or queued write, or report it."""
         pdu, request = txn.response, txn.request
         full = bearer.mtu - 1  # a read answer that fills the PDU may continue (Part G 4.8.3)
@@ -265,12 +310,12 @@ class AttTracker:
             if long_read is not None:  # `_request` kept it open: this blob continues it
                 _join_read(long_read, txn)
                 txn = long_read
-            elif txn.outcome == "ok":
+            elif txn.outcome == "ok" and isinstance(pdu, _READ_ANSWERS):
                 txn.value = pdu.value
             answer = txn.response
             if (
                 txn.outcome == "ok"
-                and not isinstance(answer, att.ErrorResponse)
+                and isinstance(answer, _READ_ANSWERS)
                 and len(answer.value) >= full
             ):
                 stream.long_read = txn  # the next request tells whether it goes on
@@ -278,13 +323,17 @@ class AttTracker:
             stream.long_read = None
             self._finish(txn)
         elif isinstance(request, att.PrepareWriteRequest):
-            if txn.outcome == "ok" and (pdu.handle, pdu.offset, pdu.value) != (
+            if isinstance(pdu, att.PrepareWriteResponse) and (
+                pdu.handle,
+                pdu.offset,
+                pdu.value,
+            ) != (
                 request.handle,
                 request.offset,
                 request.value,
             ):
                 self._report(
-                    "prepare_write_echo_mismatch",
+                    Kind.PREPARE_WRITE_ECHO_MISMATCH,
                     "Prepare Write Response differs from its request",
                     bearer,
                     (txn.request_frame, txn.response_frame or 0),
@@ -302,21 +351,21 @@ class AttTracker:
                 txn.value = getattr(pdu, "value", None)
             self._finish(txn)
 
-    def _indication(self, bearer: Bearer, server: str, pdu: Any, frame: int, ts: int) -> None:
+    def _indication(self, bearer: Bearer, server: Side, pdu: Any, frame: int, ts: int) -> None:
         previous = bearer.indications.get(server)
         if previous is not None and previous.capture_gap:
             self._close(bearer.indications.pop(server), "incomplete")
             previous = None
         if previous is not None:
             self._report(
-                "indication_while_pending",
+                Kind.INDICATION_WHILE_PENDING,
                 f"Indication while the one of frame {previous.request_frame} is unconfirmed",
                 bearer,
                 (previous.request_frame, frame),
                 previous.request.opcode,
             )
             self._close(previous, "incomplete")
-        txn = Transaction(
+        txn = _Open(
             connection=bearer.conn, bearer=bearer.cid, client=OTHER_SIDE[server], server=server,
             kind="indication", request_frame=frame, response_frame=None, frames=[frame],
             start_us=ts, end_us=None, latency_us=None, outcome="incomplete", request=pdu,
@@ -325,13 +374,13 @@ class AttTracker:
         bearer.indications[server] = txn
         self._watch(txn, bearer, ts)
 
-    def _confirmation(self, bearer: Bearer, client: str, pdu: Any, frame: int, ts: int) -> None:
+    def _confirmation(self, bearer: Bearer, client: Side, pdu: Any, frame: int, ts: int) -> None:
         txn = bearer.indications.pop(OTHER_SIDE[client], None)
         if txn is None:
             if self._gap or _late(bearer, client, pdu):
                 return
             self._report(
-                "orphan_confirmation",
+                Kind.ORPHAN_CONFIRMATION,
                 "Confirmation with no indication outstanding",
                 bearer,
                 (frame,),
@@ -345,14 +394,17 @@ class AttTracker:
 
     # -- MTU ------------------------------------------------------------------------------
 
-    def _mtu_request(self, bearer: Bearer, client: str, pdu: Any, frame: int) -> None:
+    def _mtu_request(self, bearer: Bearer, client: Side, pdu: Any, frame: int) -> None:
         if bearer.eatt:
             self._report(
-                "mtu_exchange_on_eatt", "Exchange MTU on an enhanced ATT bearer", bearer, (frame,)
+                Kind.MTU_EXCHANGE_ON_EATT,
+                "Exchange MTU on an enhanced ATT bearer",
+                bearer,
+                (frame,),
             )
         elif client in bearer.mtu_clients:
             self._report(
-                "mtu_exchange_repeated",
+                Kind.MTU_EXCHANGE_REPEATED,
                 "Exchange MTU sent again by the same client",
                 bearer,
                 (frame,),
@@ -360,16 +412,18 @@ class AttTracker:
         bearer.mtu_clients.add(client)
         if pdu.client_rx_mtu < LE_DEFAULT_MTU:
             self._report(
-                "mtu_below_minimum", f"client RX MTU {pdu.client_rx_mtu}", bearer, (frame,)
+                Kind.MTU_BELOW_MINIMUM, f"client RX MTU {pdu.client_rx_mtu}", bearer, (frame,)
             )
 
-    def _mtu_response(self, bearer: Bearer, txn: Transaction, pdu: Any, frame: int) -> None:
+    def _mtu_response(self, bearer: Bearer, txn: _Open, pdu: Any, frame: int) -> None:
         if pdu.server_rx_mtu < LE_DEFAULT_MTU:
             self._report(
-                "mtu_below_minimum", f"server RX MTU {pdu.server_rx_mtu}", bearer, (frame,)
+                Kind.MTU_BELOW_MINIMUM, f"server RX MTU {pdu.server_rx_mtu}", bearer, (frame,)
             )
-        if not bearer.eatt:  # both directions, from the response on (3.4.2.2)
-            agreed = min(txn.request.client_rx_mtu, pdu.server_rx_mtu)
+        request = txn.request
+        if not bearer.eatt and isinstance(request, att.ExchangeMtuRequest):
+            # both directions, from the response on (3.4.2.2)
+            agreed = min(request.client_rx_mtu, pdu.server_rx_mtu)
             bearer.mtu = max(LE_DEFAULT_MTU, agreed)
             bearer.mtu_known = True
             info = bearer.info
@@ -377,7 +431,7 @@ class AttTracker:
 
     # -- time and endings -------------------------------------------------------------
 
-    def _watch(self, txn: Transaction, bearer: Bearer, ts: int) -> None:
+    def _watch(self, txn: _Open, bearer: Bearer, ts: int) -> None:
         """Its 30 s start now, if the capture's clock can say when they end."""
         if not txn.clock_jump:
             self._seq += 1
@@ -398,7 +452,7 @@ class AttTracker:
         self._deadlines = kept
         self._compact_at = max(MIN_COMPACT, 2 * len(kept))
 
-    def _latency(self, txn: Transaction, ts: int) -> int | None:
+    def _latency(self, txn: _Open, ts: int) -> int | None:
         if self.untimed:
             txn.clock_jump = True
         return None if txn.clock_jump else ts - txn.start_us
@@ -421,7 +475,7 @@ class AttTracker:
             if not self._still_open(bearer, txn):
                 continue
             self._report(
-                "transaction_timeout",
+                Kind.TRANSACTION_TIMEOUT,
                 f"{txn.request.title} of frame {txn.request_frame} not answered within 30 s",
                 bearer,
                 (txn.request_frame,),
@@ -451,31 +505,31 @@ class AttTracker:
         bearer.indications.clear()
 
     @staticmethod
-    def _still_open(bearer: Bearer, txn: Transaction) -> bool:
+    def _still_open(bearer: Bearer, txn: _Open) -> bool:
         if txn.kind == "indication":
             return bearer.indications.get(txn.server) is txn
         stream = bearer.streams.get(txn.client)
         return stream is not None and txn in stream.pending
 
     @staticmethod
-    def _drop(bearer: Bearer, txn: Transaction) -> None:
+    def _drop(bearer: Bearer, txn: _Open) -> None:
         if txn.kind == "indication":
             bearer.indications.pop(txn.server, None)
         else:
             bearer.streams[txn.client].pending.remove(txn)
 
-    def _close(self, txn: Transaction, outcome: str) -> None:
+    def _close(self, txn: _Open, outcome: Outcome) -> None:
         txn.outcome = outcome
         if txn.response_frame is None:
             txn.exchanges.append(Exchange(txn.request_frame, None))
-        self._done(txn)
+        self._done(txn.final())
 
-    def _finish(self, txn: Transaction) -> None:
-        self._done(txn)
+    def _finish(self, txn: _Open) -> None:
+        self._done(txn.final())
 
     def _report(
         self,
-        kind: str,
+        kind: Kind,
         message: str,
         bearer: Bearer,
         frames: tuple[int, ...],
@@ -502,7 +556,7 @@ def _mark_gap(bearer: Bearer) -> None:
         txn.capture_gap = True
 
 
-def _open(bearer: Bearer) -> Iterator[Transaction]:
+def _open(bearer: Bearer) -> Iterator[_Open]:
     """Every transaction still open on a bearer: requests, a long read, queued writes,
     indications."""
     for stream in bearer.streams.values():
@@ -513,9 +567,7 @@ def _open(bearer: Bearer) -> Iterator[Transaction]:
     yield from bearer.indications.values()
 
 
-def _matching(
-    pending: list[Transaction], pdu: Any, newest_first: bool = False
-) -> Transaction | None:
+def _matching(pending: list[_Open], pdu: Any, newest_first: bool = False) -> _Open | None:
     """The outstanding request this response answers: the oldest of its type (a server
     answers in order), or the newest when the sniffer missed packets since the bearer's
     last PDU (a client sends its next request only once answered, so two outstanding
@@ -531,7 +583,7 @@ def _matching(
     return next((t for t in candidates if t.request.opcode == wanted), None)
 
 
-def _late(bearer: Bearer, client: str, pdu: Any) -> bool:
+def _late(bearer: Bearer, client: Side, pdu: Any) -> bool:
     """`pdu` answers a request or indication of `client`'s stream that timed out (and
     takes it off the list)."""
     if isinstance(pdu, att.HandleValueConfirmation):
@@ -545,7 +597,7 @@ def _late(bearer: Bearer, client: str, pdu: Any) -> bool:
     return found is not None
 
 
-def _continues(long_read: Transaction, pdu: Any) -> bool:
+def _continues(long_read: _Open, pdu: Any) -> bool:
     """A Read Blob of the same handle at the offset the value has reached."""
     return (
         isinstance(pdu, att.ReadBlobRequest)
@@ -554,7 +606,7 @@ def _continues(long_read: Transaction, pdu: Any) -> bool:
     )
 
 
-def _join_read(long_read: Transaction, blob: Transaction) -> None:
+def _join_read(long_read: _Open, blob: _Open) -> None:
     """Fold a Read Blob exchange into the read it continues."""
     long_read.kind = "long_read"
     long_read.frames.extend(blob.frames)
@@ -565,14 +617,14 @@ def _join_read(long_read: Transaction, blob: Transaction) -> None:
     long_read.latency_us = (
         None if long_read.clock_jump else (blob.end_us or long_read.start_us) - long_read.start_us
     )
-    if blob.outcome == "ok":
+    if blob.outcome == "ok" and isinstance(blob.response, _READ_ANSWERS):
         long_read.value = (long_read.value or b"") + blob.response.value
     elif blob.error_code not in (0x0B, 0x07):  # Attribute Not Long, Invalid Offset: the end
         long_read.outcome, long_read.error_code = "error", blob.error_code
         long_read.error_name = blob.error_name
 
 
-def _assembled(queue: list[Transaction]) -> dict[int, bytes | None]:
+def _assembled(queue: list[_Open]) -> dict[int, bytes | None]:
     """Each handle's value as the queued parts write it (Part G 4.9.4): parts in the order
     sent, a later part over an earlier one. None where the parts leave a hole (a part at
     an offset beyond what came before): what lies in a hole is not in the capture, and
@@ -581,7 +633,8 @@ def _assembled(queue: list[Transaction]) -> dict[int, bytes | None]:
     parts: dict[int, list[tuple[int, bytes]]] = {}
     for prepare in queue:
         request = prepare.request
-        parts.setdefault(request.handle, []).append((request.offset, request.value))
+        if isinstance(request, att.PrepareWriteRequest):
+            parts.setdefault(request.handle, []).append((request.offset, request.value))
     values: dict[int, bytes | None] = {}
     for handle, written in parts.items():
         reach = max(offset + len(value) for offset, value in written)
@@ -601,18 +654,19 @@ def _assembled(queue: list[Transaction]) -> dict[int, bytes | None]:
     return values
 
 
-def _queued_write(stream: _Stream, execute: Transaction) -> Transaction:
+def _queued_write(stream: _Stream, execute: _Open) -> _Open:
     """Prepare Writes and the Execute Write that ends them, as one transaction."""
     queue, stream.queue = stream.queue, []
     if not queue:
         return execute
     values = _assembled(queue)
-    cancelled = execute.request.flags == 0
+    request = execute.request
+    cancelled = isinstance(request, att.ExecuteWriteRequest) and request.flags == 0
     outcome = "cancelled" if cancelled and execute.outcome == "ok" else execute.outcome
     handles = list(values)
     end = execute.end_us
     jumped = execute.clock_jump or any(p.clock_jump for p in queue)
-    return Transaction(
+    return _Open(
         connection=execute.connection, bearer=execute.bearer, client=execute.client,
         server=execute.server, kind="queued_write", request_frame=queue[0].request_frame,
         response_frame=execute.response_frame,
