@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import heart_rate
+import smart_lock
 
 from attscope.capture import Frame, write_capture
 from attscope.capture.linktypes import BTSNOOP_H4
@@ -45,6 +46,13 @@ SAMPLES = [
         BTSNOOP_H4,
         heart_rate.heart_rate,
         "Android phone and BLE heart-rate sensor: discovery, reads, 30 notifications",
+    ),
+    Sample(
+        "smart_lock.btsnoop",
+        "btsnoop",
+        BTSNOOP_H4,
+        smart_lock.smart_lock,
+        "Android phone and a smart lock whose firmware breaks four ATT rules",
     ),
 ]
 

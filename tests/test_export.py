@@ -4,6 +4,7 @@ carry ATT, atomic output, --fail-on-violation, --format json, and golden files."
 
 from __future__ import annotations
 
+import difflib
 import io
 import json
 import os
@@ -30,7 +31,7 @@ SAMPLE = SAMPLES / "heart_rate.btsnoop"
 GOLDEN = REPO / "tests" / "golden"
 # varied on purpose: an Android log with six connections, a BlueZ monitor log, an nRF
 # Sniffer air capture, an LE pseudo-header air capture with violations, a pcapng H4 log,
-# an Android log with indications, and the generated sample
+# an Android log with indications, and the generated samples (one of them breaking rules)
 GOLDEN_CAPTURES = [
     "android_fossibot_broadcom.btsnoop",
     "btmon_ble_gatt.btsnoop",
@@ -39,6 +40,7 @@ GOLDEN_CAPTURES = [
     "h4phdr_smartwatch.pcapng",
     "android_yeelock_indications.btsnoop",
     "heart_rate.btsnoop",
+    "smart_lock.btsnoop",
 ]
 
 
@@ -351,7 +353,8 @@ def test_indication_is_sent_by_the_server(tmp_path: Path) -> None:
 
 
 def golden_source(name: str) -> Path:
-    return SAMPLE if name == "heart_rate.btsnoop" else need_corpus(name)
+    sample = SAMPLES / name  # the generated samples: checked on a fresh clone too
+    return sample if sample.is_file() else need_corpus(name)
 
 
 def comparable(text: bytes) -> list[Any]:
@@ -361,18 +364,28 @@ def comparable(text: bytes) -> list[Any]:
     return records
 
 
+def pretty(records: list[Any]) -> str:
+    """Golden text: one key per line, so a change of one field is a one-line diff."""
+    return "".join(json.dumps(r, indent=1, ensure_ascii=False) + "\n" for r in records)
+
+
 @pytest.mark.parametrize("name", GOLDEN_CAPTURES)
 def test_golden(name: str, tmp_path: Path, update_golden: bool) -> None:
-    """Reviewed exports of varied captures; `pytest --update-golden` rewrites them (read
-    the diff before committing it)."""
-    fresh = export(tmp_path, golden_source(name)).read_bytes()
-    golden = GOLDEN / f"{Path(name).stem}.jsonl"
+    """Reviewed exports of varied captures, stored pretty-printed (one record after the
+    other); `pytest --update-golden` rewrites them (read the diff before committing it)."""
+    fresh = pretty(comparable(export(tmp_path, golden_source(name)).read_bytes()))
+    golden = GOLDEN / f"{Path(name).stem}.json"
     if update_golden:
         GOLDEN.mkdir(exist_ok=True)
-        golden.write_bytes(fresh)
+        golden.write_text(fresh)
         return
     assert golden.is_file(), f"{golden} missing: run pytest --update-golden and review it"
-    assert comparable(fresh) == comparable(golden.read_bytes())
+    expected = golden.read_text()
+    if fresh != expected:
+        diff = difflib.unified_diff(
+            expected.splitlines(), fresh.splitlines(), str(golden), "today", lineterm="", n=2
+        )
+        pytest.fail("export differs from its golden file:\n" + "\n".join(list(diff)[:80]))
 
 
 def test_readme_shows_what_export_writes() -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 import pytest
 from corpus import corpus_files, need_corpus
@@ -45,7 +44,7 @@ def only(transactions: list[Transaction], kind: str | None = None) -> Transactio
 # -- long reads ----------------------------------------------------------------------------
 
 
-def test_long_read_joins_read_and_read_blobs(tmp_path: Path) -> None:
+def test_long_read_joins_read_and_read_blobs() -> None:
     s = Script()
     read = s.local(att.ReadRequest(HANDLE))
     first = s.remote(att.ReadResponse(VALUE[:22]))  # ATT_MTU - 1: the value may go on
@@ -53,7 +52,7 @@ def test_long_read_joins_read_and_read_blobs(tmp_path: Path) -> None:
     part1 = s.remote(att.ReadBlobResponse(VALUE[22:44]))
     blob2 = s.local(att.ReadBlobRequest(HANDLE, 44))
     last = s.remote(att.ReadBlobResponse(VALUE[44:]))  # shorter: the end of the value
-    analyzer = s.analyse(tmp_path)
+    analyzer = s.run()
 
     txn = only(analyzer.transactions())
     assert txn.kind == "long_read"
@@ -71,7 +70,7 @@ def test_long_read_joins_read_and_read_blobs(tmp_path: Path) -> None:
     assert analyzer.violations == []
 
 
-def test_long_read_ended_by_attribute_not_long(tmp_path: Path) -> None:
+def test_long_read_ended_by_attribute_not_long() -> None:
     """A value of exactly ATT_MTU - 1 bytes: the client cannot tell it is whole, asks on,
     and the server says Attribute Not Long (Vol 3 Part G 4.8.3): the read is still ok."""
     s = Script()
@@ -79,7 +78,7 @@ def test_long_read_ended_by_attribute_not_long(tmp_path: Path) -> None:
     first = s.remote(att.ReadResponse(VALUE[:22]))
     blob = s.local(att.ReadBlobRequest(HANDLE, 22))
     not_long = s.remote(att.ErrorResponse(att.AttOpcode.READ_BLOB_REQ, HANDLE, 0x0B))
-    analyzer = s.analyse(tmp_path)
+    analyzer = s.run()
 
     txn = only(analyzer.transactions())
     assert txn.kind == "long_read"
@@ -91,13 +90,13 @@ def test_long_read_ended_by_attribute_not_long(tmp_path: Path) -> None:
     assert analyzer.violations == []
 
 
-def test_full_read_followed_by_another_request_stays_a_read(tmp_path: Path) -> None:
+def test_full_read_followed_by_another_request_stays_a_read() -> None:
     s = Script()
     read = s.local(att.ReadRequest(HANDLE))
     answer = s.remote(att.ReadResponse(VALUE[:22]))
     s.local(att.ReadRequest(OTHER_HANDLE))
     s.remote(att.ReadResponse(b"\x01"))
-    analyzer = s.analyse(tmp_path)
+    analyzer = s.run()
 
     first, second = analyzer.transactions()
     assert (first.kind, first.frames, first.value) == ("read", (read, answer), VALUE[:22])
@@ -120,12 +119,12 @@ QUEUED = VALUE[:46]
 THREE_PARTS = [(HANDLE, 0, QUEUED[:18]), (HANDLE, 18, QUEUED[18:36]), (HANDLE, 36, QUEUED[36:])]
 
 
-def test_queued_write_assembles_the_value(tmp_path: Path) -> None:
+def test_queued_write_assembles_the_value() -> None:
     s = Script()
     prepared = prepare_writes(s, THREE_PARTS)
     execute = s.local(att.ExecuteWriteRequest(1))
     done = s.remote(att.ExecuteWriteResponse())
-    analyzer = s.analyse(tmp_path)
+    analyzer = s.run()
 
     txn = only(analyzer.transactions())
     assert txn.kind == "queued_write"
@@ -145,23 +144,23 @@ def test_queued_write_assembles_the_value(tmp_path: Path) -> None:
     assert analyzer.violations == []
 
 
-def test_queued_write_over_two_handles_has_a_value_per_handle(tmp_path: Path) -> None:
+def test_queued_write_over_two_handles_has_a_value_per_handle() -> None:
     s = Script()
     prepare_writes(s, [(HANDLE, 0, b"abc"), (OTHER_HANDLE, 0, b"xy"), (HANDLE, 3, b"def")])
     s.local(att.ExecuteWriteRequest(1))
     s.remote(att.ExecuteWriteResponse())
-    txn = only(s.analyse(tmp_path).transactions())
+    txn = only(s.run().transactions())
     assert txn.kind == "queued_write"
     assert txn.values == {HANDLE: b"abcdef", OTHER_HANDLE: b"xy"}
     assert (txn.handle, txn.value) == (None, None)  # no single handle to name
 
 
-def test_execute_write_cancel_is_a_cancelled_queued_write(tmp_path: Path) -> None:
+def test_execute_write_cancel_is_a_cancelled_queued_write() -> None:
     s = Script()
     prepared = prepare_writes(s, THREE_PARTS)
     execute = s.local(att.ExecuteWriteRequest(0))
     done = s.remote(att.ExecuteWriteResponse())
-    analyzer = s.analyse(tmp_path)
+    analyzer = s.run()
 
     txn = only(analyzer.transactions())
     assert txn.kind == "queued_write"
@@ -174,11 +173,11 @@ def test_execute_write_cancel_is_a_cancelled_queued_write(tmp_path: Path) -> Non
 # -- single requests and indications --------------------------------------------------------
 
 
-def test_error_response_ends_the_request_in_error(tmp_path: Path) -> None:
+def test_error_response_ends_the_request_in_error() -> None:
     s = Script()
     read = s.local(att.ReadRequest(HANDLE))
     error = s.remote(att.ErrorResponse(att.AttOpcode.READ_REQ, HANDLE, 0x02))
-    analyzer = s.analyse(tmp_path)
+    analyzer = s.run()
 
     txn = only(analyzer.transactions())
     assert (txn.kind, txn.outcome) == ("read", "error")
@@ -190,11 +189,11 @@ def test_error_response_ends_the_request_in_error(tmp_path: Path) -> None:
     assert analyzer.violations == []
 
 
-def test_indication_is_paired_with_its_confirmation(tmp_path: Path) -> None:
+def test_indication_is_paired_with_its_confirmation() -> None:
     s = Script()
     indication = s.remote(att.HandleValueIndication(HANDLE, b"\x2a"))
     confirmation = s.local(att.HandleValueConfirmation(), after_us=2_500)
-    analyzer = s.analyse(tmp_path)
+    analyzer = s.run()
 
     txn = only(analyzer.transactions())
     assert (txn.kind, txn.outcome) == ("indication", "ok")
@@ -205,12 +204,12 @@ def test_indication_is_paired_with_its_confirmation(tmp_path: Path) -> None:
     assert analyzer.violations == []
 
 
-def test_request_answered_after_30_s_times_out(tmp_path: Path) -> None:
+def test_request_answered_after_30_s_times_out() -> None:
     s = Script()
     write = s.local(att.WriteRequest(HANDLE, b"\x01"))
     s.remote(att.WriteResponse(), after_us=ATT_TIMEOUT_US + 1_000_000)  # late: no rule
     again = s.local(att.WriteCommand(HANDLE, b"\x02"))  # the side that timed out goes on
-    analyzer = s.analyse(tmp_path)
+    analyzer = s.run()
 
     txn = only(analyzer.transactions())
     assert (txn.kind, txn.outcome) == ("write", "timeout")
@@ -225,18 +224,18 @@ def test_request_answered_after_30_s_times_out(tmp_path: Path) -> None:
     assert after[0].frames == (again,)
 
 
-def test_late_response_is_not_also_an_orphan_response(tmp_path: Path) -> None:
+def test_late_response_is_not_also_an_orphan_response() -> None:
     s = Script()
     s.local(att.WriteRequest(HANDLE, b"\x01"))
     s.remote(att.WriteResponse(), after_us=ATT_TIMEOUT_US + 1_000_000)
-    assert kinds(s.analyse(tmp_path)) == ["transaction_timeout"]
+    assert kinds(s.run()) == ["transaction_timeout"]
 
 
-def test_request_unanswered_when_the_capture_ends_is_incomplete(tmp_path: Path) -> None:
+def test_request_unanswered_when_the_capture_ends_is_incomplete() -> None:
     s = Script()
     write = s.local(att.WriteRequest(HANDLE, b"\x01"))
     s.remote(att.HandleValueNotification(OTHER_HANDLE, b"\x00"), after_us=1_000_000)
-    analyzer = s.analyse(tmp_path)
+    analyzer = s.run()
 
     txn = only(analyzer.transactions())
     assert (txn.kind, txn.outcome) == ("write", "incomplete")
@@ -245,7 +244,7 @@ def test_request_unanswered_when_the_capture_ends_is_incomplete(tmp_path: Path) 
     assert analyzer.violations == []  # 1 s is no timeout
 
 
-def test_both_devices_are_client_and_server_on_one_bearer(tmp_path: Path) -> None:
+def test_both_devices_are_client_and_server_on_one_bearer() -> None:
     """A phone reads its peripheral while the peripheral reads the phone's server: two
     streams on one bearer, each with its own outstanding request (Vol 3 Part F 3.3.2)."""
     s = Script()
@@ -257,7 +256,7 @@ def test_both_devices_are_client_and_server_on_one_bearer(tmp_path: Path) -> Non
     remote_write = s.remote(att.WriteRequest(OTHER_HANDLE, b"\x02"))
     remote_written = s.remote(att.WriteResponse())
     local_written = s.local(att.WriteResponse())
-    analyzer = s.analyse(tmp_path)
+    analyzer = s.run()
 
     found = {(t.client, t.kind): t for t in analyzer.transactions()}
     assert len(found) == 4
@@ -275,7 +274,7 @@ def test_both_devices_are_client_and_server_on_one_bearer(tmp_path: Path) -> Non
 # -- the MTU -------------------------------------------------------------------------------
 
 
-def test_mtu_exchange_sets_the_mtu_of_both_directions(tmp_path: Path) -> None:
+def test_mtu_exchange_sets_the_mtu_of_both_directions() -> None:
     s = Script()
     s.connect()
     early = s.remote(att.HandleValueNotification(HANDLE, bytes(27)))  # 30 bytes > 23
@@ -283,7 +282,7 @@ def test_mtu_exchange_sets_the_mtu_of_both_directions(tmp_path: Path) -> None:
     response = s.remote(att.ExchangeMtuResponse(247))
     s.remote(att.HandleValueNotification(HANDLE, bytes(27)))
     s.local(att.WriteCommand(OTHER_HANDLE, bytes(27)))
-    analyzer = s.analyse(tmp_path)
+    analyzer = s.run()
 
     txn = only(analyzer.transactions())
     assert (txn.kind, txn.exchanges) == ("exchange_mtu", (Exchange(request, response),))
@@ -293,7 +292,7 @@ def test_mtu_exchange_sets_the_mtu_of_both_directions(tmp_path: Path) -> None:
     assert found.spec == "Vol 3, Part F, 3.2.9"
 
 
-def test_mtu_is_the_smaller_of_client_and_server_in_both_directions(tmp_path: Path) -> None:
+def test_mtu_is_the_smaller_of_client_and_server_in_both_directions() -> None:
     s = Script()
     s.connect()
     s.local(att.ExchangeMtuRequest(247))
@@ -302,7 +301,7 @@ def test_mtu_is_the_smaller_of_client_and_server_in_both_directions(tmp_path: Pa
     s.local(att.WriteCommand(OTHER_HANDLE, bytes(97)))
     big_notification = s.remote(att.HandleValueNotification(HANDLE, bytes(98)))
     big_write = s.local(att.WriteCommand(OTHER_HANDLE, bytes(98)))
-    analyzer = s.analyse(tmp_path)
+    analyzer = s.run()
 
     assert kinds(analyzer) == ["pdu_over_mtu", "pdu_over_mtu"]
     assert [v.frames for v in analyzer.violations] == [(big_notification,), (big_write,)]
@@ -400,11 +399,11 @@ BREACHES = {
     "name",
     list(BREACHES),
 )
-def test_flow_violation_is_reported_once(name: str, tmp_path: Path) -> None:
+def test_flow_violation_is_reported_once(name: str) -> None:
     breach = BREACHES[name]
     s = Script()
     frames, pending = breach.build(s)
-    analyzer = s.analyse(tmp_path)
+    analyzer = s.run()
 
     kind = name.split("/")[0]
     assert kinds(analyzer) == [kind]
@@ -417,20 +416,20 @@ def test_flow_violation_is_reported_once(name: str, tmp_path: Path) -> None:
     assert found.rule and found.message
 
 
-def test_requests_sent_while_pending_are_still_answered_in_order(tmp_path: Path) -> None:
+def test_requests_sent_while_pending_are_still_answered_in_order() -> None:
     s = Script()
     (read, write), _ = request_while_pending(s)
-    transactions = s.analyse(tmp_path).transactions()
+    transactions = s.run().transactions()
     assert [(t.kind, t.request_frame, t.response_frame) for t in transactions] == [
         ("read", read, read + 2),
         ("write", write, write + 2),
     ]
 
 
-def test_unconfirmed_indication_ends_incomplete_when_another_follows(tmp_path: Path) -> None:
+def test_unconfirmed_indication_ends_incomplete_when_another_follows() -> None:
     s = Script()
     (first, second), _ = indication_while_pending(s)
-    transactions = s.analyse(tmp_path).transactions()
+    transactions = s.run().transactions()
     assert [(t.request_frame, t.response_frame, t.outcome) for t in transactions] == [
         (first, None, "incomplete"),
         (second, second + 1, "ok"),
@@ -531,13 +530,13 @@ def open_eatt_channel(s: Script) -> None:
     s.signal("remote", sig.CreditConnectionResponse(1, 100, 100, 10, 0, (REMOTE_CID,)))
 
 
-def test_exchange_mtu_on_an_eatt_bearer(tmp_path: Path) -> None:
+def test_exchange_mtu_on_an_eatt_bearer() -> None:
     s = Script()
     open_eatt_channel(s)
     # packets to a device carry that device's CID
     request = s.k_frame("local", REMOTE_CID, att.ExchangeMtuRequest(100))
     response = s.k_frame("remote", LOCAL_CID, att.ExchangeMtuResponse(100))
-    analyzer = s.analyse(tmp_path)
+    analyzer = s.run()
 
     assert kinds(analyzer) == ["mtu_exchange_on_eatt"]
     (found,) = analyzer.violations
@@ -552,7 +551,7 @@ def test_exchange_mtu_on_an_eatt_bearer(tmp_path: Path) -> None:
     )
 
 
-def test_eatt_bearer_pairs_apart_from_the_fixed_channel(tmp_path: Path) -> None:
+def test_eatt_bearer_pairs_apart_from_the_fixed_channel() -> None:
     """One client may have a request outstanding on each bearer (Vol 3 Part F 3.3.2)."""
     s = Script()
     open_eatt_channel(s)
@@ -560,7 +559,7 @@ def test_eatt_bearer_pairs_apart_from_the_fixed_channel(tmp_path: Path) -> None:
     enhanced = s.k_frame("local", REMOTE_CID, att.ReadRequest(OTHER_HANDLE))
     enhanced_answer = s.k_frame("remote", LOCAL_CID, att.ReadResponse(b"eatt"))
     fixed_answer = s.remote(att.ReadResponse(b"fixed"))
-    analyzer = s.analyse(tmp_path)
+    analyzer = s.run()
 
     found = {t.bearer: t for t in analyzer.transactions()}
     assert found[0x0004].exchanges == (Exchange(fixed, fixed_answer),)
