@@ -78,3 +78,21 @@ def test_violation_kinds_are_an_enum_with_one_rule_each() -> None:
     assert ViolationKind("pdu_over_mtu") is ViolationKind.PDU_OVER_MTU
     with pytest.raises(ValueError):
         ViolationKind("pdu_over_mut")  # a typo is no kind
+
+
+def test_the_flow_state_table_names_the_rule_each_wrong_step_breaks() -> None:
+    from attscope.dissector.analysis.flow_rules import AFTER_TIMEOUT, STEPS, Role
+
+    broken = {role: kind for (role, _), (_, kind) in STEPS.items() if kind is not None}
+    assert broken == {
+        Role.REQUEST: ViolationKind.REQUEST_WHILE_PENDING,
+        Role.RESPONSE: ViolationKind.ORPHAN_RESPONSE,
+        Role.INDICATION: ViolationKind.INDICATION_WHILE_PENDING,
+        Role.CONFIRMATION: ViolationKind.ORPHAN_CONFIRMATION,
+    }
+    # a wrong step is taken from the state that forbids it, and leaves the stream as it was
+    for (_, state), (after, kind) in STEPS.items():
+        if kind is not None:
+            assert after is state
+    assert {r for r, k in AFTER_TIMEOUT.items() if k is None} == {Role.RESPONSE, Role.CONFIRMATION}
+    assert all(kind is ViolationKind.PDU_AFTER_TIMEOUT for kind in AFTER_TIMEOUT.values() if kind)

@@ -27,8 +27,8 @@ from attscope.capture import Encap, Frame, HciType, open_capture
 from attscope.capture.frame import LE_ADVERTISING_AA
 from attscope.dissector.decoding.l2cap import (
     CID_ATT,
+    CID_BREDR_SIGNALLING,
     CID_LE_SIGNALLING,
-    CID_SIGNALLING,
     L2capHeader,
     LeSduStart,
     cid_name,
@@ -435,7 +435,7 @@ def test_first_k_frame_sdu_length() -> None:
 
 
 def test_channel_and_psm_names() -> None:
-    assert cid_name(CID_SIGNALLING) == "BR/EDR signalling"
+    assert cid_name(CID_BREDR_SIGNALLING) == "BR/EDR signalling"
     assert cid_name(0x0002) == "connectionless"
     assert cid_name(CID_ATT) == "ATT"
     assert cid_name(0x0005) == "LE signalling"
@@ -499,8 +499,8 @@ def test_well_formed_commands_round_trip(record: SignallingCommand, le: bool) ->
 def test_bredr_c_frame_of_several_commands_round_trips(records: list[SignallingCommand]) -> None:
     data = b"".join(r.to_bytes() for r in records)
     assert decode_signalling(data, le=False) == records
-    header, payload = decode_l2cap(encode_l2cap(CID_SIGNALLING, data))  # type: ignore[misc]
-    assert header.cid == CID_SIGNALLING and payload == data
+    header, payload = decode_l2cap(encode_l2cap(CID_BREDR_SIGNALLING, data))  # type: ignore[misc]
+    assert header.cid == CID_BREDR_SIGNALLING and payload == data
 
 
 @settings(max_examples=600)
@@ -716,7 +716,7 @@ def agreement(name: str) -> Agreement:
         if isinstance(got, Malformed):
             continue
         header, payload = got
-        if header.cid not in (CID_SIGNALLING, CID_LE_SIGNALLING):
+        if header.cid not in (CID_BREDR_SIGNALLING, CID_LE_SIGNALLING):
             continue
         items = decode_signalling(payload, le=header.cid == CID_LE_SIGNALLING)
         agree.malformed += sum(isinstance(x, Malformed) for x in items)

@@ -48,8 +48,8 @@ from attscope.dissector.analysis.transactions import (
 )
 from attscope.dissector.decoding.att_pdus import AttPdu
 from attscope.dissector.decoding.decoder import Decoder, Packet
+from attscope.dissector.decoding.l2cap import CID_ATT
 
-CID_ATT = 0x0004
 _UNKNOWN = Direction.UNKNOWN
 Event = Connection | Transaction | Violation
 _NO_EVENTS: tuple[Event, ...] = ()

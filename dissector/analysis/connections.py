@@ -27,7 +27,7 @@ from attscope.dissector.decoding.hci_commands import (
     LeReadBufferSizeV2Return,
     ReadBdAddrReturn,
 )
-from attscope.dissector.decoding.hci_names import error_name
+from attscope.dissector.decoding.hci_names import ADDRESS_TYPES, PHYS, error_name
 from attscope.dissector.decoding.ll_adv import ConnectInd
 from attscope.dissector.decoding.ll_data import LlPacket
 from attscope.dissector.decoding.pdu import Malformed
@@ -39,7 +39,6 @@ SIDE_OF: dict[Direction, Side] = {
     Direction.PERIPHERAL_TO_CENTRAL: PERIPHERAL,
     Direction.UNKNOWN: UNKNOWN_SIDE,
 }
-ADDRESS_TYPES = {0: "public", 1: "random", 2: "public identity", 3: "random identity"}
 UNKNOWN_TRANSPORT = "unknown"  # an HCI link seen only through traffic that does not tell
 # fixed L2CAP channels that exist on one transport only (Core 5.4 Vol 3 Part A 2.1):
 # BR/EDR signalling, connectionless, AMP manager, BR/EDR security manager; ATT, LE
@@ -61,7 +60,6 @@ SAME_CHANNEL_PDUS = 2  # well-formed PDUs on one dynamic channel that make a han
 SAME_AA_PACKETS = 2  # packets with one access address that make a link, without a CRC check
 MAX_CANDIDATES = 1024  # links not proven yet; the oldest is forgotten past this
 MAX_TIMELINE = 10_000  # entries per connection; later ones are counted, not kept
-PHYS = {1: "LE 1M", 2: "LE 2M", 3: "LE Coded"}
 MAX_CONNECTIONS = 100_000  # bounds state on hostile input
 
 

@@ -29,10 +29,8 @@ from attscope.dissector.analysis.flow_rules import ViolationKind as Kind
 from attscope.dissector.decoding import l2cap_signalling as sig
 from attscope.dissector.decoding.channels import ChannelClosed, ChannelOpened
 from attscope.dissector.decoding.decoder import Packet
+from attscope.dissector.decoding.l2cap import CID_BREDR_SIGNALLING, CID_DYNAMIC, CID_LE_SIGNALLING
 
-CID_DYNAMIC = 0x0040  # the first CID a channel can be given (Vol 3 Part A 2.1)
-CID_BREDR_SIGNALLING = 0x0001
-CID_LE_SIGNALLING = 0x0005
 MAX_FLOWS = 4096  # channel directions kept; bounds state on hostile input
 MAX_PENDING = 1024  # unanswered reconfigurations kept
 OPPOSITE = {

@@ -8,7 +8,7 @@ below at import)."""
 
 from __future__ import annotations
 
-from enum import StrEnum
+from enum import Enum, StrEnum
 from typing import Literal, NamedTuple
 
 # "error": the specification forbids it; "warning": suspicious, or a rule of an option
@@ -97,5 +97,60 @@ RULES: dict[ViolationKind, Rule] = {
         "the host sends no more ACL packets than the controller has free buffers for"),
 }  # fmt: skip
 
+
+# -- the ATT flow state -------------------------------------------------------------------
+#
+# A bearer carries, for each side, a stream of its requests (answered by the other side's
+# responses) and a stream of its indications (confirmed by the other side). Each stream
+# is in one of two states; each ATT PDU steps the stream it belongs to, and a step that
+# breaks a rule names it. The tracker (transactions.py) keeps the outstanding transactions
+# themselves and reads the steps from here; a passive analyzer records the broken rule and
+# goes on as the devices did.
+
+
+class Role(Enum):
+    """What an ATT PDU is to flow control (Vol 3 Part F 3.3, 3.4.8)."""
+
+    REQUEST = "request"
+    RESPONSE = "response"
+    INDICATION = "indication"
+    CONFIRMATION = "confirmation"
+    OTHER = "other"  # commands and notifications: no answer, no stream
+
+
+class Stream(Enum):
+    """One stream of a bearer: a side's requests, or its indications."""
+
+    IDLE = "idle"  # nothing outstanding
+    WAITING = "waiting"  # a request (indication) is outstanding
+
+
+# (what arrives, the state of the stream it belongs to) -> (the state after, rule broken)
+STEPS: dict[tuple[Role, Stream], tuple[Stream, ViolationKind | None]] = {
+    (Role.REQUEST, Stream.IDLE): (Stream.WAITING, None),
+    (Role.REQUEST, Stream.WAITING): (Stream.WAITING, K.REQUEST_WHILE_PENDING),
+    (Role.RESPONSE, Stream.WAITING): (Stream.IDLE, None),  # WAITING if more are outstanding
+    (Role.RESPONSE, Stream.IDLE): (Stream.IDLE, K.ORPHAN_RESPONSE),
+    (Role.INDICATION, Stream.IDLE): (Stream.WAITING, None),
+    (Role.INDICATION, Stream.WAITING): (Stream.WAITING, K.INDICATION_WHILE_PENDING),
+    (Role.CONFIRMATION, Stream.WAITING): (Stream.IDLE, None),
+    (Role.CONFIRMATION, Stream.IDLE): (Stream.IDLE, K.ORPHAN_CONFIRMATION),
+}
+# Two things make the tracker hold back a step's rule, since the capture cannot show it
+# broken: the sniffer missed packets since the bearer's last PDU (the request, or the
+# answer, may be among them), and an answer that comes after its transaction timed out.
+
+# After a transaction times out, the side that waited in vain sends nothing more on that
+# bearer but answers (3.3.3): what it may still send, and the rule anything else breaks.
+AFTER_TIMEOUT: dict[Role, ViolationKind | None] = {
+    Role.REQUEST: K.PDU_AFTER_TIMEOUT,
+    Role.INDICATION: K.PDU_AFTER_TIMEOUT,
+    Role.OTHER: K.PDU_AFTER_TIMEOUT,
+    Role.RESPONSE: None,
+    Role.CONFIRMATION: None,
+}
+
 if set(RULES) != set(ViolationKind):  # a kind without its rule, or a rule without its kind
     raise ImportError(f"flow_rules: kinds without a rule: {set(ViolationKind) - set(RULES)}")
+if set(STEPS) != {(role, state) for role in Role for state in Stream if role is not Role.OTHER}:
+    raise ImportError("flow_rules: a step of the ATT flow state is missing")

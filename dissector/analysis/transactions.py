@@ -29,6 +29,7 @@ from attscope.dissector.analysis.analysis_records import (
     Violation,
     violation,
 )
+from attscope.dissector.analysis.flow_rules import AFTER_TIMEOUT, STEPS, Role
 from attscope.dissector.analysis.flow_rules import ViolationKind as Kind
 from attscope.dissector.decoding import att_pdus as att
 from attscope.dissector.decoding.att_errors import error_name
@@ -59,11 +60,17 @@ KINDS: dict[int, TransactionKind] = {
 if set(KINDS) != set(att.REQUESTS):  # every request opens a transaction of its kind
     raise ImportError(f"transactions: requests without a kind: {set(att.REQUESTS) - set(KINDS)}")
 _READ_ANSWERS = (att.ReadResponse, att.ReadBlobResponse)
-_REQUEST, _RESPONSE, _INDICATION, _CONFIRMATION = range(4)
-_ROLE: dict[int, int] = {op: _REQUEST for op in att.REQUESTS}
+_REQUEST, _RESPONSE, _INDICATION = Role.REQUEST, Role.RESPONSE, Role.INDICATION
+_CONFIRMATION, _OTHER = Role.CONFIRMATION, Role.OTHER
+_ROLE: dict[int, Role] = {op: _REQUEST for op in att.REQUESTS}
 _ROLE.update({op: _RESPONSE for op in att.RESPONSES})
 _ROLE[att.AttOpcode.HANDLE_VALUE_IND] = _INDICATION
 _ROLE[att.AttOpcode.HANDLE_VALUE_CFM] = _CONFIRMATION
+# the rule each role breaks when it steps its stream wrongly (flow_rules.STEPS): a request
+# or indication while one is outstanding, an answer while none is
+_BROKEN: dict[Role, Kind] = {
+    role: kind for (role, _), (_, kind) in STEPS.items() if kind is not None
+}
 
 
 class _Open(msgspec.Struct, gc=False):
@@ -185,11 +192,11 @@ class AttTracker:
         if self._gap:  # what is outstanding may have been answered unseen
             bearer.missed = missed
             _mark_gap(bearer)
-        role = _ROLE.get(opcode)
-        if side == bearer.timed_out and role != _RESPONSE and role != _CONFIRMATION:
+        role = _ROLE.get(opcode, _OTHER)
+        if side == bearer.timed_out and (after := AFTER_TIMEOUT[role]) is not None:
             bearer.timed_out = None  # reported once per timeout
             self._report(
-                Kind.PDU_AFTER_TIMEOUT,
+                after,
                 f"{pdu.title} from the {side} side, whose transaction on this bearer timed out",
                 bearer,
                 (frame,),
@@ -227,7 +234,7 @@ class AttTracker:
         if stream.pending:
             first = stream.pending[0]
             self._report(
-                Kind.REQUEST_WHILE_PENDING,
+                _BROKEN[_REQUEST],
                 f"{pdu.title} while {first.request.title} "
                 f"(frame {first.request_frame}) is unanswered",
                 bearer,
@@ -263,7 +270,7 @@ class AttTracker:
             if _late(bearer, client, pdu):
                 return  # the answer to a request that timed out: pdu_after_timeout says it
             self._report(
-                Kind.ORPHAN_RESPONSE, f"{pdu.title} with no request outstanding", bearer, (frame,)
+                _BROKEN[_RESPONSE], f"{pdu.title} with no request outstanding", bearer, (frame,)
             )
             return
         # after a capture gap the older requests' answers are the likelier ones lost
@@ -358,7 +365,7 @@ class AttTracker:
             previous = None
         if previous is not None:
             self._report(
-                Kind.INDICATION_WHILE_PENDING,
+                _BROKEN[_INDICATION],
                 f"Indication while the one of frame {previous.request_frame} is unconfirmed",
                 bearer,
                 (previous.request_frame, frame),
@@ -380,7 +387,7 @@ class AttTracker:
             if self._gap or _late(bearer, client, pdu):
                 return
             self._report(
-                Kind.ORPHAN_CONFIRMATION,
+                _BROKEN[_CONFIRMATION],
                 "Confirmation with no indication outstanding",
                 bearer,
                 (frame,),

@@ -26,7 +26,7 @@ from attscope.dissector.decoding.pdu import (
     InvalidPdu,
     Malformed,
     Pdu,
-    compile_pdu,
+    Registry,
     uuid_bytes,
     uuid_text,
 )
@@ -205,25 +205,21 @@ class AdStructure(Pdu, frozen=True, gc=False):
         return self.type_name
 
 
-AD_CLASSES: dict[int, type[AdStructure]] = {}
+AD: Registry[AdStructure] = Registry("ad")
+AD_CLASSES = AD.classes  # AD type -> class
 S = typing.TypeVar("S", bound=type[AdStructure])
 
 
-def ad_type(code: int, *, fields: bool = True) -> Callable[[S], S]:
-    """Register a class for an AD type; `fields=False`: the class codes its own body
-    (`decode_body`, `encode_body`), else its field declarations are compiled."""
+def ad_type(code: int) -> Callable[[S], S]:
+    """Register a class for an AD type (see `pdu.Registry`)."""
 
-    def register(cls: S) -> S:
-        if fields:
-            compile_pdu(cls)
+    def typed(cls: S) -> None:
         cls.ad_type = code
-        AD_CLASSES[code] = cls
-        return cls
 
-    return register
+    return AD.register(code, setup=typed)
 
 
-@ad_type(0x01, fields=False)
+@ad_type(0x01)
 class Flags(AdStructure, frozen=True, gc=False, tag="ad_flags"):
     """Flags (CSS Part A 1.3): one bit each; the field may be zero or more octets."""
 
@@ -269,47 +265,47 @@ class _UuidList(AdStructure, frozen=True, gc=False):
         return f"uuids {' '.join(self.uuids)}"
 
 
-@ad_type(0x02, fields=False)
+@ad_type(0x02)
 class Uuid16Incomplete(_UuidList, frozen=True, gc=False, tag="ad_uuid16_incomplete"):
     uuid_size = 2
 
 
-@ad_type(0x03, fields=False)
+@ad_type(0x03)
 class Uuid16Complete(_UuidList, frozen=True, gc=False, tag="ad_uuid16_complete"):
     uuid_size = 2
 
 
-@ad_type(0x04, fields=False)
+@ad_type(0x04)
 class Uuid32Incomplete(_UuidList, frozen=True, gc=False, tag="ad_uuid32_incomplete"):
     uuid_size = 4
 
 
-@ad_type(0x05, fields=False)
+@ad_type(0x05)
 class Uuid32Complete(_UuidList, frozen=True, gc=False, tag="ad_uuid32_complete"):
     uuid_size = 4
 
 
-@ad_type(0x06, fields=False)
+@ad_type(0x06)
 class Uuid128Incomplete(_UuidList, frozen=True, gc=False, tag="ad_uuid128_incomplete"):
     uuid_size = 16
 
 
-@ad_type(0x07, fields=False)
+@ad_type(0x07)
 class Uuid128Complete(_UuidList, frozen=True, gc=False, tag="ad_uuid128_complete"):
     uuid_size = 16
 
 
-@ad_type(0x14, fields=False)
+@ad_type(0x14)
 class Solicitation16(_UuidList, frozen=True, gc=False, tag="ad_solicitation16"):
     uuid_size = 2
 
 
-@ad_type(0x1F, fields=False)
+@ad_type(0x1F)
 class Solicitation32(_UuidList, frozen=True, gc=False, tag="ad_solicitation32"):
     uuid_size = 4
 
 
-@ad_type(0x15, fields=False)
+@ad_type(0x15)
 class Solicitation128(_UuidList, frozen=True, gc=False, tag="ad_solicitation128"):
     uuid_size = 16
 
@@ -334,17 +330,17 @@ class _Text(AdStructure, frozen=True, gc=False):
         return f"name {self.text!r}"
 
 
-@ad_type(0x08, fields=False)
+@ad_type(0x08)
 class ShortenedLocalName(_Text, frozen=True, gc=False, tag="ad_shortened_name"):
     """Shortened Local Name (CSS Part A 1.2)."""
 
 
-@ad_type(0x09, fields=False)
+@ad_type(0x09)
 class CompleteLocalName(_Text, frozen=True, gc=False, tag="ad_complete_name"):
     """Complete Local Name (CSS Part A 1.2)."""
 
 
-@ad_type(0x30, fields=False)
+@ad_type(0x30)
 class BroadcastName(_Text, frozen=True, gc=False, tag="ad_broadcast_name"):
     """Broadcast_Name (CSS Part A; Assigned Numbers 2.3): a broadcast source's name."""
 
@@ -397,17 +393,17 @@ class _ServiceData(AdStructure, frozen=True, gc=False):
         return f"service data {self.uuid} ({len(self.data)} bytes)"
 
 
-@ad_type(0x16, fields=False)
+@ad_type(0x16)
 class ServiceData16(_ServiceData, frozen=True, gc=False, tag="ad_service_data16"):
     uuid_size = 2
 
 
-@ad_type(0x20, fields=False)
+@ad_type(0x20)
 class ServiceData32(_ServiceData, frozen=True, gc=False, tag="ad_service_data32"):
     uuid_size = 4
 
 
-@ad_type(0x21, fields=False)
+@ad_type(0x21)
 class ServiceData128(_ServiceData, frozen=True, gc=False, tag="ad_service_data128"):
     uuid_size = 16
 
@@ -430,12 +426,12 @@ class _TargetAddresses(AdStructure, frozen=True, gc=False):
         return f"target {' '.join(self.addresses)}"
 
 
-@ad_type(0x17, fields=False)
+@ad_type(0x17)
 class PublicTargetAddress(_TargetAddresses, frozen=True, gc=False, tag="ad_public_target"):
     pass
 
 
-@ad_type(0x18, fields=False)
+@ad_type(0x18)
 class RandomTargetAddress(_TargetAddresses, frozen=True, gc=False, tag="ad_random_target"):
     pass
 
@@ -468,7 +464,7 @@ class AdvertisingInterval(AdStructure, frozen=True, gc=False, tag="ad_adv_interv
         return f"adv interval {self.interval_us / 1000:g} ms"
 
 
-@ad_type(0x2F, fields=False)
+@ad_type(0x2F)
 class AdvertisingIntervalLong(AdStructure, frozen=True, gc=False, tag="ad_adv_interval_long"):
     """Advertising Interval - long (CSS Part A 1.15): 3 or 4 octets, 0.625 ms units."""
 
@@ -488,7 +484,7 @@ class AdvertisingIntervalLong(AdStructure, frozen=True, gc=False, tag="ad_adv_in
         return f"adv interval {self.interval * 0.625:g} ms"
 
 
-@ad_type(0x1B, fields=False)
+@ad_type(0x1B)
 class LeDeviceAddress(AdStructure, frozen=True, gc=False, tag="ad_le_address"):
     """LE Bluetooth Device Address (CSS Part A 1.16): address and a type octet whose
     bit 0 says random; the other bits are reserved and kept in `rfu`."""
@@ -522,7 +518,7 @@ class LeRole(AdStructure, frozen=True, gc=False, tag="ad_le_role"):
         return f"role {LE_ROLES.get(self.role, f'reserved 0x{self.role:02x}')}"
 
 
-@ad_type(0x24, fields=False)
+@ad_type(0x24)
 class Uri(_Text, frozen=True, gc=False, tag="ad_uri"):
     """URI (CSS Part A 1.18): a scheme code point (UTF-8) then the rest of the URI."""
 

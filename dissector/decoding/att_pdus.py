@@ -24,10 +24,9 @@ from attscope.dissector.decoding.pdu import (
     U16,
     UUID,
     InvalidPdu,
-    Malformed,
     Pdu,
+    Registry,
     TruncatedPdu,
-    compile_pdu,
     uuid_bytes,
     uuid_text,
 )
@@ -209,28 +208,24 @@ class AttPdu(Pdu, frozen=True):
         return " ".join(parts)
 
 
-ATT_PDUS: dict[int, type[AttPdu]] = {}
-_DECODERS: dict[int, Callable[[bytes], AttPdu]] = {}
+ATT: Registry[AttPdu] = Registry(
+    "att", unknown=lambda code, params: AttUnknown(code, params), empty="empty ATT PDU"
+)
+ATT_PDUS = ATT.classes  # opcode -> class
+
+
+def _named(cls: type[AttPdu]) -> None:
+    cls.opcode = cls.CODE
+    cls.name = opcode_name(cls.CODE)
+    cls.title = opcode_title(cls.CODE)
+
+
 AttPduT = TypeVar("AttPduT", bound=AttPdu)
 
 
 def att_pdu(opcode: int) -> Callable[[type[AttPduT]], type[AttPduT]]:
-    """Register a PDU class for `opcode` and compile its codec from its fields (a class that
-    writes its own `encode_body` writes its own `decode_body` too, and is not compiled)."""
-
-    def register(cls: type[AttPduT]) -> type[AttPduT]:
-        if opcode in ATT_PDUS:
-            raise ValueError(f"ATT opcode 0x{opcode:02x} registered twice")
-        cls.opcode = opcode
-        cls.name = opcode_name(opcode)
-        cls.title = opcode_title(opcode)
-        if cls.encode_body is Pdu.encode_body:
-            compile_pdu(cls)
-        ATT_PDUS[opcode] = cls
-        _DECODERS[opcode] = cls.decode_body
-        return cls
-
-    return register
+    """Register a PDU class for `opcode` (see `pdu.Registry`)."""
+    return ATT.register(opcode, setup=_named)
 
 
 class AttUnknown(AttPdu, frozen=True, tag="att_unknown"):
@@ -778,15 +773,4 @@ class MultipleHandleValueNotification(AttPdu, frozen=True, tag="att_multiple_han
 # -- decoding ------------------------------------------------------------------------------
 
 
-def decode_att(data: bytes) -> AttPdu | Malformed:
-    """The ATT PDU in `data` (an L2CAP SDU on an ATT bearer). Never raises."""
-    try:
-        decode = _DECODERS[data[0]]
-    except IndexError:
-        return Malformed("att", "empty ATT PDU", bytes(data))
-    except KeyError:
-        return AttUnknown(data[0], bytes(data[1:]))
-    try:
-        return decode(data[1:])
-    except InvalidPdu as exc:
-        return Malformed("att", f"{ATT_PDUS[data[0]].name}: {exc}", bytes(data))
+decode_att = ATT.decode  # the layer boundary: the ATT PDU in an L2CAP SDU; never raises

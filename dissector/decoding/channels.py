@@ -16,10 +16,9 @@ import msgspec
 
 from attscope.capture.frame import Direction
 from attscope.dissector.decoding import l2cap_signalling as sig
+from attscope.dissector.decoding.l2cap import PSM_ATT, PSM_EATT
 from attscope.dissector.decoding.pdu import Malformed
 
-PSM_ATT = 0x001F  # ATT over BR/EDR
-PSM_EATT = 0x0027  # enhanced ATT over (enhanced) credit-based channels
 MAX_CHANNELS_PER_CONNECTION = 512  # bounds state on hostile input
 # enhanced credit-based connection results (Vol 3 Part A 4.26): those under which the
 # channels given a non-zero CID are open, and those that promise a final response

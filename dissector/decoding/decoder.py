@@ -29,7 +29,14 @@ from attscope.dissector.decoding.hci_events import (
     TiAttEvent,
     decode_hci_event,
 )
-from attscope.dissector.decoding.l2cap import L2capHeader
+from attscope.dissector.decoding.l2cap import (
+    CID_ATT,
+    CID_BREDR_SIGNALLING,
+    CID_BREDR_SMP,
+    CID_LE_SIGNALLING,
+    CID_SMP,
+    L2capHeader,
+)
 from attscope.dissector.decoding.ll_adv import AuxConnectReq, ConnectInd
 from attscope.dissector.decoding.ll_control import TerminateInd
 from attscope.dissector.decoding.ll_data import L2capFragment, LlPacket, decode_ll_frame
@@ -38,11 +45,6 @@ from attscope.dissector.decoding.reassembly import Reassembled, Reassembler
 from attscope.dissector.decoding.smp_pdus import decode_smp
 from attscope.dissector.decoding.ti_att import TiAtt, ti_to_att
 
-CID_BREDR_SIGNALLING = 0x0001
-CID_ATT = 0x0004
-CID_LE_SIGNALLING = 0x0005
-CID_SMP = 0x0006
-CID_BREDR_SMP = 0x0007
 PB_CONTINUATION = 0b01
 SAME_EVENT_US = 5000  # see Decoder._side_by_timing: longer than a packet and its answer
 ANCHOR_SLACK_US = 150  # how far a captured anchor point may be from the expected one

@@ -64,8 +64,8 @@ from attscope.dissector.decoding.pdu import (
     InvalidPdu,
     Malformed,
     Pdu,
+    Registry,
     TruncatedPdu,
-    compile_pdu,
 )
 
 _HEADER = struct.Struct("<HB")
@@ -106,21 +106,17 @@ class HciCommand(Pdu, frozen=True):
 
 
 C = TypeVar("C", bound=type[HciCommand])
-COMMAND_TYPES: dict[int, type[HciCommand]] = {}
+COMMAND_REGISTRY: Registry[HciCommand] = Registry("hci command")
+COMMAND_TYPES = COMMAND_REGISTRY.classes  # opcode -> class
 
 
 def hci_command(opcode: int) -> Callable[[C], C]:
-    """Register a command record under `opcode`; compile its fields unless it decodes
-    itself."""
+    """Register a command record under `opcode` (see `pdu.Registry`)."""
 
-    def register(cls: C) -> C:
+    def coded(cls: C) -> None:
         cls.opcode = opcode
-        if cls.decode_body.__func__ is Pdu.decode_body.__func__:  # type: ignore[attr-defined]  # a bound classmethod has __func__
-            compile_pdu(cls)
-        COMMAND_TYPES[opcode] = cls
-        return cls
 
-    return register
+    return COMMAND_REGISTRY.register(opcode, setup=coded)
 
 
 class HciCommandRaw(HciCommand, frozen=True, tag="hci_command_raw"):
@@ -634,18 +630,14 @@ class ReturnParams(Pdu, frozen=True):
 
 
 R = TypeVar("R", bound=type[ReturnParams])
-RETURN_TYPES: dict[int, type[ReturnParams]] = {}
+RETURNS: Registry[ReturnParams] = Registry("hci return parameters")
+RETURN_TYPES = RETURNS.classes  # command opcode -> its return parameters
 
 
 def returns(*opcodes: int) -> Callable[[R], R]:
     """Register a return parameter record for the commands `opcodes`."""
 
-    def register(cls: R) -> R:
-        compile_pdu(cls)
-        RETURN_TYPES.update(dict.fromkeys(opcodes, cls))
-        return cls
-
-    return register
+    return RETURNS.register(*opcodes)
 
 
 @returns()

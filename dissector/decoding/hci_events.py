@@ -49,8 +49,8 @@ from attscope.dissector.decoding.pdu import (
     InvalidPdu,
     Malformed,
     Pdu,
+    Registry,
     TruncatedPdu,
-    compile_pdu,
 )
 
 _HEADER = struct.Struct("<BB")
@@ -102,37 +102,28 @@ class LeMetaEvent(HciEvent, frozen=True):
 
 E = TypeVar("E", bound=type[HciEvent])
 L = TypeVar("L", bound=type[LeMetaEvent])
-EVENT_TYPES: dict[int, type[HciEvent]] = {}
-LE_EVENT_TYPES: dict[int, type[LeMetaEvent]] = {}
-
-
-def _prepare(cls: type[HciEvent]) -> None:
-    if cls.decode_body.__func__ is Pdu.decode_body.__func__:  # type: ignore[attr-defined]  # a bound classmethod has __func__
-        compile_pdu(cls)
+EVENTS: Registry[HciEvent] = Registry("hci event")
+LE_EVENTS: Registry[LeMetaEvent] = Registry("hci le meta event")
+EVENT_TYPES = EVENTS.classes  # event code -> class
+LE_EVENT_TYPES = LE_EVENTS.classes  # LE subevent code -> class
 
 
 def hci_event(code: int) -> Callable[[E], E]:
     """Register an event record under its event code."""
 
-    def register(cls: E) -> E:
+    def coded(cls: E) -> None:
         cls.code = code
-        _prepare(cls)
-        EVENT_TYPES[code] = cls
-        return cls
 
-    return register
+    return EVENTS.register(code, setup=coded)
 
 
 def le_event(subevent: int) -> Callable[[L], L]:
     """Register an LE Meta event record under its subevent code."""
 
-    def register(cls: L) -> L:
+    def coded(cls: L) -> None:
         cls.subevent = subevent
-        _prepare(cls)
-        LE_EVENT_TYPES[subevent] = cls
-        return cls
 
-    return register
+    return LE_EVENTS.register(subevent, setup=coded)
 
 
 class HciEventRaw(HciEvent, frozen=True, tag="hci_event_raw"):

@@ -25,18 +25,18 @@ LAYER = "l2cap"
 
 # Fixed channel identifiers (Vol 3 Part A 2.1, Tables 2.1 and 2.2)
 CID_NULL = 0x0000
-CID_SIGNALLING = 0x0001  # ACL-U
+CID_BREDR_SIGNALLING = 0x0001  # ACL-U
 CID_CONNECTIONLESS = 0x0002  # ACL-U, G-frames
 CID_ATT = 0x0004  # LE-U
 CID_LE_SIGNALLING = 0x0005  # LE-U
 CID_SMP = 0x0006  # LE-U
 CID_BREDR_SMP = 0x0007  # ACL-U
-CID_DYNAMIC_FIRST = 0x0040  # ACL-U: 0x0040-0xFFFF; LE-U: 0x0040-0x007F
+CID_DYNAMIC = 0x0040  # ACL-U: 0x0040-0xFFFF; LE-U: 0x0040-0x007F
 CID_LE_DYNAMIC_LAST = 0x007F
 
 FIXED_CIDS: dict[int, str] = {
     CID_NULL: "null",
-    CID_SIGNALLING: "BR/EDR signalling",
+    CID_BREDR_SIGNALLING: "BR/EDR signalling",
     CID_CONNECTIONLESS: "connectionless",
     0x0003: "AMP manager (no longer used)",
     CID_ATT: "ATT",
@@ -85,7 +85,7 @@ def cid_name(cid: int, le: bool | None = None) -> str:
     `le` selects the LE-U name space, whose dynamic range ends at 0x007F."""
     if cid in FIXED_CIDS:
         return FIXED_CIDS[cid]
-    if cid >= CID_DYNAMIC_FIRST and (not le or cid <= CID_LE_DYNAMIC_LAST):
+    if cid >= CID_DYNAMIC and (not le or cid <= CID_LE_DYNAMIC_LAST):
         return "dynamic"
     return "reserved"
 

@@ -24,7 +24,12 @@ import typing
 from collections.abc import Callable
 from typing import Annotated, Any, ClassVar, Self, TypeVar
 
-from attscope.dissector.decoding.l2cap import CID_LE_SIGNALLING, CID_SIGNALLING, LAYER, PSM_NAMES
+from attscope.dissector.decoding.l2cap import (
+    CID_BREDR_SIGNALLING,
+    CID_LE_SIGNALLING,
+    LAYER,
+    PSM_NAMES,
+)
 from attscope.dissector.decoding.pdu import (
     REST,
     U8,
@@ -33,13 +38,14 @@ from attscope.dissector.decoding.pdu import (
     InvalidPdu,
     Malformed,
     Pdu,
+    Registry,
     TruncatedPdu,
     compile_pdu,
 )
 
 _HEADER = struct.Struct("<BBH")  # code, identifier, length
-BOTH = frozenset({CID_SIGNALLING, CID_LE_SIGNALLING})
-BREDR = frozenset({CID_SIGNALLING})
+BOTH = frozenset({CID_BREDR_SIGNALLING, CID_LE_SIGNALLING})
+BREDR = frozenset({CID_BREDR_SIGNALLING})
 LE = frozenset({CID_LE_SIGNALLING})
 MAX_CREDIT_BASED_CIDS = 5  # channels per credit based connection or reconfiguration
 _HEX_SHOWN = 32  # bytes of opaque data a summary shows
@@ -247,7 +253,18 @@ class _CidList(SignallingCommand, frozen=True):
         return head + struct.pack(f"<{len(cids)}H", *cids)
 
 
-COMMANDS: dict[int, type[SignallingCommand]] = {}
+def _prepare(cls: type[SignallingCommand]) -> None:
+    if issubclass(cls, _CidList):
+        cls.MIN_LENGTH = cls._HEAD.size - 1
+    else:
+        compile_pdu(cls)
+        hints = typing.get_type_hints(cls, include_extras=True)
+        metadata = (getattr(hints[f], "__metadata__", ()) for f in cls.__struct_fields__[1:])
+        cls.MIN_LENGTH = sum(m.size for ms in metadata for m in ms if isinstance(m, Int))
+
+
+SIGNALLING: Registry[SignallingCommand] = Registry("l2cap signalling", prepare=_prepare)
+COMMANDS = SIGNALLING.classes  # code -> class
 C = TypeVar("C", bound=type[SignallingCommand])
 
 
@@ -255,19 +272,10 @@ def signalling(code: int, title: str, allowed: frozenset[int]) -> Callable[[C], 
     """Register a command class under its code, compiling its field codecs unless it
     brings its own `decode_body`/`encode_body`."""
 
-    def register(cls: C) -> C:
-        cls.CODE, cls.TITLE, cls.ALLOWED_CIDS = code, title, allowed
-        if issubclass(cls, _CidList):
-            cls.MIN_LENGTH = cls._HEAD.size - 1
-        else:
-            compile_pdu(cls)
-            hints = typing.get_type_hints(cls, include_extras=True)
-            metadata = (getattr(hints[f], "__metadata__", ()) for f in cls.__struct_fields__[1:])
-            cls.MIN_LENGTH = sum(m.size for ms in metadata for m in ms if isinstance(m, Int))
-        COMMANDS[code] = cls
-        return cls
+    def titled(cls: C) -> None:
+        cls.TITLE, cls.ALLOWED_CIDS = title, allowed
 
-    return register
+    return SIGNALLING.register(code, setup=titled)
 
 
 class SignallingUnknown(SignallingCommand, frozen=True, tag="l2cap_signalling_unknown"):

@@ -26,7 +26,7 @@ from typing import Annotated, Any, ClassVar, Literal, Self
 import msgspec
 
 from attscope.dissector.decoding.ad_structures import AdStructure, parse_ad, summarize_ad
-from attscope.dissector.decoding.pdu import REST, InvalidPdu, Malformed, Pdu, TruncatedPdu
+from attscope.dissector.decoding.pdu import REST, InvalidPdu, Malformed, Pdu, Registry, TruncatedPdu
 
 PRIMARY_CHANNELS = (37, 38, 39)
 SCA_PPM = ((251, 500), (151, 250), (101, 150), (76, 100), (51, 75), (31, 50), (21, 30), (0, 20))
@@ -394,21 +394,24 @@ class AdvPdu(Pdu, frozen=True, gc=False, kw_only=True, omit_defaults=True):
         return self.name
 
 
-PRIMARY_PDUS: dict[int, type[AdvPdu]] = {}
-SECONDARY_PDUS: dict[int, type[AdvPdu]] = {}
+def _prepare(cls: type[AdvPdu]) -> None:
+    cls.prepare()
+
+
+PRIMARY: Registry[AdvPdu] = Registry("ll_adv", prepare=_prepare)
+SECONDARY: Registry[AdvPdu] = Registry("ll_adv secondary", prepare=_prepare)
+PRIMARY_PDUS = PRIMARY.classes  # PDU type on the primary advertising channels -> class
+SECONDARY_PDUS = SECONDARY.classes  # on the secondary channels
 A = typing.TypeVar("A", bound=type[AdvPdu])
 
 
 def adv_pdu(pdu_type: int, name: str, *, secondary: bool = False) -> typing.Callable[[A], A]:
     """Register a PDU class for a PDU type on primary (default) or secondary channels."""
 
-    def register(cls: A) -> A:
+    def typed(cls: A) -> None:
         cls.pdu_type, cls.name = pdu_type, name
-        cls.prepare()
-        (SECONDARY_PDUS if secondary else PRIMARY_PDUS)[pdu_type] = cls
-        return cls
 
-    return register
+    return (SECONDARY if secondary else PRIMARY).register(pdu_type, setup=typed)
 
 
 def _with_ad(pdu: AdvPdu, data: bytes) -> str:

@@ -24,10 +24,8 @@ from attscope.dissector.decoding.pdu import (
     U32,
     U64,
     Fixed,
-    InvalidPdu,
-    Malformed,
     Pdu,
-    compile_pdu,
+    Registry,
 )
 
 LL_VERSIONS = {6: "4.0", 7: "4.1", 8: "4.2", 9: "5.0", 10: "5.1", 11: "5.2", 12: "5.3", 13: "5.4"}
@@ -144,20 +142,22 @@ class LlControlPdu(Pdu, frozen=True, gc=False):
         return f"{self.name} {details}" if details else self.name
 
 
-CONTROL_PDUS: dict[int, type[LlControlPdu]] = {}
+CONTROL: Registry[LlControlPdu] = Registry(
+    "ll_control",
+    unknown=lambda code, data: LlControlUnknown(code, data),
+    empty="a control PDU without its opcode",
+)
+CONTROL_PDUS = CONTROL.classes  # opcode -> class
 C = TypeVar("C", bound=type[LlControlPdu])
 
 
 def ll_control(opcode: int, name: str) -> Callable[[C], C]:
-    """Register an LL control PDU class under its opcode (2.4.2)."""
+    """Register an LL control PDU class under its opcode (2.4.2; see `pdu.Registry`)."""
 
-    def register(cls: C) -> C:
-        compile_pdu(cls)
+    def named(cls: C) -> None:
         cls.opcode, cls.name = opcode, name
-        CONTROL_PDUS[opcode] = cls
-        return cls
 
-    return register
+    return CONTROL.register(opcode, setup=named)
 
 
 class LlControlUnknown(LlControlPdu, frozen=True, gc=False, tag="ll_control_unknown"):
@@ -175,17 +175,7 @@ class LlControlUnknown(LlControlPdu, frozen=True, gc=False, tag="ll_control_unkn
         return f"LL control opcode 0x{self.code:02x} ({len(self.ctr_data)} bytes)"
 
 
-def decode_ll_control(data: bytes) -> LlControlPdu | Malformed:
-    """An LL control PDU (Opcode, CtrData) as a record; never raises."""
-    if not data:
-        return Malformed("ll_control", "a control PDU without its opcode", data)
-    cls = CONTROL_PDUS.get(data[0])
-    if cls is None:
-        return LlControlUnknown(data[0], bytes(data[1:]))
-    try:
-        return cls.decode_body(data[1:])
-    except InvalidPdu as e:
-        return Malformed("ll_control", str(e).replace(cls.__name__, cls.name, 1), data)
+decode_ll_control = CONTROL.decode  # Opcode, CtrData as a record; never raises
 
 
 # -- connection parameters, channel map, termination (2.4.2.1-2.4.2.3) ------------------

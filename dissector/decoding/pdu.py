@@ -20,7 +20,7 @@ from __future__ import annotations
 import struct
 import typing
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar, Self, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
 
 import msgspec
 
@@ -229,6 +229,7 @@ class Pdu(msgspec.Struct, frozen=True, gc=False, tag=True):
     """Base of every PDU record. Subclasses declare fields with codecs (see module doc);
     `compile_pdu` (applied by each layer's registering decorator) prepares them."""
 
+    CODE: ClassVar[int]  # what its layer's registry knows it by (see `Registry`)
     _decode: ClassVar[Callable[[bytes], Sequence[Any]]]
     _encode: ClassVar[Callable[[Any], bytes]]
 
@@ -258,3 +259,91 @@ class Malformed(msgspec.Struct, frozen=True, gc=False, tag=True):
     layer: str
     reason: str
     raw: bytes
+
+
+def codes_itself(cls: type[Pdu]) -> bool:
+    """The class writes its own `encode_body` (and so its own `decode_body`): nothing to
+    compile. A class may check more in `decode_body` and still use its compiled codec."""
+    return cls.encode_body is not Pdu.encode_body
+
+
+T = TypeVar("T", bound=Pdu)
+C = TypeVar("C", bound=type[Any])
+
+
+class ClassDecorator(Protocol):
+    """What `Registry.register` returns: it gives back the class it registers."""
+
+    def __call__(self, cls: C, /) -> C: ...
+
+
+class Registry(Generic[T]):
+    """The PDU classes of one layer by their code, registered the one way every layer
+    uses: the decorator `registry.register(code)` records the class (a code registered
+    twice fails at import), sets its `CODE`, and prepares its codec: `prepare(cls)` when
+    the layer gives one, else the fields are compiled unless the class decodes itself.
+
+    For a layer whose PDU begins with its code byte (ATT, SMP, LL control), `decode` is
+    the layer boundary: it never raises, and turns what does not decode into `Malformed`
+    and an unregistered code into the layer's `unknown` record."""
+
+    def __init__(
+        self,
+        layer: str,
+        *,
+        prepare: Callable[[type[T]], None] | None = None,
+        unknown: Callable[[int, bytes], T] | None = None,
+        empty: str = "",
+    ) -> None:
+        self.layer = layer
+        self.classes: dict[int, type[T]] = {}
+        self._prepare = prepare
+        self._unknown = unknown
+        self._empty = empty  # the Malformed reason for no bytes at all
+        self._decoders: dict[int, Callable[[bytes], T]] = {}
+
+    def register(self, *codes: int, setup: Callable[[Any], None] | None = None) -> ClassDecorator:
+        """Register a class for `codes` (most layers: one code). `setup` sets what else the
+        layer's classes carry (names, titles) before the codec is prepared."""
+
+        def add(cls: C) -> C:
+            for code in codes:
+                if code in self.classes:
+                    taken = self.classes[code].__name__
+                    raise ValueError(f"{self.layer} code 0x{code:02x}: {cls.__name__} and {taken}")
+            if len(codes) == 1:
+                cls.CODE = codes[0]
+            if setup is not None:
+                setup(cls)
+            if self._prepare is not None:
+                self._prepare(cls)
+            elif not codes_itself(cls):
+                compile_pdu(cls)
+            for code in codes:
+                self.classes[code] = cls
+                self._decoders[code] = cls.decode_body
+            return cls
+
+        return add
+
+    def decode(self, data: bytes) -> T | Malformed:
+        """The PDU in `data`, its code first. Never raises."""
+        try:
+            decode = self._decoders[data[0]]
+        except IndexError:
+            return Malformed(self.layer, self._empty, bytes(data))
+        except KeyError:
+            if self._unknown is None:
+                return Malformed(self.layer, f"unknown code 0x{data[0]:02x}", bytes(data))
+            return self._unknown(data[0], bytes(data[1:]))
+        try:
+            return decode(data[1:])
+        except InvalidPdu as exc:
+            return Malformed(self.layer, self._reason(data[0], str(exc)), bytes(data))
+
+    def _reason(self, code: int, text: str) -> str:
+        """The decoder's message under the specification's name of the PDU:
+        "ATT_READ_REQ: needs 2 bytes, has 1"."""
+        cls = self.classes[code]
+        name = getattr(cls, "name", cls.__name__)
+        return f"{name}: {text.removeprefix(cls.__name__ + ' ')}"

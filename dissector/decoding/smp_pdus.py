@@ -21,10 +21,9 @@ from attscope.dissector.decoding.pdu import (
     U16,
     Fixed,
     InvalidPdu,
-    Malformed,
     Pdu,
+    Registry,
     TruncatedPdu,
-    compile_pdu,
 )
 
 
@@ -240,28 +239,22 @@ class SmpPdu(Pdu, frozen=True):
         return self.title
 
 
-SMP_PDUS: dict[int, type[SmpPdu]] = {}
-_DECODERS: dict[int, Callable[[bytes], SmpPdu]] = {}
+SMP: Registry[SmpPdu] = Registry(
+    "smp", unknown=lambda code, params: SmpUnknown(code, params), empty="empty SMP command"
+)
+SMP_PDUS = SMP.classes  # code -> class
 SmpPduT = TypeVar("SmpPduT", bound=SmpPdu)
 
 
+def _coded(cls: type[SmpPdu]) -> None:
+    cls.code = cls.CODE
+    cls.name = code_name(cls.CODE)
+    cls.title = code_title(cls.CODE)
+
+
 def smp_pdu(code: int) -> Callable[[type[SmpPduT]], type[SmpPduT]]:
-    """Register a command class for `code` and compile its codec from its fields (unless
-    it writes its own `encode_body` and `decode_body`)."""
-
-    def register(cls: type[SmpPduT]) -> type[SmpPduT]:
-        if code in SMP_PDUS:
-            raise ValueError(f"SMP code 0x{code:02x} registered twice")
-        cls.code = code
-        cls.name = code_name(code)
-        cls.title = code_title(code)
-        if cls.encode_body is Pdu.encode_body:
-            compile_pdu(cls)
-        SMP_PDUS[code] = cls
-        _DECODERS[code] = cls.decode_body
-        return cls
-
-    return register
+    """Register a command class for `code` (see `pdu.Registry`)."""
+    return SMP.register(code, setup=_coded)
 
 
 class SmpUnknown(SmpPdu, frozen=True, tag="smp_unknown"):
@@ -510,15 +503,4 @@ class SecurityRequest(SmpPdu, frozen=True, tag="smp_security_request"):
 # -- decoding ------------------------------------------------------------------------------
 
 
-def decode_smp(data: bytes) -> SmpPdu | Malformed:
-    """The SMP command in `data` (an L2CAP PDU on CID 0x0006 or 0x0007). Never raises."""
-    try:
-        decode = _DECODERS[data[0]]
-    except IndexError:
-        return Malformed("smp", "empty SMP command", bytes(data))
-    except KeyError:
-        return SmpUnknown(data[0], bytes(data[1:]))
-    try:
-        return decode(data[1:])
-    except InvalidPdu as exc:
-        return Malformed("smp", f"{SMP_PDUS[data[0]].name}: {exc}", bytes(data))
+decode_smp = SMP.decode  # the layer boundary: the SMP command in an L2CAP PDU; never raises
