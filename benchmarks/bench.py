@@ -1,6 +1,7 @@
 """attscope's speed and memory beside tshark's, on the same synthetic captures, in one run.
 
     /work/venv/bin/python benchmarks/bench.py [--frames 1000000] [--out DIR] [--keep]
+        [--baseline OTHER_VENV/bin/attscope]
 
 Builds btsnoop captures of --frames and --small-frames frames by repeating a real capture,
 runs every case in cases.py as child processes (attscope from the same environment as this
@@ -30,7 +31,7 @@ import bigcapture
 import report
 from cases import CASES, Case, case_named, expand
 from childrun import ChildFailed, run_measured
-from report import ATTSCOPE, TSHARK, Row
+from report import ATTSCOPE, BASELINE, TSHARK, Row
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -46,6 +47,7 @@ class BenchError(Exception):
 class Tools:
     attscope: Path
     tshark: Path | None
+    baseline: Path | None = None  # another build's attscope (--baseline)
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="append",
         choices=[c.name for c in CASES],
         help="run only this case (repeatable; default all)",
+    )
+    p.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="ATTSCOPE",
+        help="also run every case with this attscope (another build's console script, "
+        "e.g. a venv of the previous commit) and print attscope over it",
     )
     p.add_argument(
         "--max-growth",
@@ -127,6 +136,8 @@ def build_capture(source: Path, frames: int, out: Path) -> Capture:
 def commands(case: Case, tools: Tools) -> list[tuple[str, Path, tuple[str, ...]]]:
     """(tool, executable, argument template) for each side of a case that can run here."""
     out = [(ATTSCOPE, tools.attscope, case.attscope)]
+    if tools.baseline is not None:
+        out.append((BASELINE, tools.baseline, case.attscope))
     if case.tshark is not None and tools.tshark is not None:
         out.append((TSHARK, tools.tshark, case.tshark))
     return out
@@ -201,6 +212,12 @@ def environment(tools: Tools) -> dict[str, Any]:
             "version": version_of([str(tools.attscope), "--version"]),
             "git": git_state(),
         },
+        "baseline": None
+        if tools.baseline is None
+        else {
+            "path": str(tools.baseline),
+            "version": version_of([str(tools.baseline), "--version"]),
+        },
         "tshark": None
         if tools.tshark is None
         else {"path": str(tools.tshark), "version": version_of([str(tools.tshark), "--version"])},
@@ -222,6 +239,12 @@ def print_report(
         print(line)
     print()
     print_notes(env, rows, floor_kib)
+    compared = list(report.baseline_lines(rows))
+    if compared:
+        print("attscope over the baseline build (below 1 is better):")
+        for line in compared:
+            print(line)
+        print()
     if checks:
         print("memory growth (peak RSS, large capture over small):")
         for line in report.growth_lines(checks):
@@ -298,6 +321,10 @@ def run(args: argparse.Namespace) -> int:
             "pass another btsnoop with --source."
         )
     tools = find_tools()
+    if args.baseline is not None:
+        if not os.access(args.baseline, os.X_OK):
+            raise BenchError(f"--baseline {args.baseline}: not an executable")
+        tools = Tools(tools.attscope, tools.tshark, args.baseline.resolve())
     if tools.tshark is None:
         progress("tshark not found: tshark rows and ratios are skipped")
     cases = [case_named(n) for n in args.case] if args.case else list(CASES)

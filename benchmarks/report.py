@@ -11,6 +11,8 @@ from childrun import Run
 
 ATTSCOPE = "attscope"
 TSHARK = "tshark"
+BASELINE = "baseline"  # another build of attscope, to compare a change with (--baseline)
+OURS = (ATTSCOPE, BASELINE)
 FLOOR_MARGIN = 1.05  # a peak within 5 % of the floor may be the floor, not the command
 
 
@@ -46,6 +48,7 @@ class Row:
 @dataclass(frozen=True)
 class Ratio:
     case: str
+    tool: str  # attscope, or the baseline build
     frames: int
     time: float  # attscope wall / tshark wall: below 1 means attscope is faster
     memory: float  # attscope peak RSS / tshark peak RSS
@@ -78,13 +81,14 @@ def find(rows: Iterable[Row], case: str, tool: str, frames: int) -> Row | None:
 def ratios(rows: Sequence[Row]) -> list[Ratio]:
     out = []
     for row in rows:
-        if row.tool != ATTSCOPE:
+        if row.tool not in OURS:
             continue
         ref = find(rows, row.case, TSHARK, row.frames)
         if ref is not None:
             out.append(
                 Ratio(
                     row.case,
+                    row.tool,
                     row.frames,
                     row.best_wall_s / ref.best_wall_s,
                     row.max_rss_kib / ref.max_rss_kib,
@@ -108,7 +112,7 @@ def growth(rows: Sequence[Row], small: int, large: int, limit: float) -> list[Gr
                     large,
                     base.max_rss_kib,
                     row.max_rss_kib,
-                    row.tool == ATTSCOPE,
+                    row.tool in OURS,
                     limit,
                 )
             )
@@ -121,7 +125,7 @@ def mib(kib: int) -> float:
 
 def table(rows: Sequence[Row], floor_kib: int) -> Iterator[str]:
     """The main table; the attscope row of each pair carries the ratios against tshark."""
-    by_key = {(r.case, r.frames): r for r in ratios(rows)}
+    by_key = {(r.case, r.tool, r.frames): r for r in ratios(rows)}
     head = (
         "case",
         "command",
@@ -134,7 +138,7 @@ def table(rows: Sequence[Row], floor_kib: int) -> Iterator[str]:
     )
     lines: list[tuple[str, ...]] = [head]
     for row in rows:
-        ratio = by_key.get((row.case, row.frames)) if row.tool == ATTSCOPE else None
+        ratio = by_key.get((row.case, row.tool, row.frames))
         at_floor = row.max_rss_kib <= floor_kib * FLOOR_MARGIN
         lines.append(
             (
@@ -156,6 +160,21 @@ def table(rows: Sequence[Row], floor_kib: int) -> Iterator[str]:
             for i, (cell, w) in enumerate(zip(line, widths, strict=True))
         ]
         yield "  ".join(cells).rstrip()
+
+
+def baseline_lines(rows: Sequence[Row]) -> Iterator[str]:
+    """attscope over the baseline build, case by case: the change's cost or gain."""
+    for row in rows:
+        if row.tool != ATTSCOPE:
+            continue
+        base = find(rows, row.case, BASELINE, row.frames)
+        if base is not None:
+            yield (
+                f"  {row.case} at {row.frames:,} frames: time {row.best_wall_s:.3f} / "
+                f"{base.best_wall_s:.3f} s = {row.best_wall_s / base.best_wall_s:.3f}, "
+                f"peak {mib(row.max_rss_kib):.1f} / {mib(base.max_rss_kib):.1f} MiB = "
+                f"{row.max_rss_kib / base.max_rss_kib:.3f}"
+            )
 
 
 def growth_lines(checks: Sequence[Growth]) -> Iterator[str]:
@@ -190,7 +209,7 @@ def to_json(rows: Sequence[Row], checks: Sequence[Growth]) -> dict[str, Any]:
             for r in rows
         ],
         "ratios": [
-            {"case": q.case, "frames": q.frames, "time": q.time, "memory": q.memory}
+            {"case": q.case, "tool": q.tool, "frames": q.frames, "time": q.time, "memory": q.memory}
             for q in ratios(rows)
         ],
         "growth": [
