@@ -40,14 +40,18 @@ def records_parsed(data: bytes, order: str, header: int) -> int:
 
 def record_header_size(data: bytes, order: str, complete: bool) -> int:
     """The record header size that explains the file's first records: the standard one
-    unless it fails where a variant's goes on."""
+    unless it fails where a variant's goes on. A short file is a variant only if that
+    layout reads more of its records than the standard one and ends where the file does:
+    a standard file cut short may end cleanly under a variant's layout by chance, and
+    what both layouts explain equally is read as standard (with a warning for the cut)."""
     standard = records_parsed(data, order, STANDARD)
     if standard >= PROBE_RECORDS or (complete and _ends_cleanly(data, order, STANDARD)):
         return STANDARD
     best, size = standard, STANDARD
     for header in VARIANTS:
         parsed = records_parsed(data, order, header)
-        if parsed > best + 1 or (complete and _ends_cleanly(data, order, header)):
+        short = complete and parsed > standard and _ends_cleanly(data, order, header)
+        if parsed > best + 1 or short:
             best, size = parsed, header
     return size
 
