@@ -16,7 +16,7 @@ from attscope.dissector.analysis.flow_rules import RULES, ViolationKind
 from attscope.dissector.decoding import att_pdus as att
 from attscope.dissector.decoding import l2cap_signalling as sig
 from attscope.dissector.decoding.channels import PSM_EATT, ChannelOpened
-from attscope.dissector.decoding.decoder import Decoder
+from attscope.dissector.decoding.decoder import Decoder, Link, air_connection, hci_connection
 from attscope.tui.spill import SpillList
 
 
@@ -96,3 +96,24 @@ def test_the_flow_state_table_names_the_rule_each_wrong_step_breaks() -> None:
             assert after is state
     assert {r for r, k in AFTER_TIMEOUT.items() if k is None} == {Role.RESPONSE, Role.CONFIRMATION}
     assert all(kind is ViolationKind.PDU_AFTER_TIMEOUT for kind in AFTER_TIMEOUT.values() if kind)
+
+
+def test_a_link_is_a_typed_value_not_a_string_parsed_back() -> None:
+    s = Script()
+    s.connect()
+    s.local(att.ReadRequest(0x0003))
+    analyzer = Analyzer()
+    fed = [analyzer.feed(frame) for frame in s.frames][-1]
+    link = fed.packet.connection
+    assert isinstance(link, Link)
+    assert (link.adapter, link.handle, link.access_address, link.air) == (None, 0x0040, None, False)
+    assert link == "0x0040"  # its text: the same key and name as before
+    air = air_connection(0x50656517)
+    assert (air, air.access_address, air.handle, air.air) == (
+        "aa:0x50656517",
+        0x50656517,
+        None,
+        True,
+    )
+    assert hci_connection(1, 0x0010) == "hci1/0x0010"
+    assert type(str(air)) is str  # what goes into records: plain text

@@ -215,6 +215,11 @@ def att_of(packet: Packet) -> AttPdu | Malformed | None:
     return None
 
 
+def _text(link: str | None) -> str | None:
+    """A link's name as plain text (a `Link` is a str subclass that msgspec does not encode)."""
+    return None if link is None else str(link)
+
+
 def packet_pdu(packet: Packet, pdu: AttPdu | Malformed, clock: Clock, names: Namer) -> ExportPdu:
     """A frame's ATT PDU as a `pdu` line."""
     extra: dict[str, Any] = {"time_us": packet.ts_us, "time": clock(packet.ts_us)}
@@ -223,7 +228,7 @@ def packet_pdu(packet: Packet, pdu: AttPdu | Malformed, clock: Clock, names: Nam
     if packet.fragments:
         extra["fragments"] = list(packet.fragments)
     return pdu_record(
-        pdu, packet.frame, packet.connection, SIDE_OF[packet.direction], names, **extra
+        pdu, packet.frame, _text(packet.connection), SIDE_OF[packet.direction], names, **extra
     )
 
 

@@ -20,7 +20,7 @@ from attscope.dissector.analysis.analysis_records import (
 from attscope.dissector.decoding import hci_events as ev
 from attscope.dissector.decoding import ll_control as llc
 from attscope.dissector.decoding.att_pdus import ExchangeMtuRequest, ExchangeMtuResponse
-from attscope.dissector.decoding.decoder import Packet
+from attscope.dissector.decoding.decoder import Link, Packet, air_connection
 from attscope.dissector.decoding.hci_acl import AclHeader
 from attscope.dissector.decoding.hci_commands import (
     LeReadBufferSizeReturn,
@@ -131,11 +131,11 @@ class ConnectionTracker:
             found = self._infer(name, packet, sniffer)
         return found
 
-    def _infer(self, name: str, packet: Packet, sniffer: SnifferInfo | None) -> Connection | None:
+    def _infer(self, name: Link, packet: Packet, sniffer: SnifferInfo | None) -> Connection | None:
         """A link whose start the capture missed, if the packet shows there is one."""
-        if name.startswith("aa:"):
+        handle = name.handle
+        if handle is None:
             return self._infer_air(name, packet, sniffer)
-        handle = int(name.rsplit("/", 1)[-1], 16)
         if handle in VENDOR_HANDLES or handle > MAX_HANDLE:
             return None
         transport = self.transport_of(packet)
@@ -154,7 +154,7 @@ class ConnectionTracker:
         return self._open_inferred(name, packet, transport)
 
     def _infer_air(
-        self, name: str, packet: Packet, sniffer: SnifferInfo | None
+        self, name: Link, packet: Packet, sniffer: SnifferInfo | None
     ) -> Connection | None:
         """A data PDU whose CRC the sniffer checked proves a link; without a check (a
         sniffer that does not say, or link type 251), a second packet with the access
@@ -174,7 +174,7 @@ class ConnectionTracker:
         conn.missed_events += 1  # the packets before this one were not analysed
         return conn
 
-    def _candidate(self, name: str, packet: Packet) -> _Candidate:
+    def _candidate(self, name: Link, packet: Packet) -> _Candidate:
         seen = self._candidates.get(name)
         if seen is None:
             if len(self._candidates) >= MAX_CANDIDATES:  # forget the one heard first
@@ -182,7 +182,7 @@ class ConnectionTracker:
             seen = self._candidates[name] = _Candidate(packet.ts_us, packet.frame)
         return seen
 
-    def _open_inferred(self, name: str, packet: Packet, transport: str) -> Connection:
+    def _open_inferred(self, name: Link, packet: Packet, transport: str) -> Connection:
         conn = self._open(name, packet, inferred=True)
         conn.transport = transport
         seen = self._candidates.pop(name, None)
@@ -307,8 +307,13 @@ class ConnectionTracker:
             self._hci_update(self.live[name], packet, event)
         else:
             transport = _event_transport(event)
-            handle = int(name.rsplit("/", 1)[-1], 16)
-            if transport is not None and handle not in VENDOR_HANDLES and handle <= MAX_HANDLE:
+            handle = name.handle
+            if (
+                transport is not None
+                and handle is not None
+                and handle not in VENDOR_HANDLES
+                and handle <= MAX_HANDLE
+            ):
                 self._hci_update(self._open_inferred(name, packet, transport), packet, event)
 
     def _hci_update(self, conn: Connection, packet: Packet, event: Any) -> None:
@@ -422,7 +427,7 @@ class ConnectionTracker:
     # -- bookkeeping --------------------------------------------------------------------
 
     def _connect_ind(self, packet: Packet, pdu: ConnectInd) -> None:
-        name = f"aa:0x{pdu.ll_data.aa:08x}"
+        name = air_connection(pdu.ll_data.aa)
         self._close(name, packet, "a new CONNECT_IND used its access address")
         conn = self._open(name, packet, inferred=False)
         conn.central_address = pdu.init_a.addr
@@ -444,19 +449,19 @@ class ConnectionTracker:
             f"{conn.peripheral_address}, interval {data.interval * 1.25:.2f} ms",
         )
 
-    def _open(self, name: str, packet: Packet, inferred: bool) -> Connection:
+    def _open(self, name: Link, packet: Packet, inferred: bool) -> Connection:
         uses = self._uses.get(name, 0) + 1
         self._uses[name] = uses
-        air = name.startswith("aa:")
+        air = name.air
         conn = Connection(
-            id=name if uses == 1 else f"{name} #{uses}",
+            id=str(name) if uses == 1 else f"{name} #{uses}",  # plain text, for any encoder
             transport="le air" if air else UNKNOWN_TRANSPORT,
             inferred=inferred,
             start_us=packet.ts_us,
             first_frame=packet.frame,
-            access_address=int(name[3:], 16) if air else None,
-            handle=None if air else int(name.rsplit("/", 1)[-1], 16),
-            adapter=int(name[3:].split("/")[0]) if name.startswith("hci") else None,
+            access_address=name.access_address,
+            handle=name.handle,
+            adapter=name.adapter,
             local_address=None if air else self.local_address,
         )
         if len(self.all) >= MAX_CONNECTIONS:
@@ -468,7 +473,7 @@ class ConnectionTracker:
         self.opened.append(conn)
         return conn
 
-    def _close(self, name: str, packet: Packet, reason: str) -> None:
+    def _close(self, name: Link, packet: Packet, reason: str) -> None:
         conn = self.live.pop(name, None)
         if conn is None:
             return

@@ -115,7 +115,7 @@ class Packet(msgspec.Struct, gc=False, omit_defaults=True):
     frame: int
     ts_us: int
     direction: Direction
-    connection: str | None
+    connection: Link | None
     layers: list[Any]
     cid: int | None = None
     fragments: tuple[int, ...] = ()
@@ -132,14 +132,34 @@ class Packet(msgspec.Struct, gc=False, omit_defaults=True):
 
 
 MAX_AIR_LINKS = 256  # access addresses the decoder keeps state for (see _remember_air)
+MAX_AIR_NAMES = MAX_AIR_LINKS  # access addresses whose Link is kept for their next frame
 
 
-def hci_connection(adapter: int | None, handle: int) -> str:
-    return f"hci{adapter}/0x{handle:04x}" if adapter is not None else f"0x{handle:04x}"
+class Link(str):
+    """A link as the decoder names it: an HCI connection handle (on an adapter, in a
+    monitor log) or an air capture's access address. It is its own text ("0x0040",
+    "hci0/0x0040", "aa:0x50656517"), so it stays the cheap dict key and display name it
+    always was, and carries its parts, so nobody parses the text back."""
+
+    adapter: int | None
+    handle: int | None
+    access_address: int | None
+
+    @property
+    def air(self) -> bool:
+        return self.access_address is not None
 
 
-def air_connection(access_address: int) -> str:
-    return f"aa:0x{access_address:08x}"
+def hci_connection(adapter: int | None, handle: int) -> Link:
+    link = Link(f"hci{adapter}/0x{handle:04x}" if adapter is not None else f"0x{handle:04x}")
+    link.adapter, link.handle, link.access_address = adapter, handle, None
+    return link
+
+
+def air_connection(access_address: int) -> Link:
+    link = Link(f"aa:0x{access_address:08x}")
+    link.adapter, link.handle, link.access_address = None, None, access_address
+    return link
 
 
 class _AirTiming:
@@ -162,7 +182,8 @@ class Decoder:
         self._channels = ChannelTable()
         self._sdus = SduReassembler()
         self._last_data: dict[tuple[int, Direction], tuple[int, Any]] = {}
-        self._conn_names: dict[tuple[int | None, int], str] = {}
+        self._conn_names: dict[tuple[int | None, int], Link] = {}
+        self._air_names: dict[int, Link] = {}  # made once per access address, as above
         self._air_timing: dict[int, _AirTiming] = {}  # sides of a sniffer that says none
         self._air_intervals: dict[int, int] = {}  # AA -> connection interval (us)
         self._air_links: dict[int, None] = {}  # access addresses with state, oldest first
@@ -261,7 +282,7 @@ class Decoder:
             whole, damage = self._acl.cont((conn, direction), payload, frame.index)
         return self._l2cap(frame, conn, layers, whole, damage, payload)
 
-    def _hci_conn(self, adapter: int | None, handle: int) -> str:
+    def _hci_conn(self, adapter: int | None, handle: int) -> Link:
         """The connection's name, made once per handle (this runs for every ACL packet)."""
         key = (adapter, handle)
         name = self._conn_names.get(key)
@@ -281,7 +302,11 @@ class Decoder:
                 self._remember_air(ll.pdu.ll_data.aa)
                 self._air_intervals[ll.pdu.ll_data.aa] = ll.pdu.ll_data.interval * 1250
             return Packet(frame.index, frame.ts_us, frame.direction, None, layers)
-        conn = air_connection(ll.access_address)
+        conn = self._air_names.get(ll.access_address)
+        if conn is None:
+            if len(self._air_names) >= MAX_AIR_NAMES:  # noise makes an access address a frame
+                self._air_names.clear()
+            conn = self._air_names[ll.access_address] = air_connection(ll.access_address)
         if ll.access_address not in self._air_links:
             self._remember_air(ll.access_address)
         if frame.direction == Direction.UNKNOWN:  # a sniffer that does not say (Ubertooth)
@@ -366,7 +391,7 @@ class Decoder:
             self._last_data.pop((access_address, direction), None)
         self._air_timing.pop(access_address, None)
 
-    def _close(self, conn: str) -> None:
+    def _close(self, conn: Link) -> None:
         """The link ended: unfinished PDUs are lost and its channels are gone."""
         for direction in Direction:
             self._acl.close((conn, direction))
@@ -378,7 +403,7 @@ class Decoder:
     def _l2cap(
         self,
         frame: Frame,
-        conn: str,
+        conn: Link,
         layers: list[Any],
         whole: Reassembled | None,
         damage: Malformed | None,
@@ -430,7 +455,7 @@ class Decoder:
     def _kframe(
         self,
         frame: Frame,
-        conn: str,
+        conn: Link,
         layers: list[Any],
         channel: Channel,
         payload: bytes,
