@@ -66,7 +66,9 @@ MTU_UNSEEN = "not in capture"
 class Connection(msgspec.Struct, gc=False, tag="connection"):
     """One link from its start (or from the first packet seen, `inferred`) to its end.
     `id` is the decoder's connection name, with " #2" ... when a handle or access address
-    is used again."""
+    is used again. The live record of the link: the connection tracker is its one writer
+    (each bearer's `AttBearerInfo` is the ATT tracker's), and the same record is the
+    event at the link's start and again at its end."""
 
     id: str
     transport: str  # "le" | "br/edr" | "le air"

@@ -34,7 +34,6 @@ from attscope.dissector.analysis.connections import (
     MAX_CONNECTIONS,
     MAX_TIMELINE,
     SIDE_OF,
-    UNKNOWN_TRANSPORT,
     ConnectionTracker,
 )
 from attscope.dissector.analysis.credits import CreditTracker
@@ -125,13 +124,7 @@ class Analyzer:
         if frame.hci_type is not None:  # controller buffers (Vol 4 Part E 4.1)
             self._acl_flow.observe(frame, packet, conn.id if conn is not None else None)
         if conn is not None and (cid is not None or sniffer is not None or lost):
-            conn.last_frame = packet.frame
-            if conn.transport == UNKNOWN_TRANSPORT:
-                connections.classify(conn, packet)
-            if sniffer is not None:
-                connections.observe_air_events(conn, frame)
-            if lost:
-                conn.missed_events += 1  # fragments lost: the capture has a gap
+            connections.traffic(conn, packet, frame)
             if cid is not None:
                 unknown = frame.direction is _UNKNOWN
                 if cid != CID_ATT and not unknown:
@@ -179,7 +172,7 @@ class Analyzer:
                 seen = not conn.inferred and not conn.missed_events
                 source = "default" if seen else MTU_UNSEEN
                 bearer = self._bearers[key] = Bearer(conn.id, cid, LE_DEFAULT_MTU, False, source)
-                conn.bearers.append(bearer.info)
+                self._connections.add_bearer(conn, bearer.info)
         else:
             # a dynamic channel has a CID at each end: one bearer for the pair
             channel = packet.channel
@@ -191,7 +184,7 @@ class Analyzer:
                 eatt = channel.credit_based
                 mtu = channel.att_mtu if eatt else max(channel.att_mtu, BREDR_DEFAULT_MTU)
                 bearer = self._bearers[key] = Bearer(conn.id, channel.pair[0], mtu, eatt, "channel")
-                conn.bearers.append(bearer.info)
+                self._connections.add_bearer(conn, bearer.info)
         if frame_direction_unknown:
             bearer.guessed_sides = True
         side = SIDE_OF[packet.direction]

@@ -12,6 +12,7 @@ from attscope.dissector.analysis.analysis_records import (
     PERIPHERAL,
     REMOTE,
     UNKNOWN_SIDE,
+    AttBearerInfo,
     Connection,
     Side,
     TimelineEntry,
@@ -208,6 +209,22 @@ class ConnectionTracker:
         ):
             return "br/edr"  # longer than the controller takes on LE links
         return None
+
+    def traffic(self, conn: Connection, packet: Packet, frame: Frame) -> None:
+        """A packet of the link's own traffic: its last frame, what it tells of the
+        transport, and what the capture lost of the link so far."""
+        conn.last_frame = packet.frame
+        if conn.transport == UNKNOWN_TRANSPORT:
+            self.classify(conn, packet)
+        if frame.sniffer is not None:
+            self.observe_air_events(conn, frame)
+        if packet.lost:
+            conn.missed_events += 1  # fragments lost: the capture has a gap
+
+    @staticmethod
+    def add_bearer(conn: Connection, bearer: AttBearerInfo) -> None:
+        """An ATT bearer first used (its record is the ATT tracker's to keep up to date)."""
+        conn.bearers.append(bearer)
 
     def classify(self, conn: Connection, packet: Packet) -> None:
         """An open link of unknown transport: does this packet tell?"""
