@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from corpus import SAMPLES, manifest, need_corpus
+from sample_facts import facts
 
 from attscope.cli.main import main
 
@@ -16,7 +17,7 @@ SAMPLE = str(SAMPLES / "heart_rate.btsnoop")
 def test_dump_one_line_per_frame(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["dump", SAMPLE]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 197
+    assert len(lines) == facts(SAMPLE).frames
     assert lines[0].split()[:2] == ["1", "0.000000"]
     mtu = next(line for line in lines if "Exchange MTU Request" in line)
     assert "0x0040" in mtu and "ACL / L2CAP / ATT" in mtu and " < " in mtu
@@ -54,7 +55,7 @@ def test_stats_counts_every_att_frame_of_the_hci_captures(
 def test_dump_transactions_streams_the_analysis(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["dump", "--transactions", SAMPLE]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 35
+    assert len(lines) == facts(SAMPLE).transactions
     assert "exchange_mtu ok" in lines[0] and lines[0].split()[0] == "49->51"
     read = next(line for line in lines if "(Device Name)" in line)
     assert '= "Northwind HR2 5DC8"' in read and "local->remote read handle 0x0003" in read
