@@ -201,8 +201,9 @@ async def test_click_copy_and_export(tmp_path: Path, monkeypatch):
     lines = (tmp_path / "attscope-heart_rate-transactions.jsonl").read_text().splitlines()
     records = [json.loads(line) for line in lines]
     assert records[0]["type"] == "header" and records[-1]["type"] == "end"
-    assert [r["type"] for r in records[1:-1]] == ["transaction"] * 35
-    assert records[-1]["records"] == {"transaction": 35}
+    count = facts(SAMPLE).transactions
+    assert [r["type"] for r in records[1:-1]] == ["transaction"] * count
+    assert records[-1]["records"] == {"transaction": count}
 
 
 HOSTILE = b"[bold red]x[/] \x1b[31mRED\x1b[0m [link=http://e.x]y[/link]"
