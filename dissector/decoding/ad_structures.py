@@ -205,18 +205,14 @@ class AdStructure(Pdu, frozen=True, gc=False):
         return self.type_name
 
 
-AD: Registry[AdStructure] = Registry("ad")
+AD: Registry[AdStructure] = Registry("ad", code_attr="ad_type")
 AD_CLASSES = AD.classes  # AD type -> class
 S = typing.TypeVar("S", bound=type[AdStructure])
 
 
 def ad_type(code: int) -> Callable[[S], S]:
     """Register a class for an AD type (see `pdu.Registry`)."""
-
-    def typed(cls: S) -> None:
-        cls.ad_type = code
-
-    return AD.register(code, setup=typed)
+    return AD.register(code)
 
 
 @ad_type(0x01)

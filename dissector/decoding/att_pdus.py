@@ -209,13 +209,15 @@ class AttPdu(Pdu, frozen=True):
 
 
 ATT: Registry[AttPdu] = Registry(
-    "att", unknown=lambda code, params: AttUnknown(code, params), empty="empty ATT PDU"
+    "att",
+    code_attr="opcode",
+    unknown=lambda code, params: AttUnknown(code, params),
+    empty="empty ATT PDU",
 )
 ATT_PDUS = ATT.classes  # opcode -> class
 
 
 def _named(cls: type[AttPdu]) -> None:
-    cls.opcode = cls.CODE
     cls.name = opcode_name(cls.CODE)
     cls.title = opcode_title(cls.CODE)
 

@@ -106,17 +106,13 @@ class HciCommand(Pdu, frozen=True):
 
 
 C = TypeVar("C", bound=type[HciCommand])
-COMMAND_REGISTRY: Registry[HciCommand] = Registry("hci command")
+COMMAND_REGISTRY: Registry[HciCommand] = Registry("hci command", code_attr="opcode")
 COMMAND_TYPES = COMMAND_REGISTRY.classes  # opcode -> class
 
 
 def hci_command(opcode: int) -> Callable[[C], C]:
     """Register a command record under `opcode` (see `pdu.Registry`)."""
-
-    def coded(cls: C) -> None:
-        cls.opcode = opcode
-
-    return COMMAND_REGISTRY.register(opcode, setup=coded)
+    return COMMAND_REGISTRY.register(opcode)
 
 
 class HciCommandRaw(HciCommand, frozen=True, tag="hci_command_raw"):

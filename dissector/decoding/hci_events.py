@@ -102,28 +102,20 @@ class LeMetaEvent(HciEvent, frozen=True):
 
 E = TypeVar("E", bound=type[HciEvent])
 L = TypeVar("L", bound=type[LeMetaEvent])
-EVENTS: Registry[HciEvent] = Registry("hci event")
-LE_EVENTS: Registry[LeMetaEvent] = Registry("hci le meta event")
+EVENTS: Registry[HciEvent] = Registry("hci event", code_attr="code")
+LE_EVENTS: Registry[LeMetaEvent] = Registry("hci le meta event", code_attr="subevent")
 EVENT_TYPES = EVENTS.classes  # event code -> class
 LE_EVENT_TYPES = LE_EVENTS.classes  # LE subevent code -> class
 
 
 def hci_event(code: int) -> Callable[[E], E]:
     """Register an event record under its event code."""
-
-    def coded(cls: E) -> None:
-        cls.code = code
-
-    return EVENTS.register(code, setup=coded)
+    return EVENTS.register(code)
 
 
 def le_event(subevent: int) -> Callable[[L], L]:
     """Register an LE Meta event record under its subevent code."""
-
-    def coded(cls: L) -> None:
-        cls.subevent = subevent
-
-    return LE_EVENTS.register(subevent, setup=coded)
+    return LE_EVENTS.register(subevent)
 
 
 class HciEventRaw(HciEvent, frozen=True, tag="hci_event_raw"):

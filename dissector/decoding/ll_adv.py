@@ -398,8 +398,8 @@ def _prepare(cls: type[AdvPdu]) -> None:
     cls.prepare()
 
 
-PRIMARY: Registry[AdvPdu] = Registry("ll_adv", prepare=_prepare)
-SECONDARY: Registry[AdvPdu] = Registry("ll_adv secondary", prepare=_prepare)
+PRIMARY: Registry[AdvPdu] = Registry("ll_adv", code_attr="pdu_type", prepare=_prepare)
+SECONDARY: Registry[AdvPdu] = Registry("ll_adv secondary", code_attr="pdu_type", prepare=_prepare)
 PRIMARY_PDUS = PRIMARY.classes  # PDU type on the primary advertising channels -> class
 SECONDARY_PDUS = SECONDARY.classes  # on the secondary channels
 A = typing.TypeVar("A", bound=type[AdvPdu])
@@ -408,10 +408,10 @@ A = typing.TypeVar("A", bound=type[AdvPdu])
 def adv_pdu(pdu_type: int, name: str, *, secondary: bool = False) -> typing.Callable[[A], A]:
     """Register a PDU class for a PDU type on primary (default) or secondary channels."""
 
-    def typed(cls: A) -> None:
-        cls.pdu_type, cls.name = pdu_type, name
+    def named(cls: A) -> None:
+        cls.name = name
 
-    return (SECONDARY if secondary else PRIMARY).register(pdu_type, setup=typed)
+    return (SECONDARY if secondary else PRIMARY).register(pdu_type, setup=named)
 
 
 def _with_ad(pdu: AdvPdu, data: bytes) -> str:

@@ -144,6 +144,7 @@ class LlControlPdu(Pdu, frozen=True, gc=False):
 
 CONTROL: Registry[LlControlPdu] = Registry(
     "ll_control",
+    code_attr="opcode",
     unknown=lambda code, data: LlControlUnknown(code, data),
     empty="a control PDU without its opcode",
 )
@@ -155,7 +156,7 @@ def ll_control(opcode: int, name: str) -> Callable[[C], C]:
     """Register an LL control PDU class under its opcode (2.4.2; see `pdu.Registry`)."""
 
     def named(cls: C) -> None:
-        cls.opcode, cls.name = opcode, name
+        cls.name = name
 
     return CONTROL.register(opcode, setup=named)
 

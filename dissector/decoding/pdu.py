@@ -280,7 +280,8 @@ class ClassDecorator(Protocol):
 class Registry(Generic[T]):
     """The PDU classes of one layer by their code, registered the one way every layer
     uses: the decorator `registry.register(code)` records the class (a code registered
-    twice fails at import), sets its `CODE`, and prepares its codec: `prepare(cls)` when
+    twice fails at import), sets its `CODE` (and the layer's own name for it, `code_attr`),
+    and prepares its codec: `prepare(cls)` when
     the layer gives one, else the fields are compiled unless the class decodes itself.
 
     For a layer whose PDU begins with its code byte (ATT, SMP, LL control), `decode` is
@@ -291,11 +292,13 @@ class Registry(Generic[T]):
         self,
         layer: str,
         *,
+        code_attr: str | None = None,
         prepare: Callable[[type[T]], None] | None = None,
         unknown: Callable[[int, bytes], T] | None = None,
         empty: str = "",
     ) -> None:
         self.layer = layer
+        self.code_attr = code_attr  # the layer's own name for the code ("opcode" ...)
         self.classes: dict[int, type[T]] = {}
         self._prepare = prepare
         self._unknown = unknown
@@ -313,6 +316,8 @@ class Registry(Generic[T]):
                     raise ValueError(f"{self.layer} code 0x{code:02x}: {cls.__name__} and {taken}")
             if len(codes) == 1:
                 cls.CODE = codes[0]
+                if self.code_attr is not None:
+                    setattr(cls, self.code_attr, codes[0])
             if setup is not None:
                 setup(cls)
             if self._prepare is not None:

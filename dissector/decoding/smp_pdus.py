@@ -240,21 +240,23 @@ class SmpPdu(Pdu, frozen=True):
 
 
 SMP: Registry[SmpPdu] = Registry(
-    "smp", unknown=lambda code, params: SmpUnknown(code, params), empty="empty SMP command"
+    "smp",
+    code_attr="code",
+    unknown=lambda code, params: SmpUnknown(code, params),
+    empty="empty SMP command",
 )
 SMP_PDUS = SMP.classes  # code -> class
 SmpPduT = TypeVar("SmpPduT", bound=SmpPdu)
 
 
-def _coded(cls: type[SmpPdu]) -> None:
-    cls.code = cls.CODE
+def _titled(cls: type[SmpPdu]) -> None:
     cls.name = code_name(cls.CODE)
     cls.title = code_title(cls.CODE)
 
 
 def smp_pdu(code: int) -> Callable[[type[SmpPduT]], type[SmpPduT]]:
     """Register a command class for `code` (see `pdu.Registry`)."""
-    return SMP.register(code, setup=_coded)
+    return SMP.register(code, setup=_titled)
 
 
 class SmpUnknown(SmpPdu, frozen=True, tag="smp_unknown"):
