@@ -27,18 +27,12 @@ from attscope.capture.frame import Direction
 from attscope.dissector.analysis.analysis_records import Violation, violation
 from attscope.dissector.analysis.flow_rules import ViolationKind as Kind
 from attscope.dissector.decoding import l2cap_signalling as sig
-from attscope.dissector.decoding.channels import ChannelClosed, ChannelOpened
+from attscope.dissector.decoding.channels import OPPOSITE, ChannelClosed, ChannelOpened
 from attscope.dissector.decoding.decoder import Packet
 from attscope.dissector.decoding.l2cap import CID_BREDR_SIGNALLING, CID_DYNAMIC, CID_LE_SIGNALLING
 
 MAX_FLOWS = 4096  # channel directions kept; bounds state on hostile input
 MAX_PENDING = 1024  # unanswered reconfigurations kept
-OPPOSITE = {
-    Direction.HOST_TO_CONTROLLER: Direction.CONTROLLER_TO_HOST,
-    Direction.CONTROLLER_TO_HOST: Direction.HOST_TO_CONTROLLER,
-    Direction.CENTRAL_TO_PERIPHERAL: Direction.PERIPHERAL_TO_CENTRAL,
-    Direction.PERIPHERAL_TO_CENTRAL: Direction.CENTRAL_TO_PERIPHERAL,
-}
 
 FlowKey = tuple[str, Direction, int]  # (connection, the way K-frames travel, their CID)
 
@@ -148,8 +142,8 @@ class CreditTracker:
         """Credits granted, and MTU and MPS changed: what signalling says of a channel
         already open."""
         direction = packet.direction
-        back = OPPOSITE.get(direction)
-        if back is None:
+        back = OPPOSITE[direction]
+        if back is Direction.UNKNOWN:
             return
         if isinstance(command, sig.FlowControlCreditInd):
             # the sender names its own CID: credits for the K-frames coming back to it
@@ -183,9 +177,8 @@ class CreditTracker:
 
     def _closed(self, conn: str, closed: ChannelClosed) -> None:
         """DCID is the responder's end (K-frames travel back to it), SCID the other's."""
-        back = OPPOSITE.get(closed.response_direction)
-        if back is not None:
-            self._flows.pop((conn, back, closed.destination_cid), None)
+        back = OPPOSITE[closed.response_direction]
+        self._flows.pop((conn, back, closed.destination_cid), None)
         self._flows.pop((conn, closed.response_direction, closed.source_cid), None)
 
     def _reconfigure(

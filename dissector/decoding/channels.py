@@ -90,7 +90,8 @@ class _Request(msgspec.Struct, gc=False):
     credit_based: bool
 
 
-_BACK = {
+# the way an answer travels: back along the way its request came (unknown stays unknown)
+OPPOSITE = {
     Direction.HOST_TO_CONTROLLER: Direction.CONTROLLER_TO_HOST,
     Direction.CONTROLLER_TO_HOST: Direction.HOST_TO_CONTROLLER,
     Direction.CENTRAL_TO_PERIPHERAL: Direction.PERIPHERAL_TO_CENTRAL,
@@ -134,7 +135,7 @@ class ChannelTable:
                 return self._response(conn, direction, command.identifier,
                     (command.destination_cid,), command.mtu, command.mps,
                     command.initial_credits)  # fmt: skip
-            self._requests.pop((conn, _BACK[direction], command.identifier), None)
+            self._requests.pop((conn, OPPOSITE[direction], command.identifier), None)
         elif isinstance(command, sig.CreditConnectionResponse):
             if command.result in CREDIT_PENDING:
                 return _NO_CHANGE  # the final response follows
@@ -142,14 +143,14 @@ class ChannelTable:
                 return self._response(conn, direction, command.identifier,
                     command.destination_cids, command.mtu, command.mps,
                     command.initial_credits)  # fmt: skip
-            self._requests.pop((conn, _BACK[direction], command.identifier), None)
+            self._requests.pop((conn, OPPOSITE[direction], command.identifier), None)
         elif isinstance(command, sig.ConnectionResponse):
             if command.result == BREDR_PENDING:
                 return _NO_CHANGE
             if command.result == BREDR_SUCCESS:
                 return self._response(conn, direction, command.identifier,
                     (command.destination_cid,), 0, 0, 0)  # fmt: skip
-            self._requests.pop((conn, _BACK[direction], command.identifier), None)
+            self._requests.pop((conn, OPPOSITE[direction], command.identifier), None)
         elif isinstance(command, sig.DisconnectionResponse):
             return self._disconnect(conn, direction, command.destination_cid, command.source_cid)
         return _NO_CHANGE
@@ -170,7 +171,7 @@ class ChannelTable:
     ) -> tuple[ChannelChange, ...]:
         """The accepting answer went `direction`: the responder's CIDs, pairwise with the
         request's; a CID of 0 is a channel refused on its own (4.26)."""
-        back = _BACK[direction]
+        back = OPPOSITE[direction]
         req = self._requests.pop((conn, back, ident), None)
         if req is None:
             # sides guessed from timing (a sniffer that does not say) can put a request
@@ -212,7 +213,7 @@ class ChannelTable:
         """The responder's CID is `destination`: packets travelling back to it; the
         requester's is `source`: packets travelling like the response."""
         closed = False
-        for key in ((conn, _BACK[direction], destination), (conn, direction, source)):
+        for key in ((conn, OPPOSITE[direction], destination), (conn, direction, source)):
             if self._channels.pop(key, None) is not None:
                 self._count[conn] -= 1
                 closed = True
