@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from frames import Script
 
+from attscope.dissector.analysis.analyzer import Analyzer
 from attscope.dissector.decoding import att_pdus as att
 from attscope.dissector.decoding import l2cap_signalling as sig
 from attscope.dissector.decoding.channels import PSM_EATT
@@ -24,10 +25,13 @@ def test_both_channels_open_and_carry_att() -> None:
     answer = s.k_frame("remote", 0x0040, att.ReadResponse(b"\x01"))  # back to the local's
     notify = s.k_frame("remote", 0x0051, att.HandleValueNotification(0x0005, b"\x02"))
     analyzer = s.run()
+    fresh = Analyzer()
+    packets = [fresh.feed(frame).packet for frame in s.frames]
+    # the peripheral's channel carries ATT too: its notification decodes
+    assert isinstance(packets[notify - 1].pdu, att.HandleValueNotification)
     txns = [(t.kind, t.request_frame, t.response_frame, t.outcome) for t in analyzer.transactions()]
     assert txns == [("read", read, answer, "ok")]
     bearers = sorted((b.cid, b.mtu) for c in analyzer.connections for b in c.bearers)
     # one bearer per channel, named by the requester's CID, ATT_MTU the smaller MTU
     assert bearers == [(0x0040, 100), (0x0041, 200)]
     assert analyzer.violations == []
-    assert notify > answer
