@@ -12,7 +12,7 @@ from corpus import SAMPLES, need_corpus
 from frames import Script
 from sample_facts import facts
 from textual.widgets import Input, Static, TabbedContent, Tree
-from tui_helpers import run_async, settle, shown
+from tui_helpers import run_async, settle, shown, until
 
 from attscope.capture import open_capture, write_capture
 from attscope.dissector.analysis.analyzer import Analyzer
@@ -127,19 +127,19 @@ async def test_filter_search_and_go_to_frame():
         await pilot.press("6")
         packets = app.list("packets")
         assert len(packets.source) == facts(SAMPLE).frames
+        rows = shown(packets)
+        found = next(i for i, row in enumerate(rows) if "Disconnect" in row)
+        following = next(i for i in range(found + 1, len(rows)) if "disconnect" in rows[i].lower())
+        start = packets.cursor
         await pilot.press("slash", *"Disconnect", "enter")
         await settle(pilot, app)
-        await pilot.pause(0.3)
-        rows = shown(packets)
-        assert packets.cursor == next(i for i, row in enumerate(rows) if "Disconnect" in row)
-        following = next(
-            i for i in range(packets.cursor + 1, len(rows)) if "disconnect" in rows[i].lower()
-        )
+        await until(pilot, lambda: packets.cursor != start, "the search moves the cursor")
+        assert packets.cursor == found
         await pilot.press("n")
-        await pilot.pause(0.3)
+        await until(pilot, lambda: packets.cursor != found, "n moves to the next match")
         assert packets.cursor == following
         await pilot.press("colon", *"100", "enter")
-        await pilot.pause(0.1)
+        await until(pilot, lambda: packets.cursor != following, "the jump moves the cursor")
         assert packets.cursor == 99
         assert app.query_one("#fields", Tree).root.label.plain.startswith("Frame 100")
         await pilot.press("question_mark")
@@ -168,7 +168,9 @@ async def test_violation_jumps_to_its_frames(tmp_path: Path):
         detail = app.query_one("#violation-detail", Static).render().plain
         assert "Core 5.4" in detail
         await pilot.press("enter")
-        await pilot.pause(0.1)
+        await until(
+            pilot, lambda: app.query_one(TabbedContent).active == "packets", "the jump to packets"
+        )
         assert app.query_one(TabbedContent).active == "packets"
         first = app.model.violations[0].frames[0]
         assert app.list("packets").cursor == first - 1

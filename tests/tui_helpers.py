@@ -7,6 +7,7 @@ import functools
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from sniffer_helpers import Deadline
 from textual.pilot import Pilot
 
 from attscope.tui.app import AttscopeApp
@@ -39,3 +40,11 @@ def run_async(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., N
         asyncio.run(test(*args, **kwargs))
 
     return run
+
+
+async def until(pilot: Pilot, done: Callable[[], bool], what: str) -> None:
+    """Wait until `done()` holds (a key's effect has reached the app), at most PATIENCE."""
+    deadline = Deadline()
+    while not done():
+        deadline.check(what)
+        await pilot.pause(0.02)
