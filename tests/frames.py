@@ -20,7 +20,11 @@ from attscope.capture import Direction, Encap, Frame, HciType, open_capture, wri
 from attscope.capture.linktypes import BTSNOOP_H4
 from attscope.dissector.analysis.analyzer import Analyzer
 from attscope.dissector.decoding.att_pdus import AttPdu
-from attscope.dissector.decoding.hci_events import LeConnectionComplete
+from attscope.dissector.decoding.hci_events import (
+    DisconnectionComplete,
+    HciEvent,
+    LeConnectionComplete,
+)
 from attscope.dissector.decoding.l2cap_signalling import SignallingCommand
 
 ACL_HANDLE = 0x0040
@@ -93,10 +97,18 @@ class Script:
     def connect(self, after_us: int = STEP_US) -> int:
         """HCI_LE_Connection_Complete for the link (the local host central): the capture
         then holds the link from its start, so its ATT_MTU starts at the default."""
+        return self.event(LeConnectionComplete(0, ACL_HANDLE, 0, 0, bytes(6), 24, 0, 72, 0))
+
+    def disconnect(self, reason: int = 0x13, after_us: int = STEP_US) -> int:
+        """HCI_Disconnection_Complete for the link (0x13: the remote user ended it)."""
+        return self.event(DisconnectionComplete(0, ACL_HANDLE, reason), after_us)
+
+    def event(self, record: HciEvent, after_us: int = STEP_US) -> int:
+        """An HCI event from the controller."""
         if self.frames:
             self.ts_us += after_us
         index = len(self.frames) + 1
-        event = LeConnectionComplete(0, ACL_HANDLE, 0, 0, bytes(6), 24, 0, 72, 0).to_bytes()
+        event = record.to_bytes()
         self.frames.append(
             Frame(index, self.ts_us, 1002, Encap.HCI, Direction.CONTROLLER_TO_HOST, event,
                   hci_type=HciType.EVENT)

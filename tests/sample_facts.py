@@ -34,7 +34,7 @@ def facts(path: str) -> Facts:
         if isinstance(pdu, AttPdu):
             att += 1
             if isinstance(pdu, ErrorResponse) and fed.connection is not None:
-                error_responses[fed.connection.id] += 1
+                error_responses[fed.connection] += 1
     analyzer.finish()
     txns = analyzer.transactions()
     not_ok = Counter(t.connection for t in txns if t.outcome != "ok")

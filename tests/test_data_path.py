@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import msgspec
 import pytest
 from frames import Script
 
 from attscope.capture import Direction
 from attscope.dissector.analysis.analysis_records import Connection, Transaction
 from attscope.dissector.analysis.analyzer import Analyzer, Fed
+from attscope.dissector.analysis.connections import LiveConnection
 from attscope.dissector.analysis.flow_rules import RULES, ViolationKind
 from attscope.dissector.decoding import att_pdus as att
 from attscope.dissector.decoding import l2cap_signalling as sig
@@ -31,9 +33,9 @@ def test_feed_gives_the_packet_its_connection_and_its_events() -> None:
     fed = [analyzer.feed(frame) for frame in s.frames]
     assert all(isinstance(f, Fed) and f.packet.frame == i for i, f in enumerate(fed, 1))
     first = fed[0]
-    assert isinstance(first.connection, Connection)
-    assert [type(e) for e in first.events] == [Connection]  # it opened
-    assert all(f.connection is first.connection for f in fed)
+    (opening,) = first.events  # it opened
+    assert isinstance(opening, Connection) and first.connection == opening.id
+    assert all(f.connection == opening.id for f in fed)
 
     change = fed[opened - 1].packet.channel_changes
     assert change == (
@@ -47,6 +49,34 @@ def test_feed_gives_the_packet_its_connection_and_its_events() -> None:
     done = fed[answer - 1].events
     assert len(done) == 1 and isinstance(done[0], Transaction)
     assert done[0].response_frame == answer
+
+
+def test_connection_records_do_not_change_once_emitted() -> None:
+    s = Script()
+    s.connect()
+    s.local(att.ExchangeMtuRequest(247))
+    s.remote(att.ExchangeMtuResponse(185))
+    s.disconnect()
+    analyzer = Analyzer()
+    events = [e for f in s.frames for e in analyzer.feed(f).events]
+    events += analyzer.finish()
+    opened, closed = (e for e in events if isinstance(e, Connection))
+    assert opened.id == closed.id
+    assert (opened.end_us, opened.bearers, len(opened.timeline)) == (None, (), 1)
+    assert closed.end_us == s.ts(4) and closed.disconnect_reason is not None
+    assert [e.kind for e in closed.timeline] == ["connect", "mtu_exchange", "disconnect"]
+    assert [(b.mtu, b.mtu_source, b.largest_pdu) for b in closed.bearers] == [(185, "exchange", 3)]
+    with pytest.raises(AttributeError):
+        closed.end_us = 0  # type: ignore[misc]
+    assert analyzer.connections == [closed]
+    assert analyzer.connection(closed.id) == closed and analyzer.connection("x") is None
+    closed.parameters["latency"] = 99  # its own copy: nothing else sees this
+    assert analyzer.connections[0].parameters["latency"] == 0
+
+
+def test_the_live_state_of_a_link_has_every_field_of_its_record() -> None:
+    names = [f.name for f in msgspec.structs.fields(Connection)]
+    assert [f.name for f in msgspec.structs.fields(LiveConnection)] == names
 
 
 def test_nothing_asks_the_analyzer_or_the_decoder_afterwards() -> None:

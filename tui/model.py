@@ -170,9 +170,9 @@ class CaptureModel:
         for event in events:
             if isinstance(event, Transaction) and event.response_frame == frame.index:
                 answered = event
-        packet, conn = fed.packet, fed.connection
-        if conn is not None and isinstance(packet.pdu, att.AttPdu):
-            self._flow(packet, conn.id, packet.pdu, answered)
+        packet, conn_id = fed.packet, fed.connection
+        if conn_id is not None and isinstance(packet.pdu, att.AttPdu):
+            self._flow(packet, conn_id, packet.pdu, answered)
         if events:
             self._events(events)
 
@@ -268,7 +268,7 @@ class CaptureModel:
     def connections(self) -> list[Connection]:
         """The analyzer's connections, copied under the lock."""
         with self.lock:
-            return [copy.copy(c) for c in self.analyzer.connections]
+            return self.analyzer.connections
 
     def totals(self) -> tuple[int, int]:
         """Transactions and error responses of every connection, summed under the lock
@@ -280,8 +280,8 @@ class CaptureModel:
     def link_kinds(self) -> frozenset[bool]:
         """Whether the links are an air capture's (True) or an HCI log's (False)."""
         with self.lock:
-            connections = self.analyzer.connections
-            if len(connections) != self._kinds_seen:  # connections are only ever added
+            if self.analyzer.connection_count != self._kinds_seen:  # only ever added
+                connections = self.analyzer.connections
                 self._kinds |= {c.transport == "le air" for c in connections[self._kinds_seen :]}
                 self._kinds_seen = len(connections)
             return self._kinds

@@ -85,31 +85,24 @@ class Export:
         self.names = Namer(uuid_names)
         self.written: Counter[str] = Counter({t: 0 for k in kinds for t in KINDS[k]})
         self.severities: Counter[str] = Counter({"error": 0, "warning": 0})
-        self.live: dict[str, Connection] = {}  # connections by id, for their addresses
         self.done: set[str] = set()  # connections written
 
     def write(self, record: msgspec.Struct) -> None:
         self.writer.write(record)
         self.written[tag_of(record)] += 1
 
-    def address_of(self, connection: str, side: str) -> str | None:
-        conn = self.live.get(connection)
-        return conn.address_of(side) if conn is not None else None
-
     def events(self, events: Sequence[Event]) -> None:
-        kinds = self.kinds
+        kinds, address_of = self.kinds, self.analyzer.address_of
         for event in events:
             if isinstance(event, Transaction):
                 if "transactions" in kinds:
-                    self.write(transaction_record(event, self.clock, self.names, self.address_of))
+                    self.write(transaction_record(event, self.clock, self.names, address_of))
             elif isinstance(event, Violation):
                 self.severities[event.severity] += 1
                 if "violations" in kinds:
                     self.write(violation_record(event))
-            elif isinstance(event, Connection):
-                self.live[event.id] = event
-                if event.end_us is not None:
-                    self.connection(event)
+            elif isinstance(event, Connection) and event.end_us is not None:
+                self.connection(event)
 
     def connection(self, conn: Connection) -> None:
         if conn.id not in self.done:

@@ -45,7 +45,7 @@ class TimelineEntry(msgspec.Struct, frozen=True, gc=False, tag="timeline"):
     detail: str
 
 
-class AttBearerInfo(msgspec.Struct, gc=False):
+class AttBearerInfo(msgspec.Struct, frozen=True, gc=False):
     """What the capture shows of one ATT bearer of a connection: its ATT_MTU only where
     the capture proves it, else the longest PDU seen (the MTU was at least that)."""
 
@@ -63,12 +63,36 @@ class AttBearerInfo(msgspec.Struct, gc=False):
 MTU_UNSEEN = "not in capture"
 
 
-class Connection(msgspec.Struct, gc=False, tag="connection"):
+class Ends:
+    """The addresses of a link's two ends, by side (a connection's record and the
+    tracker's live state both have them)."""
+
+    __slots__ = ()
+    if TYPE_CHECKING:
+        local_address: str | None
+        peer_address: str | None
+        central_address: str | None
+        peripheral_address: str | None
+
+    def address_of(self, side: str) -> str | None:
+        """The address of one end, when the capture tells it."""
+        return {
+            LOCAL: self.local_address,
+            REMOTE: self.peer_address,
+            CENTRAL: self.central_address,
+            PERIPHERAL: self.peripheral_address,
+        }.get(side)
+
+
+class Connection(Ends, msgspec.Struct, frozen=True, gc=False, tag="connection"):
     """One link from its start (or from the first packet seen, `inferred`) to its end.
     `id` is the decoder's connection name, with " #2" ... when a handle or access address
-    is used again. The live record of the link: the connection tracker is its one writer
-    (each bearer's `AttBearerInfo` is the ATT tracker's), and the same record is the
-    event at the link's start and again at its end."""
+    is used again.
+
+    A record of the link as it was when it was made: the connection tracker, the link's
+    one writer, emits one when the link opens and one when it closes (or the capture
+    ends), and `Analyzer.connection()` makes one on demand. `parameters` is the record's
+    own copy."""
 
     id: str
     transport: str  # "le" | "br/edr" | "le air"
@@ -89,18 +113,9 @@ class Connection(msgspec.Struct, gc=False, tag="connection"):
     last_frame: int | None = None  # the last frame of its traffic or timeline
     disconnect_reason: str | None = None
     missed_events: int = 0  # air: connection events (or packets) the sniffer lost
-    bearers: list[AttBearerInfo] = msgspec.field(default_factory=list)  # as first used
-    timeline: list[TimelineEntry] = msgspec.field(default_factory=list)
+    bearers: tuple[AttBearerInfo, ...] = ()  # as first used
+    timeline: tuple[TimelineEntry, ...] = ()
     timeline_dropped: int = 0  # entries past the cap (connections.MAX_TIMELINE), counted
-
-    def address_of(self, side: str) -> str | None:
-        """The address of one end, when the capture tells it."""
-        return {
-            LOCAL: self.local_address,
-            REMOTE: self.peer_address,
-            CENTRAL: self.central_address,
-            PERIPHERAL: self.peripheral_address,
-        }.get(side)
 
 
 class Exchange(msgspec.Struct, frozen=True, gc=False):

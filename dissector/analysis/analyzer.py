@@ -7,10 +7,10 @@
     analyzer.finish()
     analyzer.connections, analyzer.transactions(conn_id), analyzer.violations
 
-`feed()` returns everything a consumer needs of the frame: the decoded packet, the
-connection it belongs to and the events it completed. Events are the records themselves,
-as they become final: a `Connection` when it opens (and again when it closes), a
-`Transaction` when it completes, a `Violation` when found. `feed()` never raises.
+`feed()` returns everything a consumer needs of the frame: the decoded packet, the id of
+the connection it belongs to and the events it completed. Events are immutable records,
+final when emitted: a `Connection` when it opens (and a new record of it when it closes),
+a `Transaction` when it completes, a `Violation` when found. `feed()` never raises.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from attscope.dissector.analysis.connections import (
     MAX_TIMELINE,
     SIDE_OF,
     ConnectionTracker,
+    LiveConnection,
 )
 from attscope.dissector.analysis.credits import CreditTracker
 from attscope.dissector.analysis.gatt_db import GattDatabase
@@ -55,12 +56,13 @@ _NO_EVENTS: tuple[Event, ...] = ()
 
 
 class Fed(msgspec.Struct, frozen=True, gc=False):
-    """What one frame gave: its decoded packet, the connection it belongs to (None for
-    adverts, for a link the capture has not proven yet, and for frames of no link) and
-    the events it completed, in order."""
+    """What one frame gave: its decoded packet, the id of the connection it belongs to
+    (None for adverts, for a link the capture has not proven yet, and for frames of no
+    link; `Analyzer.connection(id)` is its record) and the events it completed, in
+    order."""
 
     packet: Packet
-    connection: Connection | None
+    connection: str | None
     events: Sequence[Event]
 
 
@@ -132,9 +134,10 @@ class Analyzer:
                 pdu = packet.pdu
                 if isinstance(pdu, AttPdu):
                     self._att_pdu(conn, packet, pdu, unknown)
+        conn_id = conn.id if conn is not None else None
         if self._events or connections.opened or connections.closed:
-            return Fed(packet, conn, self._flush())
-        return Fed(packet, conn, _NO_EVENTS)
+            return Fed(packet, conn_id, self._flush())
+        return Fed(packet, conn_id, _NO_EVENTS)
 
     def _time_step(self, bad_time: bool, ts: int) -> None:
         """A frame whose time is out of range or earlier than the capture's clock. A step
@@ -160,7 +163,7 @@ class Analyzer:
         return self._flush()
 
     def _att_pdu(
-        self, conn: Connection, packet: Packet, pdu: AttPdu, frame_direction_unknown: bool
+        self, conn: LiveConnection, packet: Packet, pdu: AttPdu, frame_direction_unknown: bool
     ) -> None:
         cid = packet.cid
         assert cid is not None
@@ -172,7 +175,7 @@ class Analyzer:
                 seen = not conn.inferred and not conn.missed_events
                 source = "default" if seen else MTU_UNSEEN
                 bearer = self._bearers[key] = Bearer(conn.id, cid, LE_DEFAULT_MTU, False, source)
-                self._connections.add_bearer(conn, bearer.info)
+                self._connections.add_bearer(conn, bearer)
         else:
             # a dynamic channel has a CID at each end: one bearer for the pair
             channel = packet.channel
@@ -184,7 +187,7 @@ class Analyzer:
                 eatt = channel.credit_based
                 mtu = channel.att_mtu if eatt else max(channel.att_mtu, BREDR_DEFAULT_MTU)
                 bearer = self._bearers[key] = Bearer(conn.id, channel.pair[0], mtu, eatt, "channel")
-                self._connections.add_bearer(conn, bearer.info)
+                self._connections.add_bearer(conn, bearer)
         if frame_direction_unknown:
             bearer.guessed_sides = True
         side = SIDE_OF[packet.direction]
@@ -244,7 +247,23 @@ class Analyzer:
 
     @property
     def connections(self) -> list[Connection]:
-        return self._connections.all
+        """A record of every connection so far (kept: see `limits`), as it is now."""
+        return [conn.snapshot() for conn in self._connections.all]
+
+    @property
+    def connection_count(self) -> int:
+        """How many connections `connections` lists."""
+        return len(self._connections.all)
+
+    def connection(self, conn_id: str) -> Connection | None:
+        """A record of one connection (its id) as it is now."""
+        conn = self._connections.get(conn_id)
+        return conn.snapshot() if conn is not None else None
+
+    def address_of(self, conn_id: str, side: str) -> str | None:
+        """The address of one end of a connection, as far as the capture has told it."""
+        conn = self._connections.get(conn_id)
+        return conn.address_of(side) if conn is not None else None
 
     def transactions(self, connection: str | None = None) -> list[Transaction]:
         """Completed transactions, of one connection (its id) or of all."""

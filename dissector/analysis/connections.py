@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
+
 from attscope.capture.frame import Direction, Frame, SnifferInfo
 from attscope.dissector.analysis.analysis_records import (
     CENTRAL,
@@ -12,12 +14,13 @@ from attscope.dissector.analysis.analysis_records import (
     PERIPHERAL,
     REMOTE,
     UNKNOWN_SIDE,
-    AttBearerInfo,
     Connection,
+    Ends,
     Side,
     TimelineEntry,
     Transaction,
 )
+from attscope.dissector.analysis.transactions import Bearer
 from attscope.dissector.decoding import hci_events as ev
 from attscope.dissector.decoding import ll_control as llc
 from attscope.dissector.decoding.att_pdus import ExchangeMtuRequest, ExchangeMtuResponse
@@ -69,6 +72,45 @@ def bd_addr(raw: bytes) -> str:
     return ":".join(f"{b:02X}" for b in reversed(raw))
 
 
+class LiveConnection(Ends, msgspec.Struct, gc=False):
+    """The connection tracker's working state of one link (its fields are `Connection`'s):
+    written by the tracker alone, read by the analyzer, never handed out. What leaves
+    the analyzer is a `snapshot()`."""
+
+    id: str
+    transport: str
+    inferred: bool
+    start_us: int
+    first_frame: int
+    handle: int | None = None
+    adapter: int | None = None
+    access_address: int | None = None
+    local_role: str | None = None
+    local_address: str | None = None
+    peer_address: str | None = None
+    peer_address_type: str | None = None
+    central_address: str | None = None
+    peripheral_address: str | None = None
+    parameters: dict[str, Any] = msgspec.field(default_factory=dict)
+    end_us: int | None = None
+    last_frame: int | None = None
+    disconnect_reason: str | None = None
+    missed_events: int = 0
+    bearers: list[Bearer] = msgspec.field(default_factory=list)  # the ATT tracker's
+    timeline: list[TimelineEntry] = msgspec.field(default_factory=list)
+    timeline_dropped: int = 0
+
+    def snapshot(self) -> Connection:
+        """The link as it is now, as a record that nothing changes afterwards."""
+        fields = msgspec.structs.asdict(self)
+        fields.update(
+            parameters=dict(self.parameters),
+            bearers=tuple(bearer.info() for bearer in self.bearers),
+            timeline=tuple(self.timeline),
+        )
+        return Connection(**fields)
+
+
 class _Candidate:
     """An HCI handle or access address with traffic but, so far, no evidence of being a
     link."""
@@ -100,28 +142,34 @@ class ConnectionTracker:
     says (`UNKNOWN_TRANSPORT` until something does), never LE by default."""
 
     def __init__(self) -> None:
-        self.all: list[Connection] = []
+        self.all: list[LiveConnection] = []
         # the decoder's connection name -> the live connection; read it, never write it
-        self.live: dict[str | None, Connection] = {}
+        self.live: dict[str | None, LiveConnection] = {}
         self._uses: dict[str, int] = {}
-        self._by_id: dict[str, Connection] = {}
+        self._by_id: dict[str, LiveConnection] = {}
         self.local_address: str | None = None
         # id -> (event counter, time of the last packet when it can be believed)
         self._air_events: dict[str, tuple[int | None, int | None]] = {}
         self._candidates: dict[str, _Candidate] = {}
         self.unkept = 0  # connections past MAX_CONNECTIONS: analysed, not listed
         self.le_acl_length = 0  # LE Read Buffer Size: the longest LE ACL packet
-        self.opened: list[Connection] = []  # since the last `take_changes`
-        self.closed: list[Connection] = []
+        self.opened: list[LiveConnection] = []  # since the last `take_changes`
+        self.closed: list[LiveConnection] = []
 
     def take_changes(self) -> tuple[list[Connection], list[Connection]]:
-        opened, closed = self.opened, self.closed
+        """Records of the links opened and closed since the last call."""
+        opened = [conn.snapshot() for conn in self.opened]
+        closed = [conn.snapshot() for conn in self.closed]
         self.opened, self.closed = [], []
         return opened, closed
 
+    def get(self, conn_id: str) -> LiveConnection | None:
+        """A connection by its id, live or ended (if kept)."""
+        return self._by_id.get(conn_id)
+
     def connection_for(
         self, packet: Packet, sniffer: SnifferInfo | None = None
-    ) -> Connection | None:
+    ) -> LiveConnection | None:
         """The live connection of a packet, opening an inferred one if the packet proves
         there is a link; `sniffer`: what an air sniffer said of the packet."""
         name = packet.connection
@@ -132,7 +180,9 @@ class ConnectionTracker:
             found = self._infer(name, packet, sniffer)
         return found
 
-    def _infer(self, name: Link, packet: Packet, sniffer: SnifferInfo | None) -> Connection | None:
+    def _infer(
+        self, name: Link, packet: Packet, sniffer: SnifferInfo | None
+    ) -> LiveConnection | None:
         """A link whose start the capture missed, if the packet shows there is one."""
         handle = name.handle
         if handle is None:
@@ -156,7 +206,7 @@ class ConnectionTracker:
 
     def _infer_air(
         self, name: Link, packet: Packet, sniffer: SnifferInfo | None
-    ) -> Connection | None:
+    ) -> LiveConnection | None:
         """A data PDU whose CRC the sniffer checked proves a link; without a check (a
         sniffer that does not say, or link type 251), a second packet with the access
         address does: a single one may be noise (a capture of random access addresses
@@ -183,7 +233,7 @@ class ConnectionTracker:
             seen = self._candidates[name] = _Candidate(packet.ts_us, packet.frame)
         return seen
 
-    def _open_inferred(self, name: Link, packet: Packet, transport: str) -> Connection:
+    def _open_inferred(self, name: Link, packet: Packet, transport: str) -> LiveConnection:
         conn = self._open(name, packet, inferred=True)
         conn.transport = transport
         seen = self._candidates.pop(name, None)
@@ -210,7 +260,7 @@ class ConnectionTracker:
             return "br/edr"  # longer than the controller takes on LE links
         return None
 
-    def traffic(self, conn: Connection, packet: Packet, frame: Frame) -> None:
+    def traffic(self, conn: LiveConnection, packet: Packet, frame: Frame) -> None:
         """A packet of the link's own traffic: its last frame, what it tells of the
         transport, and what the capture lost of the link so far."""
         conn.last_frame = packet.frame
@@ -222,17 +272,17 @@ class ConnectionTracker:
             conn.missed_events += 1  # fragments lost: the capture has a gap
 
     @staticmethod
-    def add_bearer(conn: Connection, bearer: AttBearerInfo) -> None:
-        """An ATT bearer first used (its record is the ATT tracker's to keep up to date)."""
+    def add_bearer(conn: LiveConnection, bearer: Bearer) -> None:
+        """An ATT bearer first used (the ATT tracker keeps it up to date)."""
         conn.bearers.append(bearer)
 
-    def classify(self, conn: Connection, packet: Packet) -> None:
+    def classify(self, conn: LiveConnection, packet: Packet) -> None:
         """An open link of unknown transport: does this packet tell?"""
         transport = self.transport_of(packet)
         if transport is not None:
             conn.transport = transport
 
-    def observe_air_events(self, conn: Connection, frame: Frame) -> None:
+    def observe_air_events(self, conn: LiveConnection, frame: Frame) -> None:
         """Count the connection events an air sniffer missed (and the packets it caught
         damaged): the central sends in every
         event (Core 5.4 Vol 6 Part B 4.5.1), so its packets come one event apart. The
@@ -333,7 +383,7 @@ class ConnectionTracker:
             ):
                 self._hci_update(self._open_inferred(name, packet, transport), packet, event)
 
-    def _hci_update(self, conn: Connection, packet: Packet, event: Any) -> None:
+    def _hci_update(self, conn: LiveConnection, packet: Packet, event: Any) -> None:
         if conn.transport == UNKNOWN_TRANSPORT:
             conn.transport = _event_transport(event) or UNKNOWN_TRANSPORT
         if isinstance(event, ev.EncryptionChange):
@@ -466,11 +516,11 @@ class ConnectionTracker:
             f"{conn.peripheral_address}, interval {data.interval * 1.25:.2f} ms",
         )
 
-    def _open(self, name: Link, packet: Packet, inferred: bool) -> Connection:
+    def _open(self, name: Link, packet: Packet, inferred: bool) -> LiveConnection:
         uses = self._uses.get(name, 0) + 1
         self._uses[name] = uses
         air = name.air
-        conn = Connection(
+        conn = LiveConnection(
             id=str(name) if uses == 1 else f"{name} #{uses}",  # plain text, for any encoder
             transport="le air" if air else UNKNOWN_TRANSPORT,
             inferred=inferred,
@@ -504,12 +554,12 @@ class ConnectionTracker:
         self.live.clear()
 
     @staticmethod
-    def _note(conn: Connection, packet: Packet, kind: str, detail: str) -> None:
+    def _note(conn: LiveConnection, packet: Packet, kind: str, detail: str) -> None:
         _add(conn, TimelineEntry(packet.ts_us, packet.frame, kind, detail))
         conn.last_frame = packet.frame
 
 
-def _add(conn: Connection, entry: TimelineEntry) -> None:
+def _add(conn: LiveConnection, entry: TimelineEntry) -> None:
     """A timeline entry, up to MAX_TIMELINE per connection; later ones are counted."""
     if len(conn.timeline) < MAX_TIMELINE:
         conn.timeline.append(entry)

@@ -24,12 +24,12 @@ from typing import Any
 from attscope.dissector.analysis.analysis_records import (
     LOCAL,
     OTHER_SIDE,
-    Connection,
     Side,
     Transaction,
     Violation,
     violation,
 )
+from attscope.dissector.analysis.connections import LiveConnection
 from attscope.dissector.analysis.flow_rules import ViolationKind as Kind
 from attscope.dissector.analysis.gatt_db import (
     CCCD,
@@ -67,7 +67,7 @@ _EATT = 0x01  # Server Supported Features bit 0 (7.4): EATT, hence Read Multiple
 _ROUTE = tuple[GattDatabase, str]  # the server's database, the client's key
 
 
-def _key(conn: Connection, side: Side) -> tuple[str, str | None]:
+def _key(conn: LiveConnection, side: Side) -> tuple[str, str | None]:
     """The key and address of one end of a connection."""
     address = conn.address_of(side)
     if address:
@@ -99,7 +99,7 @@ class GattDatabases:
         route = self._routes.get((connection, server_side))
         return None if route is None else route[0]
 
-    def _route(self, conn: Connection, server: Side) -> _ROUTE | None:
+    def _route(self, conn: LiveConnection, server: Side) -> _ROUTE | None:
         route = self._routes.get((conn.id, server))
         if route is not None:
             return route
@@ -118,7 +118,7 @@ class GattDatabases:
     # -- PDUs -------------------------------------------------------------------------------
 
     def observe_pdu(
-        self, conn: Connection, side: Side, pdu: Any, frame: int, ts_us: int, bearer: int
+        self, conn: LiveConnection, side: Side, pdu: Any, frame: int, ts_us: int, bearer: int
     ) -> None:
         """An ATT PDU `side` sent on `conn`, before the transaction tracker sees it."""
         opcode = pdu.opcode

@@ -128,8 +128,9 @@ class Bearer:
     exchange may have happened before the capture or while the sniffer was deaf) it is
     only the least the capture proves, and no PDU is blamed for exceeding it."""
 
-    __slots__ = ("cid", "conn", "eatt", "expired", "guessed_sides", "indications", "info",
-                 "missed", "mtu", "mtu_clients", "mtu_known", "streams", "timed_out")  # fmt: skip
+    __slots__ = ("cid", "conn", "eatt", "expired", "guessed_sides", "indications",
+                 "largest_pdu", "missed", "mtu", "mtu_clients", "mtu_frame", "mtu_known",
+                 "mtu_source", "streams", "timed_out")  # fmt: skip
 
     def __init__(
         self, conn: str, cid: int, mtu: int, eatt: bool, mtu_source: str = "default"
@@ -138,7 +139,9 @@ class Bearer:
         self.cid = cid
         self.mtu = mtu
         self.mtu_known = mtu_source != MTU_UNSEEN
-        self.info = AttBearerInfo(cid, eatt, mtu if self.mtu_known else None, mtu_source)
+        self.mtu_source = mtu_source  # as AttBearerInfo.mtu_source
+        self.mtu_frame: int | None = None  # the Exchange MTU Response that set it
+        self.largest_pdu = 0
         self.eatt = eatt
         self.streams: dict[str, _Stream] = {}
         self.indications: dict[str, _Open] = {}  # by server side
@@ -147,6 +150,13 @@ class Bearer:
         self.expired: list[_Open] = []  # timed out: a late answer is no orphan
         self.missed = 0  # the connection's missed events at this bearer's last PDU
         self.guessed_sides = False  # the sniffer did not say who sent what
+
+    def info(self) -> AttBearerInfo:
+        """What the capture shows of the bearer so far, as a record."""
+        mtu = self.mtu if self.mtu_known else None
+        return AttBearerInfo(
+            self.cid, self.eatt, mtu, self.mtu_source, self.mtu_frame, self.largest_pdu
+        )
 
     def stream(self, client: Side) -> _Stream:
         found = self.streams.get(client)
@@ -211,9 +221,8 @@ class AttTracker:
                 )
             else:  # the devices agreed on at least this much, out of our sight
                 bearer.mtu = length
-        info = bearer.info
-        if length > info.largest_pdu:
-            info.largest_pdu = length
+        if length > bearer.largest_pdu:
+            bearer.largest_pdu = length
         if role == _REQUEST:
             self._request(bearer, side, pdu, frame, ts)
         elif role == _RESPONSE:
@@ -433,8 +442,7 @@ class AttTracker:
             agreed = min(request.client_rx_mtu, pdu.server_rx_mtu)
             bearer.mtu = max(LE_DEFAULT_MTU, agreed)
             bearer.mtu_known = True
-            info = bearer.info
-            info.mtu, info.mtu_source, info.mtu_frame = bearer.mtu, "exchange", frame
+            bearer.mtu_source, bearer.mtu_frame = "exchange", frame
 
     # -- time and endings -------------------------------------------------------------
 
@@ -555,10 +563,8 @@ class AttTracker:
 
 
 def _mark_gap(bearer: Bearer) -> None:
-    info = bearer.info
-    if info.mtu_source == "default":  # an exchange may have gone unseen
-        bearer.mtu_known = False
-        info.mtu, info.mtu_source = None, MTU_UNSEEN
+    if bearer.mtu_source == "default":  # an exchange may have gone unseen
+        bearer.mtu_known, bearer.mtu_source = False, MTU_UNSEEN
     for txn in _open(bearer):
         txn.capture_gap = True
 
