@@ -17,6 +17,7 @@ from attscope.capture import CaptureReader
 from attscope.capture import linktypes as lt
 from attscope.dissector.analysis.analysis_records import Connection, Transaction, Violation
 from attscope.dissector.analysis.analyzer import Analyzer, Event
+from attscope.dissector.decoding.le_keys import Keys
 from attscope.export.convert import (
     Clock,
     Namer,
@@ -76,11 +77,12 @@ class Export:
         writer: Writer,
         kinds: list[str],
         uuid_names: dict[str, str] | None,
+        keys: Keys | None = None,
     ) -> None:
         self.reader = reader
         self.writer = writer
         self.kinds = set(kinds)
-        self.analyzer = Analyzer(retain=False, uuid_names=uuid_names)
+        self.analyzer = Analyzer(retain=False, uuid_names=uuid_names, keys=keys)
         self.clock = Clock()
         self.names = Namer(uuid_names)
         self.written: Counter[str] = Counter({t: 0 for k in kinds for t in KINDS[k]})
@@ -155,6 +157,7 @@ def export_capture(
     fmt: str = "jsonl",
     uuid_names: dict[str, str] | None = None,
     spill_dir: str | None = None,
+    keys: Keys | None = None,
 ) -> ExportEnd:
     """Export `reader`'s capture to `out` as JSON Lines (`fmt` "jsonl") or one JSON
     document ("json"; its arrays wait in temporary files in `spill_dir`); the `end`
@@ -167,6 +170,6 @@ def export_capture(
     else:
         writer = JsonLinesWriter(out, header)
     try:
-        return Export(reader, writer, kinds, uuid_names).run()
+        return Export(reader, writer, kinds, uuid_names, keys).run()
     finally:
         writer.close()

@@ -49,6 +49,8 @@ from attscope.dissector.analysis.transactions import (
 from attscope.dissector.decoding.att_pdus import AttPdu
 from attscope.dissector.decoding.decoder import Decoder, Packet
 from attscope.dissector.decoding.l2cap import CID_ATT
+from attscope.dissector.decoding.le_keys import Keys
+from attscope.dissector.decoding.ll_data import LlEncrypted, LlPacket
 
 _UNKNOWN = Direction.UNKNOWN
 Event = Connection | Transaction | Violation
@@ -72,8 +74,13 @@ class Analyzer:
     `retain=False` keeps no transactions or violations (only the events say them), so a
     capture of any size streams in constant memory; connections are always kept."""
 
-    def __init__(self, retain: bool = True, uuid_names: dict[str, str] | None = None) -> None:
-        self.decoder = Decoder()
+    def __init__(
+        self,
+        retain: bool = True,
+        uuid_names: dict[str, str] | None = None,
+        keys: Keys | None = None,
+    ) -> None:
+        self.decoder = Decoder(keys)  # `keys`: what encrypted air links are decrypted with
         self.retain = retain
         self._connections = ConnectionTracker()
         self._att = AttTracker(self._on_transaction, self._on_violation)
@@ -82,6 +89,7 @@ class Analyzer:
         self._advertisers = AdvertiserTracker()
         self._gatt = GattDatabases(self._on_violation, uuid_names)  # custom UUID names
         self._bearers: dict[tuple[str, int], Bearer] = {}
+        self._unreadable: dict[str, int] = {}  # encrypted PDUs no key read, per connection
         self._transactions: list[Transaction] = []
         self.violations: list[Violation] = []
         self._events: list[Event] = []
@@ -116,6 +124,9 @@ class Analyzer:
                     self._advertisers.observe(frame, packet.pdu)
             elif conn is None:
                 conn = live.get(name)  # one the news opened
+            elif type(packet.pdu) is LlPacket and type(packet.pdu.pdu) is LlEncrypted:
+                # a PDU no key reads: what it said is unknown to the ATT streams too
+                self._unreadable[conn.id] = self._unreadable.get(conn.id, 0) + 1
         else:
             conn = None
         lost = packet.lost
@@ -193,7 +204,8 @@ class Analyzer:
         side = SIDE_OF[packet.direction]
         frame, ts = packet.frame, packet.ts_us
         self._gatt.observe_pdu(conn, side, pdu, frame, ts, bearer.cid)
-        self._att.feed(bearer, side, pdu, frame, ts, packet.pdu_length, conn.missed_events)
+        unseen = conn.missed_events + self._unreadable.get(conn.id, 0)  # gaps in the streams
+        self._att.feed(bearer, side, pdu, frame, ts, packet.pdu_length, unseen)
 
     def _on_transaction(self, txn: Transaction) -> None:
         names = self._gatt.observe_transaction(txn)  # learns from it, names and decodes it

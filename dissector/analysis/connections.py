@@ -33,7 +33,7 @@ from attscope.dissector.decoding.hci_commands import (
 )
 from attscope.dissector.decoding.hci_names import ADDRESS_TYPES, PHYS, error_name
 from attscope.dissector.decoding.ll_adv import ConnectInd
-from attscope.dissector.decoding.ll_data import LlPacket
+from attscope.dissector.decoding.ll_data import LlEncrypted, LlPacket
 from attscope.dissector.decoding.pdu import Malformed
 
 SIDE_OF: dict[Direction, Side] = {
@@ -153,6 +153,7 @@ class ConnectionTracker:
         self._candidates: dict[str, _Candidate] = {}
         self.unkept = 0  # connections past MAX_CONNECTIONS: analysed, not listed
         self.le_acl_length = 0  # LE Read Buffer Size: the longest LE ACL packet
+        self._ciphertext: set[str] = set()  # links whose encryption start is noted
         self.opened: list[LiveConnection] = []  # since the last `take_changes`
         self.closed: list[LiveConnection] = []
 
@@ -468,6 +469,13 @@ class ConnectionTracker:
             )
         elif isinstance(pdu, llc.StartEncRsp):
             self._note(conn, packet, "encryption", "encryption started")
+            self._ciphertext.add(conn.id)
+        elif isinstance(pdu, llc.EncReq):
+            self._ciphertext.discard(conn.id)  # a new start (or a refresh) follows
+        elif isinstance(pdu, LlEncrypted) and conn.id not in self._ciphertext:
+            # no key reads its LL_START_ENC_RSP: the first ciphertext says the same
+            self._note(conn, packet, "encryption", "encryption started")
+            self._ciphertext.add(conn.id)
 
     def note_mtu(self, txn: Transaction) -> None:
         """An MTU exchange completed: it belongs on the connection's timeline."""

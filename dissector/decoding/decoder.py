@@ -37,9 +37,16 @@ from attscope.dissector.decoding.l2cap import (
     CID_SMP,
     L2capHeader,
 )
+from attscope.dissector.decoding.le_keys import Keys
 from attscope.dissector.decoding.ll_adv import AuxConnectReq, ConnectInd
 from attscope.dissector.decoding.ll_control import TerminateInd
-from attscope.dissector.decoding.ll_data import L2capFragment, LlPacket, decode_ll_frame
+from attscope.dissector.decoding.ll_data import (
+    DataHeader,
+    L2capFragment,
+    LlPacket,
+    decode_ll_frame,
+)
+from attscope.dissector.decoding.ll_encryption import Encryption
 from attscope.dissector.decoding.pdu import Malformed
 from attscope.dissector.decoding.reassembly import Reassembled, Reassembler
 from attscope.dissector.decoding.smp_pdus import decode_smp
@@ -150,6 +157,15 @@ class Link(str):
         return self.access_address is not None
 
 
+def _data_body(frame: Frame, ll: LlPacket) -> bytes:
+    """A data PDU's payload as captured (ciphertext and MIC, when encrypted): between the
+    header (and CTEInfo) and the CRC."""
+    header = ll.header
+    assert isinstance(header, DataHeader)
+    start = (5 if frame.sniffer is not None and frame.sniffer.phy == 2 else 4) + header.size
+    return frame.payload[start : start + header.length]
+
+
 def hci_connection(adapter: int | None, handle: int) -> Link:
     link = Link(f"hci{adapter}/0x{handle:04x}" if adapter is not None else f"0x{handle:04x}")
     link.adapter, link.handle, link.access_address = adapter, handle, None
@@ -177,7 +193,8 @@ class _AirTiming:
 class Decoder:
     """Decodes the frames of one capture, in order."""
 
-    def __init__(self) -> None:
+    def __init__(self, keys: Keys | None = None) -> None:
+        self.encryption = Encryption(keys)  # what each air link's encryption is
         self._acl = Reassembler()  # keyed by (connection, direction)
         self._channels = ChannelTable()
         self._sdus = SduReassembler()
@@ -298,9 +315,11 @@ class Decoder:
         layers: list[Any] = [ll]
         if ll.advertising:
             if isinstance(ll.pdu, ConnectInd | AuxConnectReq):
-                self._forget_air(ll.pdu.ll_data.aa)
-                self._remember_air(ll.pdu.ll_data.aa)
-                self._air_intervals[ll.pdu.ll_data.aa] = ll.pdu.ll_data.interval * 1250
+                aa = ll.pdu.ll_data.aa
+                self._forget_air(aa)
+                self._remember_air(aa)
+                self._air_intervals[aa] = ll.pdu.ll_data.interval * 1250
+                self.encryption.connect(aa, ll.pdu.init_a.addr, ll.pdu.adv_a.addr)
             return Packet(frame.index, frame.ts_us, frame.direction, None, layers)
         conn = self._air_names.get(ll.access_address)
         if conn is None:
@@ -309,12 +328,21 @@ class Decoder:
             conn = self._air_names[ll.access_address] = air_connection(ll.access_address)
         if ll.access_address not in self._air_links:
             self._remember_air(ll.access_address)
-        if frame.direction == Direction.UNKNOWN:  # a sniffer that does not say (Ubertooth)
+        guessed = frame.direction == Direction.UNKNOWN
+        if guessed:  # a sniffer that does not say (Ubertooth)
             frame = msgspec.structs.replace(frame, direction=self._side_by_timing(ll, frame))
+        sniffer = frame.sniffer
+        undamaged = sniffer is None or sniffer.crc_ok is not False
+        if isinstance(ll.header, DataHeader) and ll.problem is None and undamaged:
+            body = _data_body(frame, ll)
+            ll, side = self.encryption.data_pdu(ll, body, frame.direction, guessed)
+            if side != frame.direction:  # the MIC proved the other side sent it
+                frame = msgspec.structs.replace(frame, direction=side)
+                self._air_timing_side(ll, side)
+            layers[0] = ll
         fragment = ll.pdu
         if isinstance(fragment, TerminateInd):
             self._forget_air(ll.access_address)
-        sniffer = frame.sniffer
         damaged = (sniffer is not None and sniffer.crc_ok is False) or ll.problem is not None
         # every PDU a side sends moves its SN on once acknowledged, Empty PDUs and control
         # PDUs included: so every undamaged one is remembered, not only L2CAP data
@@ -383,7 +411,14 @@ class Decoder:
             oldest = next(iter(links))
             del links[oldest]
             self._forget_air(oldest)
+            self.encryption.forget(oldest)
             self._air_intervals.pop(oldest, None)
+
+    def _air_timing_side(self, ll: LlPacket, side: Direction) -> None:
+        """A side the MIC proved: the timing guesses go on from the truth."""
+        state = self._air_timing.get(ll.access_address)
+        if state is not None:
+            state.last_side = side
 
     def _forget_air(self, access_address: int) -> None:
         self._close(air_connection(access_address))

@@ -102,6 +102,7 @@ class LlEncrypted(msgspec.Struct, frozen=True, gc=False, tag="ll_encrypted"):
     llid: int
     data: bytes
     mic_ok: bool | None = None  # the sniffer's MIC check: False failed, None not checked
+    reason: str | None = None  # why attscope could not decrypt it either
 
     def to_bytes(self) -> bytes:
         return self.data
@@ -109,7 +110,8 @@ class LlEncrypted(msgspec.Struct, frozen=True, gc=False, tag="ll_encrypted"):
     def summary(self) -> str:
         kind = {3: "control PDU", 2: "L2CAP start", 1: "L2CAP continuation"}.get(self.llid)
         mic = "" if self.mic_ok is None else ", MIC ok" if self.mic_ok else ", MIC failed"
-        return f"encrypted {kind or f'LLID {self.llid}'} {len(self.data)} bytes{mic}"
+        why = f" ({self.reason})" if self.reason else ""
+        return f"encrypted {kind or f'LLID {self.llid}'} {len(self.data)} bytes{mic}{why}"
 
 
 class LlDataReserved(msgspec.Struct, frozen=True, gc=False, tag="ll_data_reserved"):
@@ -158,6 +160,7 @@ class LlPacket(msgspec.Struct, frozen=True, gc=False, omit_defaults=True, tag="l
     crc: bytes
     ci: int | None = None  # Coding Indicator, LE Coded PHY only (2.2.3: 0 S=8, 1 S=2)
     problem: Malformed | None = None
+    decrypted: bool = False  # attscope decrypted it: `pdu` is the plaintext, MIC removed
 
     @property
     def crc_value(self) -> int:
@@ -171,6 +174,8 @@ class LlPacket(msgspec.Struct, frozen=True, gc=False, omit_defaults=True, tag="l
             text = f"malformed {self.pdu.layer}: {self.pdu.reason}"
         else:
             text = self.pdu.summary()
+        if self.decrypted:
+            text += " [decrypted]"
         return f"{text} [{self.problem.reason}]" if self.problem else text
 
     def to_bytes(self) -> bytes:
@@ -237,15 +242,22 @@ def decode_ll_packet(
             pdu = Malformed("ll_adv", str(e), payload[hpos : hpos + 2] + body)
     elif encrypted and body:
         pdu = LlEncrypted(header.llid, body, mic_ok)
-    elif header.llid == 3:
-        pdu = decode_ll_control(body)
-    elif header.llid:
-        pdu = L2capFragment(header.llid == 2, body)
     else:
-        pdu = LlDataReserved(body)
+        pdu = data_payload(header.llid, body)
     # the decoders return their base classes; every class they register is in the union
     # the record declares (tests/test_ll.py checks), so the record can be decoded back
     return LlPacket(adv, aa, header, cast("AnyPdu", pdu), crc, ci, problem)
+
+
+def data_payload(
+    llid: int, body: bytes
+) -> LlControlPdu | L2capFragment | LlDataReserved | Malformed:
+    """A plaintext data PDU payload's record, by its LLID (2.4)."""
+    if llid == 3:
+        return decode_ll_control(body)
+    if llid:
+        return L2capFragment(llid == 2, body)
+    return LlDataReserved(body)
 
 
 def is_ciphertext(sniffer: SnifferInfo | None) -> bool:

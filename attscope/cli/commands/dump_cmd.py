@@ -8,11 +8,13 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from attscope.capture import Frame, open_capture
+from attscope.cli.key_args import add_key_arguments, keys_of
 from attscope.cli.messages import say
 from attscope.cli.uuid_file import load_uuid_names
 from attscope.dissector.analysis.analysis_records import Connection, Transaction, Violation
 from attscope.dissector.analysis.analyzer import Analyzer, Event
 from attscope.dissector.decoding.decoder import Decoder, Packet
+from attscope.dissector.decoding.le_keys import Keys
 from attscope.text.analysis_text import (
     connection_lines,
     gatt_lines,
@@ -51,6 +53,7 @@ def add_print_options(p: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="names for custom UUIDs: a JSON object, or lines of 'UUID name' (# comments)",
     )
+    add_key_arguments(p)
 
 
 def verbose(packet: Packet, frame: Frame, out: TextIO) -> None:
@@ -70,9 +73,9 @@ def wants_analysis(args: argparse.Namespace) -> bool:
 class FrameLines:
     """`dump`'s frame lines, one frame at a time (a file or a live stream)."""
 
-    def __init__(self, out: TextIO, verbose: bool = False) -> None:
+    def __init__(self, out: TextIO, verbose: bool = False, keys: Keys | None = None) -> None:
         self.out, self.verbose = out, verbose
-        self.decoder = Decoder()
+        self.decoder = Decoder(keys)
         self.start: int | None = None
 
     def feed(self, frame: Frame) -> None:
@@ -95,7 +98,7 @@ class AnalysisLines:
         self, out: TextIO, args: argparse.Namespace, uuid_names: dict[str, str] | None = None
     ) -> None:
         self.out, self.args = out, args
-        self.analyzer = Analyzer(retain=False, uuid_names=uuid_names)
+        self.analyzer = Analyzer(retain=False, uuid_names=uuid_names, keys=keys_of(args))
         self.start: int | None = None
 
     def feed(self, frame: Frame) -> None:
@@ -133,7 +136,7 @@ def printer(
     """What `dump` (and `live --no-tui`) prints for these options."""
     if wants_analysis(args):
         return AnalysisLines(out, args, uuid_names)
-    return FrameLines(out, args.verbose)
+    return FrameLines(out, args.verbose, keys_of(args))
 
 
 def run(args: argparse.Namespace) -> int:

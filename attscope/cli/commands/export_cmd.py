@@ -11,6 +11,7 @@ from typing import IO, Any
 
 from attscope.atomic import error_text, exit_on_signals, replaced_on_success
 from attscope.capture import CaptureError, open_capture
+from attscope.cli.key_args import add_key_arguments, keys_of
 from attscope.cli.messages import say
 from attscope.cli.uuid_file import load_uuid_names
 from attscope.export.schema import schema_json
@@ -67,6 +68,7 @@ def register(sub: Any) -> None:
         metavar="FILE",
         help="names for custom UUIDs: a JSON object, or lines of 'UUID name' (# comments)",
     )
+    add_key_arguments(p)
     p.set_defaults(run=run)
 
 
@@ -84,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
 
     def export(out: IO[bytes], spill_dir: str | None) -> None:
         nonlocal errors
-        end = export_capture(reader, out, args.what, args.format, names, spill_dir)
+        end = export_capture(reader, out, args.what, args.format, names, spill_dir, keys_of(args))
         errors = end.violations.get("error", 0)
         warnings.extend(end.warnings)  # the reader's and the analysis's
 

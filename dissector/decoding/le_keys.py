@@ -1,0 +1,95 @@
+"""The keys a capture can be decrypted with: given by the user, or learnt from the capture
+itself (a cracked pairing, a key distributed over SMP).
+
+A key is kept as the user wrote it; sources disagree on byte order (the spec and most
+tools write an LTK most significant octet first, HCI and some key stores carry it least
+significant octet first), so `orders()` gives both, and the decryption reports the one
+whose MIC verified.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+LTK_LENGTH = 16
+
+
+class BadKey(ValueError):
+    """A key the user wrote that cannot be a key; the message says why."""
+
+
+class Ltk(msgspec.Struct, frozen=True, gc=False):
+    """A long-term key (or a legacy pairing's STK, which the first encryption uses the
+    same way). `value` as written; `address`: only for links with this device;
+    `ediv`/`rand`: only for an LL_ENC_REQ that asks for them (legacy pairing keys).
+    `source` says where it came from, for the report."""
+
+    value: bytes
+    source: str
+    address: str | None = None
+    ediv: int | None = None
+    rand: bytes | None = None  # as on the air, 8 octets
+    learnt: bool = False  # found in the capture: its byte order is the air's
+
+    def orders(self) -> list[tuple[bytes, str]]:
+        """The key in air order (least significant octet first), for each reading of
+        how it was written."""
+        if self.learnt:
+            return [(self.value, "as found")]
+        return [(self.value[::-1], "as written"), (self.value, "byte-reversed")]
+
+    def fits(self, ediv: int, rand: bytes, addresses: tuple[str | None, ...]) -> bool:
+        """Whether this key may be the one an LL_ENC_REQ asks for on a link between
+        these addresses."""
+        if self.address is not None and self.address.upper() not in addresses:
+            return False
+        if self.ediv is not None and self.ediv != ediv:
+            return False
+        return self.rand is None or self.rand == rand
+
+
+class Keys:
+    """Every key known so far, in the order they became known."""
+
+    def __init__(self, ltks: list[Ltk] | None = None) -> None:
+        self.ltks: list[Ltk] = list(ltks or [])
+
+    def add(self, key: Ltk) -> None:
+        if key not in self.ltks:
+            self.ltks.append(key)
+
+    def for_link(self, ediv: int, rand: bytes, addresses: tuple[str | None, ...]) -> list[Ltk]:
+        """The keys an LL_ENC_REQ with this EDIV and Rand may use, most likely first: those
+        tied to the link's addresses or to this EDIV/Rand before the rest."""
+        fitting = [k for k in self.ltks if k.fits(ediv, rand, addresses)]
+        return sorted(fitting, key=lambda k: (k.address is None, k.ediv is None))
+
+
+def parse_hex_key(text: str, length: int = LTK_LENGTH) -> bytes:
+    """A key written in hex (spaces, colons and a 0x prefix allowed)."""
+    cleaned = text.strip().lower().removeprefix("0x").replace(":", "").replace(" ", "")
+    try:
+        value = bytes.fromhex(cleaned)
+    except ValueError:
+        raise BadKey(f"{text!r} is not hex") from None
+    if len(value) != length:
+        raise BadKey(f"{text!r} is {len(value)} bytes, a key is {length}")
+    return value
+
+
+def parse_ltk(text: str, source: str = "--ltk") -> Ltk:
+    """`HEX[@ADDR]`, or `HEX,EDIV,RAND[@ADDR]` for a legacy pairing's key (EDIV a number,
+    RAND 16 hex digits most significant first, as tools print them)."""
+    spec, _, address = text.partition("@")
+    parts = spec.split(",")
+    value = parse_hex_key(parts[0])
+    ediv = rand = None
+    if len(parts) == 3:
+        try:
+            ediv = int(parts[1], 0)
+        except ValueError:
+            raise BadKey(f"EDIV {parts[1]!r} is not a number") from None
+        rand = parse_hex_key(parts[2], 8)[::-1]
+    elif len(parts) != 1:
+        raise BadKey(f"{text!r}: write HEX, or HEX,EDIV,RAND for a legacy key")
+    return Ltk(value, source, address.upper() or None, ediv, rand)

@@ -1,0 +1,288 @@
+"""Link-layer encryption of air captures: which data PDUs are ciphertext, and their
+plaintext when a key is known (Core 5.4 Vol 6 Part B 5.1.3, Part E).
+
+The encryption start procedure gives the session: LL_ENC_REQ (the central's SKDc and IVc,
+and the EDIV and Rand naming the key), LL_ENC_RSP (the peripheral's SKDp and IVp), then
+LL_START_ENC_REQ in the clear, and from there every non-empty PDU in both directions is
+encrypted, with a 39-bit packet counter per direction that starts at 0 and advances on
+each new PDU (a retransmission reuses its counter). The MIC proves the key, the counter
+and the direction together, so each is tried, within bounds, until it verifies:
+the key (every known key that fits, in both byte orders), a counter that skipped packets
+the sniffer missed (up to COUNTER_WINDOW ahead), and, when the capture does not record who
+sent a packet, the direction, which the MIC then proves.
+
+Nothing here guesses: a PDU from the encryption start on that cannot be decrypted is an
+`LlEncrypted` record with the reason, never read as plaintext.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import msgspec
+
+from attscope.capture.frame import Direction
+from attscope.dissector.decoding import ll_control as llc
+from attscope.dissector.decoding.le_crypto import MIC_LENGTH, LinkCipher, session_key
+from attscope.dissector.decoding.le_keys import Keys, Ltk
+from attscope.dissector.decoding.ll_data import (
+    DataHeader,
+    LlEncrypted,
+    LlPacket,
+    data_payload,
+)
+
+C2P, P2C = Direction.CENTRAL_TO_PERIPHERAL, Direction.PERIPHERAL_TO_CENTRAL
+OTHER: Final = {C2P: P2C, P2C: C2P}
+COUNTER_WINDOW = 32  # new PDUs a sniffer may miss in a row before the counter is lost
+START_TRIES = 4  # counters tried per key on the first encrypted PDUs (some may be missed)
+# control PDUs a side sends in the clear while the encryption starts or pauses
+# (5.1.3.1-5.1.3.2): the peripheral's LL_START_ENC_REQ, a refusal, the central's last
+# LL_PAUSE_ENC_RSP
+_CLEAR_OPCODES = frozenset({0x05, 0x0B, 0x0D, 0x11})
+
+NO_KEY = "no key for this link: give its LTK (--ltk), or capture its pairing"
+NO_START = "the encryption start (LL_ENC_REQ, LL_ENC_RSP) is not in the capture"
+MIC_FAILED = "MIC check failed: a damaged packet, or the packet counter was lost"
+WRONG_KEY = "no known key verifies: the keys given are not this link's"
+
+
+class Decrypted(msgspec.Struct, frozen=True, gc=False):
+    """How a link's encryption was broken: the key that verified and where it came from."""
+
+    key: bytes  # the LTK or STK, most significant octet first (as the spec writes it)
+    source: str  # "--ltk", "pairing cracked (Just Works)" ...
+    order: str  # how the key was written: "as written", "byte-reversed", "as found"
+
+
+class _Session:
+    """One encryption start's session: SKD and IV halves, and the cipher once known."""
+
+    __slots__ = ("cipher", "ediv", "iv_c", "iv_p", "rand", "skd_c", "skd_p", "tried")
+
+    def __init__(self, request: llc.EncReq) -> None:
+        self.ediv, self.rand = request.ediv, request.rand
+        self.skd_c, self.iv_c = request.skd_c, request.iv_c
+        self.skd_p: bytes | None = None
+        self.iv_p: bytes | None = None
+        self.cipher: LinkCipher | None = None
+        self.tried: set[bytes] = set()  # keys whose MIC already failed here
+
+
+class LinkEncryption:
+    """The encryption state of one link (access address)."""
+
+    __slots__ = ("addresses", "clear", "decrypted", "failures", "last", "next", "on",
+                 "session", "started", "why")  # fmt: skip
+
+    def __init__(self, addresses: tuple[str | None, ...]) -> None:
+        self.addresses = addresses  # the central's and the peripheral's, upper case
+        self.session: _Session | None = None
+        self.on: dict[Direction, bool] = {C2P: False, P2C: False}
+        self.next: dict[Direction, int] = {C2P: 0, P2C: 0}  # the next new PDU's counter
+        self.last: dict[Direction, tuple[int, int]] = {}  # (SN, counter) of the last PDU
+        self.started = False  # an encryption start was seen (LL_START_ENC_REQ)
+        self.decrypted: Decrypted | None = None
+        self.failures = 0  # PDUs whose MIC did not verify once the key was known
+        self.why: str | None = None  # why PDUs stay ciphertext, while they do
+        self.clear = False  # decrypted before: the capture holds plaintext (see data_pdu)
+
+    @property
+    def expecting(self) -> bool:
+        """Whether a PDU may be ciphertext now."""
+        return (self.session is not None and self.session.skd_p is not None) or any(
+            self.on.values()
+        )
+
+
+class Encryption:
+    """Every link's encryption, fed the data PDUs of an air capture in order."""
+
+    def __init__(self, keys: Keys | None = None) -> None:
+        self.keys = keys if keys is not None else Keys()
+        self.links: dict[int, LinkEncryption] = {}
+
+    def connect(self, access_address: int, central: str, peripheral: str) -> None:
+        """A CONNECT_IND: a new link, in the clear."""
+        self.links[access_address] = LinkEncryption((central.upper(), peripheral.upper()))
+
+    def forget(self, access_address: int) -> None:
+        self.links.pop(access_address, None)
+
+    def link(self, access_address: int) -> LinkEncryption:
+        found = self.links.get(access_address)
+        if found is None:
+            found = self.links[access_address] = LinkEncryption(())
+        return found
+
+    def data_pdu(
+        self, ll: LlPacket, body: bytes, direction: Direction, guessed: bool
+    ) -> tuple[LlPacket, Direction]:
+        """A data PDU (header, payload as captured): its plaintext record when it was
+        encrypted and a key verifies, an `LlEncrypted` when it was and none does, else
+        the packet as decoded; and who sent it, which a verified MIC may correct when
+        the direction was `guessed`."""
+        header = ll.header
+        assert isinstance(header, DataHeader)
+        state = self.links.get(ll.access_address)
+        if state is None or not header.length or not state.expecting:
+            if state is not None or isinstance(ll.pdu, llc.EncReq):
+                self._observe(self.link(ll.access_address), ll, direction)
+            return ll, direction
+        found = self._decrypt(state, header, body, direction, guessed)
+        if found is not None:
+            plain, sender = found
+            record = _plain_packet(ll, header, plain)
+            self._observe(state, record, sender)
+            return record, sender
+        if not state.on[direction] and _clear_control(header, body):
+            self._observe(state, ll, direction)  # a PDU the procedure sends in the clear
+            return ll, direction
+        if state.decrypted is None and (state.clear or _looks_clear(header, body)):
+            # no key verifies, yet an L2CAP PDU's own lengths agree: plaintext, as in a
+            # capture another tool decrypted (crackle keeps the MIC's 4 octets in the
+            # length); the rest of the link is taken as such
+            state.clear = True
+            return ll, direction
+        if state.session is None or state.session.skd_p is None:
+            state.why = state.why or NO_START
+        state.on[direction] = True
+        why = state.why or (MIC_FAILED if state.decrypted else NO_KEY)
+        if state.decrypted is not None:
+            state.failures += 1
+        return _encrypted_packet(ll, header, body, why), direction
+
+    # -- the procedure ------------------------------------------------------------------
+
+    def _observe(self, state: LinkEncryption, ll: LlPacket, direction: Direction) -> None:
+        pdu = ll.pdu
+        if isinstance(pdu, llc.EncReq):
+            state.session = _Session(pdu)
+            state.why = None
+        elif isinstance(pdu, llc.EncRsp) and state.session is not None:
+            state.session.skd_p, state.session.iv_p = pdu.skd_p, pdu.iv_p
+            self._start(state)
+        elif isinstance(pdu, llc.StartEncReq):
+            state.started = True
+        elif isinstance(pdu, llc.RejectInd | llc.RejectExtInd) and not any(state.on.values()):
+            state.session = None  # the peripheral refused: the link stays in the clear
+        elif isinstance(pdu, llc.PauseEncReq) and ll.decrypted:
+            state.on[direction] = False  # the central's next PDUs are in the clear
+        elif isinstance(pdu, llc.PauseEncRsp) and ll.decrypted:
+            state.on = {C2P: False, P2C: False}
+            state.session = None  # a new LL_ENC_REQ follows, with a new session
+
+    def _start(self, state: LinkEncryption) -> None:
+        """LL_ENC_RSP: a new session; counters start again at 0 in both directions."""
+        state.next = {C2P: 0, P2C: 0}
+        state.last = {}
+        state.why = None
+        session = state.session
+        assert session is not None
+        if not self.keys.for_link(session.ediv, session.rand, state.addresses):
+            state.why = NO_KEY
+
+    # -- decrypting ---------------------------------------------------------------------
+
+    def _decrypt(
+        self,
+        state: LinkEncryption,
+        header: DataHeader,
+        body: bytes,
+        direction: Direction,
+        guessed: bool,
+    ) -> tuple[bytes, Direction] | None:
+        session = state.session
+        if session is None or session.skd_p is None or len(body) <= MIC_LENGTH:
+            return None
+        first = _header_octet(header)
+        sides = (direction, OTHER[direction]) if guessed else (direction,)
+        if session.cipher is None and not self._find_key(state, session, first, body, sides):
+            return None
+        cipher = session.cipher
+        assert cipher is not None
+        for side in sides:
+            for counter in _counters(state, side, header.sn):
+                plain = cipher.decrypt(first, body, counter, side == C2P)
+                if plain is not None:
+                    _advance(state, side, header.sn, counter)
+                    return plain, side
+        return None
+
+    def _find_key(
+        self,
+        state: LinkEncryption,
+        session: _Session,
+        first: int,
+        body: bytes,
+        sides: tuple[Direction, ...],
+    ) -> bool:
+        """Try every key that fits the LL_ENC_REQ on the session's first PDUs."""
+        assert session.skd_p is not None and session.iv_p is not None
+        iv = session.iv_c + session.iv_p
+        for key in self.keys.for_link(session.ediv, session.rand, state.addresses):
+            for value, order in key.orders():
+                if value in session.tried:
+                    continue
+                cipher = LinkCipher(session_key(value, session.skd_c, session.skd_p), iv)
+                for side in sides:
+                    for counter in range(state.next[side], state.next[side] + START_TRIES):
+                        if cipher.decrypt(first, body, counter, side == C2P) is not None:
+                            session.cipher = cipher
+                            state.decrypted = _found(key, value, order)
+                            state.why = None
+                            return True
+        if state.why is None:
+            state.why = WRONG_KEY if self.keys.ltks else NO_KEY
+        return False
+
+
+def _found(key: Ltk, value: bytes, order: str) -> Decrypted:
+    return Decrypted(value[::-1], key.source, order)
+
+
+def _counters(state: LinkEncryption, side: Direction, sn: int) -> list[int]:
+    """The packet counters a PDU may have, most likely first: its last PDU's again when
+    it repeats that PDU's SN (a retransmission), else the next ones."""
+    start = state.next[side]
+    ahead = list(range(start, start + COUNTER_WINDOW))
+    last = state.last.get(side)
+    if last is not None and last[0] == sn:
+        return [last[1], *ahead]
+    return ahead if last is None else [*ahead, last[1]]
+
+
+def _advance(state: LinkEncryption, side: Direction, sn: int, counter: int) -> None:
+    state.on[side] = True
+    state.last[side] = (sn, counter)
+    state.next[side] = max(state.next[side], counter + 1)
+
+
+def _header_octet(header: DataHeader) -> int:
+    return header.to_bytes()[0]
+
+
+def _clear_control(header: DataHeader, body: bytes) -> bool:
+    """A control PDU the encryption procedures send unencrypted."""
+    return header.llid == 3 and len(body) <= 3 and bool(body) and body[0] in _CLEAR_OPCODES
+
+
+def _looks_clear(header: DataHeader, body: bytes) -> bool:
+    """Whether a PDU reads as plaintext by its own lengths: an L2CAP start on a fixed LE
+    channel whose basic header gives the PDU's length (with or without a MIC after it).
+    Ciphertext agrees by chance about once in 2^29."""
+    if header.llid != 2 or len(body) < 4:
+        return False
+    length = int.from_bytes(body[:2], "little")
+    cid = int.from_bytes(body[2:4], "little")
+    return cid in (0x0004, 0x0005, 0x0006) and length + 4 in (len(body), len(body) - 4)
+
+
+def _plain_packet(ll: LlPacket, header: DataHeader, plain: bytes) -> LlPacket:
+    shorter = msgspec.structs.replace(header, length=len(plain))
+    pdu = data_payload(header.llid, plain)
+    return msgspec.structs.replace(ll, header=shorter, pdu=pdu, decrypted=True)
+
+
+def _encrypted_packet(ll: LlPacket, header: DataHeader, body: bytes, why: str) -> LlPacket:
+    return msgspec.structs.replace(ll, pdu=LlEncrypted(header.llid, body, None, why))

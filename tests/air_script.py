@@ -1,0 +1,103 @@
+"""Build small air captures (link-layer packets as a sniffer gives them) for decoder and
+analyzer tests, encrypting data PDUs the way a link does (Core 5.4 Vol 6 Part E).
+
+    air = AirScript()
+    air.connect()
+    air.send(C2P, 3, bytes([0x06]))              # an LL control PDU in the clear
+    air.start_encryption(ltk)                     # LL_ENC_REQ, LL_ENC_RSP, LL_START_ENC_REQ
+    air.send(C2P, 2, l2cap(4, pdu), encrypt=True)  # an encrypted ATT PDU
+"""
+
+from __future__ import annotations
+
+import struct
+
+from attscope.capture import Direction, Encap, Frame
+from attscope.capture.frame import LE_ADVERTISING_AA
+from attscope.dissector.decoding.le_crypto import LinkCipher, session_key
+
+C2P, P2C = Direction.CENTRAL_TO_PERIPHERAL, Direction.PERIPHERAL_TO_CENTRAL
+ACCESS_ADDRESS = 0x50654CA7
+CENTRAL = bytes.fromhex("A1A2A3A4A5A6")[::-1]  # as on the air
+PERIPHERAL = bytes.fromhex("B1B2B3B4B5B6")[::-1]
+LINKTYPE_LE_LL = 251
+START_US = 1_700_000_000_000_000
+# the spec's sample session (Vol 6 Part C 1): SKDc, IVc, SKDp, IVp as on the air
+SKD_C = bytes.fromhex("ACBDCEDFE0F10213")[::-1]
+IV_C = bytes.fromhex("BADCAB24")[::-1]
+SKD_P = bytes.fromhex("0213243546576879")[::-1]
+IV_P = bytes.fromhex("DEAFBABE")[::-1]
+SAMPLE_LTK = "4C68384139F574D836BCF34E9DFB01BF"  # as the spec writes it
+
+
+def l2cap(cid: int, payload: bytes) -> bytes:
+    return struct.pack("<HH", len(payload), cid) + payload
+
+
+class AirScript:
+    """The packets of one air capture of one link, in order."""
+
+    def __init__(self, direction_known: bool = True) -> None:
+        self.frames: list[Frame] = []
+        self.ts_us = START_US
+        self.direction_known = direction_known
+        self.sn = {C2P: 0, P2C: 0}
+        self.counter = {C2P: 0, P2C: 0}
+        self.cipher: LinkCipher | None = None
+
+    def _add(self, payload: bytes, direction: Direction, step_us: int) -> int:
+        self.ts_us += step_us
+        index = len(self.frames) + 1
+        shown = direction if self.direction_known else Direction.UNKNOWN
+        frame = Frame(index, self.ts_us, LINKTYPE_LE_LL, Encap.LE_LL, shown, payload)
+        self.frames.append(frame)
+        return index
+
+    def connect(self) -> int:
+        """CONNECT_IND from CENTRAL to PERIPHERAL (both public), 30 ms interval."""
+        ll_data = struct.pack("<I", ACCESS_ADDRESS) + bytes(3) + bytes([2])
+        ll_data += struct.pack("<HHHH", 0, 24, 0, 72) + b"\xff\xff\xff\xff\x1f" + bytes([5])
+        body = CENTRAL + PERIPHERAL + ll_data
+        header = bytes([0x05, len(body)])
+        adv = struct.pack("<I", LE_ADVERTISING_AA) + header + body + bytes(3)
+        return self._add(adv, Direction.UNKNOWN, 0)
+
+    def send(
+        self,
+        direction: Direction,
+        llid: int,
+        payload: bytes,
+        *,
+        encrypt: bool = False,
+        again: bool = False,
+        skip: int = 0,
+        step_us: int = 30_000,
+    ) -> int:
+        """One data PDU; `again`: a retransmission (same SN, same counter); `skip`: this
+        many PDUs of the side were sent and not captured before it."""
+        if not again:
+            self.sn[direction] ^= 1 ^ (skip & 1)
+            self.counter[direction] += skip
+        body = payload
+        first = llid | self.sn[direction] << 3
+        if encrypt:
+            assert self.cipher is not None
+            counter = self.counter[direction]
+            body = self.cipher.encrypt(first, payload, counter, direction == C2P)
+        if encrypt and not again:
+            self.counter[direction] += 1
+        pdu = struct.pack("<I", ACCESS_ADDRESS) + bytes([first, len(body)]) + body + bytes(3)
+        step = step_us if direction == C2P else 150
+        return self._add(pdu, direction, step)
+
+    def start_encryption(self, ltk_msb_first: str, ediv: int = 0, rand: bytes = bytes(8)) -> None:
+        """The encryption start procedure (Vol 6 Part B 5.1.3.1) with the sample session;
+        the two LL_START_ENC_RSPs are the first encrypted PDUs."""
+        self.send(C2P, 3, bytes([0x03]) + rand + struct.pack("<H", ediv) + SKD_C + IV_C)
+        self.send(P2C, 3, bytes([0x04]) + SKD_P + IV_P)
+        self.send(P2C, 3, bytes([0x05]), step_us=30_000)
+        ltk = bytes.fromhex(ltk_msb_first)[::-1]
+        self.cipher = LinkCipher(session_key(ltk, SKD_C, SKD_P), IV_C + IV_P)
+        self.counter = {C2P: 0, P2C: 0}
+        self.send(C2P, 3, bytes([0x06]), encrypt=True)
+        self.send(P2C, 3, bytes([0x06]), encrypt=True)
