@@ -49,7 +49,13 @@ from attscope.capture.tshark_reader import ensure_event_loop
 from attscope.dissector.decoding import att_pdus as att
 from attscope.dissector.decoding.decoder import Decoder, Packet
 from attscope.dissector.decoding.l2cap import L2capHeader
-from attscope.dissector.decoding.ll_control import LlControlPdu, LlControlUnknown, StartEncReq
+from attscope.dissector.decoding.le_keys import Keys, parse_ltk
+from attscope.dissector.decoding.ll_control import (
+    LlControlPdu,
+    LlControlUnknown,
+    PauseEncRsp,
+    StartEncReq,
+)
 from attscope.dissector.decoding.ll_data import DataHeader, LlEncrypted, LlPacket
 from attscope.dissector.decoding.pdu import Malformed, uuid_bytes
 from attscope.dissector.decoding.smp_pdus import PairingPublicKey, SmpPdu
@@ -540,15 +546,32 @@ CIPHERTEXTS = [
     ("nrf3_pairing_session.pcap", 1102),
     ("nrf3_pairing_session.pcap", 1105),
 ]
+UNFLAGGED = "test_tshark_decodes_ciphertext_no_sniffer_flag_marks"
+UNFLAGGED_CIPHERTEXTS = [  # Ubertooth captures: the sniffer records nothing of encryption
+    ("crackle_legacy_jw_pairing.pcap", 585),
+    ("crackle_legacy_jw_pairing.pcap", 713),
+    ("crackle_known_ltk_encrypted.pcap", 91),
+    ("crackle_known_ltk_encrypted.pcap", 303),
+    ("crackle_lesc_pairing.pcapng", 167),
+    ("crackle_lesc_pairing.pcapng", 170),
+]
 TSHARK_ERRORS: dict[str, dict[int, str]] = defaultdict(dict)
 for _name, _first, _again in RETRANSMISSIONS:
     TSHARK_ERRORS[_name][_again] = RETRANSMISSION
 for _name, _number in CIPHERTEXTS:
     TSHARK_ERRORS[_name][_number] = CIPHERTEXT
+for _name, _number in UNFLAGGED_CIPHERTEXTS:
+    TSHARK_ERRORS[_name][_number] = UNFLAGGED
 
-# frames where tshark is right and attscope is not, each with the bug's name; empty since
-# the direction-less reassembly fix (see the test of that name below)
-OUR_BUGS: dict[str, dict[int, str]] = {}
+# frames where tshark is right and attscope is not, each with the bug's name
+OUR_BUGS: dict[str, dict[int, str]] = {
+    # crackle's output keeps the encrypted link's LL_START_ENC_RSP as plaintext with the
+    # MIC's 4 octets still counted in its length: 5 octets, as its ciphertext would be.
+    # Without a key attscope cannot tell the two apart, so it keeps it as ciphertext; the
+    # link's first L2CAP PDU, whose lengths agree, shows the capture is plaintext and
+    # the rest of the link is read as such.
+    "crackle_known_ltk_decrypted.pcap": {91: "a decrypted capture's first control PDU"},
+}
 
 
 @pytest.mark.parametrize("name", corpus_files())
@@ -657,6 +680,37 @@ def test_tshark_decodes_ciphertext_as_an_ll_control_pdu(name: str, number: int) 
         assert any(
             isinstance(p.pdu, LlPacket) and isinstance(p.pdu.pdu, StartEncReq) for p in before
         )
+
+
+@pytest.mark.parametrize(("name", "number"), UNFLAGGED_CIPHERTEXTS)
+def test_tshark_decodes_ciphertext_no_sniffer_flag_marks(name: str, number: int) -> None:
+    """Once the peripheral has sent LL_START_ENC_REQ, every non-empty PDU of the link is
+    encrypted until the encryption pauses (Core 5.4 Vol 6 Part B 5.1.3.1-5.1.3.2), and
+    an encrypted PDU carries a 4-octet MIC after at least one octet of ciphertext. These
+    Ubertooth captures record nothing of encryption, so tshark reads the ciphertext as a
+    control PDU; attscope, which follows the procedure, keeps it as LlEncrypted. On
+    crackle's known-LTK capture the key proves it: the MIC verifies."""
+    frame = read_frames(name)[number - 1]
+    assert frame.sniffer is None or not frame.sniffer.encrypted
+    header, payload = _data(frame)
+    assert header.llid == 3 and len(payload) == header.length >= 5
+    packets = decoded(name)
+    ll = packets[number - 1].pdu
+    assert isinstance(ll, LlPacket) and isinstance(ll.pdu, LlEncrypted)
+    link = packets[number - 1].connection
+    procedure = [
+        type(p.pdu.pdu) for p in packets[: number - 1]
+        if p.connection == link and isinstance(p.pdu, LlPacket)
+        and isinstance(p.pdu.pdu, StartEncReq | PauseEncRsp)
+    ]  # fmt: skip
+    assert procedure and procedure[-1] is StartEncReq  # started, and not paused since
+    assert shark_frames(name)[number].ll_control == [payload[0]]
+    if name == "crackle_known_ltk_encrypted.pcap":
+        keys = Keys([parse_ltk("7f62c053f104a5bbe68b1d896a2ed49c")])
+        decoder = Decoder(keys)
+        plain = [decoder.decode(f) for f in read_frames(name)][number - 1].pdu
+        assert isinstance(plain, LlPacket) and plain.decrypted
+        assert isinstance(plain.pdu, LlControlPdu) and plain.pdu.opcode != payload[0]
 
 
 # -- fixed bugs of ours (tshark was right) ----------------------------------------------

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 import msgspec
 
-from attscope.capture.frame import Direction, Encap, Frame, HciType
+from attscope.capture.frame import Direction, Encap, Frame, HciType, SnifferInfo
 from attscope.dissector.decoding import l2cap_signalling as sig
 from attscope.dissector.decoding.att_pdus import decode_att
 from attscope.dissector.decoding.channels import (
@@ -155,6 +155,17 @@ class Link(str):
     @property
     def air(self) -> bool:
         return self.access_address is not None
+
+
+def _sniffer_says(sniffer: SnifferInfo | None) -> bool | None:
+    """Whether the sniffer says a data PDU is ciphertext (True) or plaintext (False: in
+    the clear, or decrypted by the sniffer), or does not say (None). The nRF Sniffer
+    flags every encrypted PDU; the LE pseudo-header only those it decrypted or checked."""
+    if sniffer is None:
+        return None
+    if sniffer.encrypted:
+        return not (sniffer.decrypted or sniffer.mic_ok)
+    return False if sniffer.protover is not None else None
 
 
 def _data_body(frame: Frame, ll: LlPacket) -> bytes:
@@ -335,7 +346,8 @@ class Decoder:
         undamaged = sniffer is None or sniffer.crc_ok is not False
         if isinstance(ll.header, DataHeader) and ll.problem is None and undamaged:
             body = _data_body(frame, ll)
-            ll, side = self.encryption.data_pdu(ll, body, frame.direction, guessed)
+            says = _sniffer_says(sniffer)
+            ll, side = self.encryption.data_pdu(ll, body, frame.direction, guessed, says)
             if side != frame.direction:  # the MIC proved the other side sent it
                 frame = msgspec.structs.replace(frame, direction=side)
                 self._air_timing_side(ll, side)

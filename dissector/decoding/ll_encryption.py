@@ -116,16 +116,32 @@ class Encryption:
         return found
 
     def data_pdu(
-        self, ll: LlPacket, body: bytes, direction: Direction, guessed: bool
+        self,
+        ll: LlPacket,
+        body: bytes,
+        direction: Direction,
+        guessed: bool,
+        sniffer_says: bool | None = None,
     ) -> tuple[LlPacket, Direction]:
         """A data PDU (header, payload as captured): its plaintext record when it was
         encrypted and a key verifies, an `LlEncrypted` when it was and none does, else
         the packet as decoded; and who sent it, which a verified MIC may correct when
-        the direction was `guessed`."""
+        the direction was `guessed`. `sniffer_says`: the sniffer's word on this packet,
+        True ciphertext, False plaintext (in the clear, or decrypted by the sniffer),
+        None when it does not say."""
         header = ll.header
         assert isinstance(header, DataHeader)
         state = self.links.get(ll.access_address)
-        if state is None or not header.length or not state.expecting:
+        if sniffer_says is False:
+            state = state or self.link(ll.access_address)
+            if header.length and state.session is not None and state.session.skd_p:
+                _advance_unseen(state, direction, header.sn)  # the sniffer decrypted it
+            self._observe(state, ll, direction)
+            return ll, direction
+        if sniffer_says and state is None:
+            state = self.link(ll.access_address)
+            state.why = NO_START
+        if state is None or not header.length or not (state.expecting or sniffer_says):
             if state is not None or isinstance(ll.pdu, llc.EncReq):
                 self._observe(self.link(ll.access_address), ll, direction)
             return ll, direction
@@ -135,10 +151,12 @@ class Encryption:
             record = _plain_packet(ll, header, plain)
             self._observe(state, record, sender)
             return record, sender
-        if not state.on[direction] and _clear_control(header, body):
+        if sniffer_says is None and not state.on[direction] and _clear_control(header, body):
             self._observe(state, ll, direction)  # a PDU the procedure sends in the clear
             return ll, direction
-        if state.decrypted is None and (state.clear or _looks_clear(header, body)):
+        if sniffer_says is None and state.decrypted is None and (
+            state.clear or _looks_clear(header, body)
+        ):
             # no key verifies, yet an L2CAP PDU's own lengths agree: plaintext, as in a
             # capture another tool decrypted (crackle keeps the MIC's 4 octets in the
             # length); the rest of the link is taken as such
@@ -256,6 +274,14 @@ def _advance(state: LinkEncryption, side: Direction, sn: int, counter: int) -> N
     state.on[side] = True
     state.last[side] = (sn, counter)
     state.next[side] = max(state.next[side], counter + 1)
+
+
+def _advance_unseen(state: LinkEncryption, side: Direction, sn: int) -> None:
+    """A PDU the sniffer decrypted itself: its counter is used, though not seen here."""
+    last = state.last.get(side)
+    if last is not None and last[0] == sn:
+        return  # a retransmission: the same counter
+    _advance(state, side, sn, state.next[side])
 
 
 def _header_octet(header: DataHeader) -> int:
