@@ -14,7 +14,7 @@ import struct
 
 from attscope.capture import Direction, Encap, Frame
 from attscope.capture.frame import LE_ADVERTISING_AA
-from attscope.dissector.decoding.le_crypto import LinkCipher, session_key
+from attscope.dissector.decoding.le_crypto import LinkCipher, c1, s1, session_key
 
 C2P, P2C = Direction.CENTRAL_TO_PERIPHERAL, Direction.PERIPHERAL_TO_CENTRAL
 ACCESS_ADDRESS = 0x50654CA7
@@ -101,3 +101,20 @@ class AirScript:
         self.counter = {C2P: 0, P2C: 0}
         self.send(C2P, 3, bytes([0x06]), encrypt=True)
         self.send(P2C, 3, bytes([0x06]), encrypt=True)
+
+
+def legacy_pairing(air: AirScript, tk: int, io: tuple[int, int] = (0x04, 0x00)) -> bytes:
+    """LE legacy pairing in the clear (Core 5.4 Vol 3 Part H 2.3.5.5) with MITM on both
+    sides, so the IO capabilities (central, peripheral) choose the method; returns the
+    STK, most significant octet first, as a key is written."""
+    preq = bytes([0x01, io[0], 0, 0x05, 16, 0x01, 0x01])  # bonding + MITM, EncKey
+    pres = bytes([0x02, io[1], 0, 0x05, 16, 0x01, 0x01])
+    key = tk.to_bytes(16, "little")
+    mrand, srand = bytes(range(16)), bytes(range(16, 32))
+    mconfirm = c1(key, mrand, preq, pres, 0, CENTRAL, 0, PERIPHERAL)
+    sconfirm = c1(key, srand, preq, pres, 0, CENTRAL, 0, PERIPHERAL)
+    for direction, pdu in ((C2P, preq), (P2C, pres), (C2P, b"\x03" + mconfirm),
+                           (P2C, b"\x03" + sconfirm), (C2P, b"\x04" + mrand),
+                           (P2C, b"\x04" + srand)):  # fmt: skip
+        air.send(direction, 2, l2cap(6, pdu))
+    return s1(key, srand, mrand)[::-1]

@@ -5,7 +5,7 @@ known-LTK capture against crackle's own decrypted output."""
 from __future__ import annotations
 
 import pytest
-from air_script import C2P, P2C, SAMPLE_LTK, AirScript, l2cap
+from air_script import C2P, P2C, SAMPLE_LTK, AirScript, l2cap, legacy_pairing
 from corpus import need_corpus
 
 from attscope.capture import Direction, open_capture
@@ -165,3 +165,57 @@ def test_the_known_ltk_capture_decrypts_as_crackle_decrypted_it() -> None:
     assert decrypted == [91, 184, 198, 212, 215, 229, 303]
     assert [p.frame for p in unreadable] == [143, 163, 187, 232]
     assert all(p.direction != Direction.UNKNOWN for p in packets if p.connection)
+
+
+@pytest.mark.parametrize(("tk", "io", "method"), [(0, (0x03, 0x00), "Just Works"),
+                                                   (461140, (0x04, 0x00), "Passkey Entry"),
+                                                   (999999, (0x02, 0x04), "Passkey Entry")])  # fmt: skip
+def test_legacy_pairing_is_cracked_and_its_stk_decrypts_the_link(
+    tk: int, io: tuple[int, int], method: str
+) -> None:
+    air = AirScript()
+    air.connect()
+    stk = legacy_pairing(air, tk, io)
+    air.start_encryption(stk.hex())
+    air.send(C2P, 2, l2cap(4, att.ReadRequest(0x0003).to_bytes()), encrypt=True)
+    decoder = Decoder()  # no key given
+    packets = [decoder.decode(frame) for frame in air.frames]
+    (state,) = decoder.encryption.links.values()
+    assert state.paired is not None and state.paired.method == method
+    assert (state.paired.tk, state.paired.stk) == (tk, stk)
+    assert state.decrypted is not None and state.decrypted.key == stk
+    assert isinstance(packets[-1].pdu, att.ReadRequest)
+
+
+def test_secure_connections_pairing_is_reported_not_cracked() -> None:
+    air = AirScript()
+    air.connect()
+    air.send(C2P, 2, l2cap(6, bytes([0x01, 0x03, 0, 0x09, 16, 0x01, 0x01])))  # SC + bonding
+    air.send(P2C, 2, l2cap(6, bytes([0x02, 0x03, 0, 0x09, 16, 0x01, 0x01])))
+    for direction in (C2P, P2C, C2P, P2C):  # public keys are skipped: confirm, random
+        air.send(direction, 2, l2cap(6, b"\x03" + bytes(16)))
+    air.send(C2P, 2, l2cap(6, b"\x04" + bytes(16)))
+    air.send(P2C, 2, l2cap(6, b"\x04" + bytes(16)))
+    decoder = Decoder()
+    for frame in air.frames:
+        decoder.decode(frame)
+    (state,) = decoder.encryption.links.values()
+    assert state.paired is not None and state.paired.secure_connections
+    assert state.paired.tk is None and "LE Secure Connections" in (state.paired.failed or "")
+    assert decoder.encryption.keys.ltks == []
+
+
+@pytest.mark.corpus
+def test_crackles_legacy_pairing_capture_gives_tk_0_and_the_ltk_crackle_found() -> None:
+    decoder = Decoder()
+    path = need_corpus("crackle_legacy_jw_pairing.pcap")
+    packets = [decoder.decode(frame) for frame in open_capture(path)]
+    (state,) = decoder.encryption.links.values()
+    assert state.paired is not None and (state.paired.method, state.paired.tk) == ("Just Works", 0)
+    # crackle's tests/01_crack/out/expected_output.txt: "TK found: 000000", "Decrypted 3
+    # packets", "LTK found: 7f62c053f104a5bbe68b1d896a2ed49c"
+    assert [p.frame for p in packets if getattr(p.layers[0], "decrypted", False)] == [
+        585, 589, 713
+    ]  # fmt: skip
+    learnt = [k.value[::-1].hex() for k in decoder.encryption.keys.ltks if "LTK" in k.source]
+    assert learnt == [CRACKLE_LTK]  # the key of the known-LTK capture of the same devices

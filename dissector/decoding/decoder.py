@@ -330,7 +330,7 @@ class Decoder:
                 self._forget_air(aa)
                 self._remember_air(aa)
                 self._air_intervals[aa] = ll.pdu.ll_data.interval * 1250
-                self.encryption.connect(aa, ll.pdu.init_a.addr, ll.pdu.adv_a.addr)
+                self.encryption.connect(aa, ll.pdu.init_a, ll.pdu.adv_a)
             return Packet(frame.index, frame.ts_us, frame.direction, None, layers)
         conn = self._air_names.get(ll.access_address)
         if conn is None:
@@ -474,7 +474,10 @@ class Decoder:
             return Packet(frame.index, frame.ts_us, frame.direction, conn, layers, cid,
                           fragments, lost, length)  # fmt: skip
         if cid in (CID_SMP, CID_BREDR_SMP):
-            layers.append(decode_smp(payload))
+            record = decode_smp(payload)
+            layers.append(record)
+            if conn.access_address is not None:  # an air link: pairing breaks its keys
+                self.encryption.smp(conn.access_address, record, frame.direction, frame.index)
             return Packet(frame.index, frame.ts_us, frame.direction, conn, layers, cid,
                           fragments, lost, length)  # fmt: skip
         if cid in (CID_LE_SIGNALLING, CID_BREDR_SIGNALLING):

@@ -23,8 +23,17 @@ import msgspec
 
 from attscope.capture.frame import Direction
 from attscope.dissector.decoding import ll_control as llc
+from attscope.dissector.decoding import smp_pdus as smp
 from attscope.dissector.decoding.le_crypto import MIC_LENGTH, LinkCipher, session_key
 from attscope.dissector.decoding.le_keys import Keys, Ltk
+from attscope.dissector.decoding.le_pairing import (
+    JUST_WORKS,
+    Pairing,
+    PairingResult,
+    find_tk,
+    stk_for,
+)
+from attscope.dissector.decoding.ll_adv import Address
 from attscope.dissector.decoding.ll_data import (
     DataHeader,
     LlEncrypted,
@@ -72,11 +81,28 @@ class _Session:
 class LinkEncryption:
     """The encryption state of one link (access address)."""
 
-    __slots__ = ("addresses", "clear", "decrypted", "failures", "last", "next", "on",
-                 "session", "started", "why")  # fmt: skip
+    __slots__ = (
+        "addresses",
+        "clear",
+        "decrypted",
+        "failures",
+        "initiator",
+        "last",
+        "next",
+        "on",
+        "paired",
+        "pairing",
+        "pending_ltk",
+        "responder",
+        "session",
+        "started",
+        "why",
+    )  # fmt: skip
 
-    def __init__(self, addresses: tuple[str | None, ...]) -> None:
-        self.addresses = addresses  # the central's and the peripheral's, upper case
+    def __init__(self, initiator: Address | None = None, responder: Address | None = None) -> None:
+        self.initiator, self.responder = initiator, responder  # from CONNECT_IND
+        # the central's and the peripheral's addresses, upper case, for keys tied to one
+        self.addresses = tuple(a.addr.upper() for a in (initiator, responder) if a)
         self.session: _Session | None = None
         self.on: dict[Direction, bool] = {C2P: False, P2C: False}
         self.next: dict[Direction, int] = {C2P: 0, P2C: 0}  # the next new PDU's counter
@@ -86,6 +112,9 @@ class LinkEncryption:
         self.failures = 0  # PDUs whose MIC did not verify once the key was known
         self.why: str | None = None  # why PDUs stay ciphertext, while they do
         self.clear = False  # decrypted before: the capture holds plaintext (see data_pdu)
+        self.pairing: Pairing | None = None  # the pairing in progress
+        self.paired: PairingResult | None = None  # the last pairing's outcome
+        self.pending_ltk: dict[Direction, bytes] = {}  # Encryption Information, by sender
 
     @property
     def expecting(self) -> bool:
@@ -102,9 +131,9 @@ class Encryption:
         self.keys = keys if keys is not None else Keys()
         self.links: dict[int, LinkEncryption] = {}
 
-    def connect(self, access_address: int, central: str, peripheral: str) -> None:
+    def connect(self, access_address: int, central: Address, peripheral: Address) -> None:
         """A CONNECT_IND: a new link, in the clear."""
-        self.links[access_address] = LinkEncryption((central.upper(), peripheral.upper()))
+        self.links[access_address] = LinkEncryption(central, peripheral)
 
     def forget(self, access_address: int) -> None:
         self.links.pop(access_address, None)
@@ -112,7 +141,7 @@ class Encryption:
     def link(self, access_address: int) -> LinkEncryption:
         found = self.links.get(access_address)
         if found is None:
-            found = self.links[access_address] = LinkEncryption(())
+            found = self.links[access_address] = LinkEncryption()
         return found
 
     def data_pdu(
@@ -154,8 +183,10 @@ class Encryption:
         if sniffer_says is None and not state.on[direction] and _clear_control(header, body):
             self._observe(state, ll, direction)  # a PDU the procedure sends in the clear
             return ll, direction
-        if sniffer_says is None and state.decrypted is None and (
-            state.clear or _looks_clear(header, body)
+        if (
+            sniffer_says is None
+            and state.decrypted is None
+            and (state.clear or _looks_clear(header, body))
         ):
             # no key verifies, yet an L2CAP PDU's own lengths agree: plaintext, as in a
             # capture another tool decrypted (crackle keeps the MIC's 4 octets in the
@@ -169,6 +200,65 @@ class Encryption:
         if state.decrypted is not None:
             state.failures += 1
         return _encrypted_packet(ll, header, body, why), direction
+
+    # -- pairing ------------------------------------------------------------------------
+
+    def smp(self, access_address: int, pdu: object, direction: Direction, frame: int) -> None:
+        """An SMP PDU on an air link: the pairing, and the keys it distributes."""
+        state = self.link(access_address)
+        if isinstance(pdu, smp.PairingRequest):
+            state.pairing, state.paired = Pairing(pdu), None
+            return
+        pairing = state.pairing
+        if isinstance(pdu, smp.PairingResponse) and pairing is not None:
+            pairing.response, pairing.pres = pdu, pdu.to_bytes()
+        elif isinstance(pdu, smp.PairingConfirm) and pairing is not None:
+            pairing.confirms.append(pdu.confirm_value)
+        elif isinstance(pdu, smp.PairingRandom) and pairing is not None:
+            pairing.randoms.append(pdu.random_value)
+            if pairing.ready:
+                self._paired(state, pairing)
+        elif isinstance(pdu, smp.PairingFailed) and pairing is not None:
+            if pairing.response is not None:
+                state.paired = pairing.result(None, None, f"pairing failed: {pdu.summary()}")
+            state.pairing = None
+        elif isinstance(pdu, smp.EncryptionInformation):
+            state.pending_ltk[direction] = pdu.ltk
+            sender = "central" if direction == C2P else "peripheral"
+            source = f"LTK distributed by the {sender} in frame {frame}"
+            self.keys.add(Ltk(pdu.ltk, source, learnt=True))
+        elif isinstance(pdu, smp.CentralIdentification):
+            ltk = state.pending_ltk.pop(direction, None)
+            if ltk is not None:  # the key a later LL_ENC_REQ names by this EDIV and Rand
+                sender = "central" if direction == C2P else "peripheral"
+                source = f"LTK distributed by the {sender} in frame {frame}"
+                self.keys.add(Ltk(ltk, source, None, pdu.ediv, pdu.rand, learnt=True))
+
+    def _paired(self, state: LinkEncryption, pairing: Pairing) -> None:
+        """Both random values are in: for legacy pairing, the TK and the STK."""
+        state.pairing = None
+        if pairing.secure_connections:
+            why = "LE Secure Connections: give the LTK (or the private key)"
+            state.paired = pairing.result(None, None, why)
+            return
+        initiator, responder = state.initiator, state.responder
+        if initiator is None or responder is None:
+            why = "the CONNECT_IND (the two addresses) is not in the capture"
+            state.paired = pairing.result(None, None, why)
+            return
+        tk = find_tk(pairing, _air_address(initiator), initiator.random,
+                     _air_address(responder), responder.random)  # fmt: skip
+        if tk is None:
+            why = "no TK from 0 to 999999 gives the central's confirm value"
+            state.paired = pairing.result(None, None, why)
+            return
+        stk = stk_for(tk, pairing)
+        state.paired = pairing.result(tk, stk[::-1], None)
+        method = state.paired.method
+        what = "TK 0" if method == JUST_WORKS and tk == 0 else f"passkey {tk:06d}"
+        source = f"legacy pairing cracked ({method}, {what}): its STK"
+        address = responder.addr.upper()
+        self.keys.add(Ltk(stk, source, address, 0, bytes(8), learnt=True))
 
     # -- the procedure ------------------------------------------------------------------
 
@@ -253,6 +343,11 @@ class Encryption:
         if state.why is None:
             state.why = WRONG_KEY if self.keys.ltks else NO_KEY
         return False
+
+
+def _air_address(address: Address) -> bytes:
+    """A device address as the air carries it (least significant octet first)."""
+    return bytes.fromhex(address.addr.replace(":", ""))[::-1]
 
 
 def _found(key: Ltk, value: bytes, order: str) -> Decrypted:
