@@ -549,6 +549,7 @@ CIPHERTEXTS = [
 UNFLAGGED = "test_tshark_decodes_ciphertext_no_sniffer_flag_marks"
 UNFLAGGED_CIPHERTEXTS = [  # Ubertooth captures: the sniffer records nothing of encryption
     ("crackle_legacy_jw_pairing.pcap", 585),
+    ("crackle_legacy_jw_pairing.pcap", 589),
     ("crackle_legacy_jw_pairing.pcap", 713),
     ("crackle_known_ltk_encrypted.pcap", 91),
     ("crackle_known_ltk_encrypted.pcap", 303),
@@ -687,30 +688,37 @@ def test_tshark_decodes_ciphertext_no_sniffer_flag_marks(name: str, number: int)
     """Once the peripheral has sent LL_START_ENC_REQ, every non-empty PDU of the link is
     encrypted until the encryption pauses (Core 5.4 Vol 6 Part B 5.1.3.1-5.1.3.2), and
     an encrypted PDU carries a 4-octet MIC after at least one octet of ciphertext. These
-    Ubertooth captures record nothing of encryption, so tshark reads the ciphertext as a
-    control PDU; attscope, which follows the procedure, keeps it as LlEncrypted. On
-    crackle's known-LTK capture the key proves it: the MIC verifies."""
+    Ubertooth captures record nothing of encryption, so tshark reads the ciphertext as
+    plaintext: a control PDU of a reserved or wrong opcode, or no L2CAP at all. attscope
+    follows the procedure and keeps it as LlEncrypted, or decrypts it where it has the key
+    (crackle's known LTK) or found it (the cracked legacy pairing): the MIC verifies."""
     frame = read_frames(name)[number - 1]
     assert frame.sniffer is None or not frame.sniffer.encrypted
     header, payload = _data(frame)
-    assert header.llid == 3 and len(payload) == header.length >= 5
-    packets = decoded(name)
-    ll = packets[number - 1].pdu
-    assert isinstance(ll, LlPacket) and isinstance(ll.pdu, LlEncrypted)
+    assert header.llid in (2, 3) and len(payload) == header.length >= 5
+    keys = Keys([parse_ltk("7f62c053f104a5bbe68b1d896a2ed49c")])
+    decoder = Decoder(keys if name == "crackle_known_ltk_encrypted.pcap" else None)
+    packets = [decoder.decode(f) for f in read_frames(name)]
+    ll = packets[number - 1].layers[0]
+    assert isinstance(ll, LlPacket)
     link = packets[number - 1].connection
     procedure = [
-        type(p.pdu.pdu) for p in packets[: number - 1]
-        if p.connection == link and isinstance(p.pdu, LlPacket)
-        and isinstance(p.pdu.pdu, StartEncReq | PauseEncRsp)
+        type(p.layers[0].pdu) for p in packets[: number - 1]
+        if p.connection == link and isinstance(p.layers[0], LlPacket)
+        and isinstance(p.layers[0].pdu, StartEncReq | PauseEncRsp)
     ]  # fmt: skip
     assert procedure and procedure[-1] is StartEncReq  # started, and not paused since
-    assert shark_frames(name)[number].ll_control == [payload[0]]
-    if name == "crackle_known_ltk_encrypted.pcap":
-        keys = Keys([parse_ltk("7f62c053f104a5bbe68b1d896a2ed49c")])
-        decoder = Decoder(keys)
-        plain = [decoder.decode(f) for f in read_frames(name)][number - 1].pdu
-        assert isinstance(plain, LlPacket) and plain.decrypted
-        assert isinstance(plain.pdu, LlControlPdu) and plain.pdu.opcode != payload[0]
+    shark = shark_frames(name).get(number) or SharkFrame(number)
+    if header.llid == 3:
+        assert shark.ll_control == [payload[0]]  # the first ciphertext octet as opcode
+    if ll.decrypted:  # the MIC verified: what tshark read was ciphertext
+        assert len(ll.to_bytes()) == len(frame.payload) - 4
+        if isinstance(ll.pdu, LlControlPdu):
+            assert ll.pdu.opcode != payload[0]
+        else:
+            assert packets[number - 1].cid is not None and not shark.cids
+    else:
+        assert isinstance(ll.pdu, LlEncrypted) and not decoded(name)[number - 1].cid
 
 
 # -- fixed bugs of ours (tshark was right) ----------------------------------------------

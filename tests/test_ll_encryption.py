@@ -118,6 +118,25 @@ def test_a_decrypted_link_is_analysed_like_a_clear_one() -> None:
     (txn,) = analyzer.transactions()
     assert (txn.kind, txn.outcome, txn.value) == ("read", "ok", b"Lock")
     assert not analyzer.violations
+    (conn,) = analyzer.connections
+    security = conn.security
+    assert security is not None and security.encrypted and security.pairing is None
+    assert security.decrypted_with is not None
+    assert security.decrypted_with.key.hex().upper() == SAMPLE_LTK
+    assert (security.decrypted_pdus, security.ciphertext_pdus, security.why) == (7, 0, None)
+
+
+def test_a_link_without_its_key_says_what_is_missing() -> None:
+    analyzer = Analyzer()
+    for frame in _link().frames:
+        analyzer.feed(frame)
+    analyzer.finish()
+    assert analyzer.transactions() == []  # nothing read from ciphertext
+    (conn,) = analyzer.connections
+    security = conn.security
+    assert security is not None and security.decrypted_with is None
+    assert (security.decrypted_pdus, security.ciphertext_pdus) == (0, 7)
+    assert security.why == NO_KEY
 
 
 @pytest.mark.parametrize("text", ["12", "zz" * 16, "00" * 16 + ",1", "00" * 16 + ",x,0"])
@@ -201,7 +220,7 @@ def test_secure_connections_pairing_is_reported_not_cracked() -> None:
         decoder.decode(frame)
     (state,) = decoder.encryption.links.values()
     assert state.paired is not None and state.paired.secure_connections
-    assert state.paired.tk is None and "LE Secure Connections" in (state.paired.failed or "")
+    assert state.paired.tk is None and state.paired.method == "Just Works"
     assert decoder.encryption.keys.ltks == []
 
 

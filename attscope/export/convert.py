@@ -13,6 +13,7 @@ from attscope.dissector.analysis.connections import SIDE_OF
 from attscope.dissector.decoding.att_errors import error_name
 from attscope.dissector.decoding.att_pdus import AttPdu, AttUnknown, opcode_name
 from attscope.dissector.decoding.decoder import Packet
+from attscope.dissector.decoding.ll_encryption import LinkSecurity
 from attscope.dissector.decoding.pdu import Malformed
 from attscope.dissector.decoding.uuid_names import normalize_names, uuid_name
 from attscope.export.records import Direction as ExportDirection
@@ -22,7 +23,9 @@ from attscope.export.records import (
     ExportEntry,
     ExportExchange,
     ExportHandleValue,
+    ExportPairing,
     ExportPdu,
+    ExportSecurity,
     ExportTimelineEntry,
     ExportTransaction,
     ExportViolation,
@@ -348,4 +351,30 @@ def connection_record(conn: Connection, clock: Clock) -> ExportConnection:
             for e in conn.timeline
         ],
         timeline_dropped=conn.timeline_dropped,
+        security=security_record(conn.security) if conn.security is not None else None,
+    )
+
+
+def security_record(security: LinkSecurity) -> ExportSecurity:
+    pairing, key = security.pairing, security.decrypted_with
+    paired = None
+    if pairing is not None:
+        stk = pairing.stk.hex() if pairing.stk is not None else None
+        paired = ExportPairing(
+            pairing.secure_connections, pairing.method, pairing.initiator_io,
+            pairing.responder_io, pairing.bonding, pairing.key_size, pairing.tk, stk,
+            pairing.failed,
+        )  # fmt: skip
+    return ExportSecurity(
+        pairing=paired,
+        encrypted=security.encrypted,
+        key=key.key.hex() if key is not None else None,
+        key_source=key.source if key is not None else None,
+        key_order=key.order if key is not None else None,
+        decrypted_pdus=security.decrypted_pdus,
+        sniffer_decrypted_pdus=security.sniffer_decrypted_pdus,
+        ciphertext_pdus=security.ciphertext_pdus,
+        mic_failures=security.mic_failures,
+        not_decrypted=security.why,
+        keys_found=list(security.keys_found),
     )

@@ -148,6 +148,36 @@ class ExportAttBearer(_Record, frozen=True, gc=False):
     largest_pdu: int  # bytes
 
 
+class ExportPairing(_Record, frozen=True, gc=False):
+    """The last pairing seen on an air link (Core 5.4 Vol 3 Part H 2.3)."""
+
+    secure_connections: bool  # LE Secure Connections, else LE legacy pairing
+    method: str  # Just Works, Passkey Entry, Numeric Comparison, Out of Band
+    initiator_io: str  # IO capabilities by name
+    responder_io: str
+    bonding: bool
+    key_size: int  # the smaller of the two maximum encryption key sizes
+    tk: int | None  # legacy: the temporary key attscope found (a passkey, or 0)
+    stk: str | None  # legacy: the short-term key it gives (hex, as the spec writes it)
+    failed: str | None  # Pairing Failed, or why no TK was found
+
+
+class ExportSecurity(_Record, frozen=True, gc=False):
+    """What an air capture shows of a link's security, and what attscope decrypted."""
+
+    pairing: ExportPairing | None
+    encrypted: bool  # the link encrypted (its encryption start or ciphertext was seen)
+    key: str | None  # the key whose MIC verified (hex, as the spec writes it)
+    key_source: str | None  # where it came from: --ltk, a cracked pairing, SMP ...
+    key_order: str | None  # how it was written: as written, byte-reversed, as found
+    decrypted_pdus: int  # by attscope
+    sniffer_decrypted_pdus: int  # by the sniffer, before the capture was written
+    ciphertext_pdus: int  # PDUs that stay ciphertext (`not_decrypted` says why)
+    mic_failures: int  # of those, the ones whose MIC failed once the key was known
+    not_decrypted: str | None
+    keys_found: list[str]  # keys the link's pairing gave: "hex (what, where)"
+
+
 class ExportConnection(_Line, frozen=True, gc=False, tag="connection"):
     """A link, written when it ends (or at the end of the capture, `end_us` null)."""
 
@@ -175,6 +205,7 @@ class ExportConnection(_Line, frozen=True, gc=False, tag="connection"):
     bearers: list[ExportAttBearer]
     timeline: list[ExportTimelineEntry]
     timeline_dropped: int  # entries past the per-connection cap (10,000): counted only
+    security: ExportSecurity | None  # air links where the capture shows any
 
 
 class ExportExchange(_Record, frozen=True, gc=False):

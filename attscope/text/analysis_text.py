@@ -10,6 +10,7 @@ from attscope.dissector.analysis.analysis_records import (
     Violation,
 )
 from attscope.dissector.analysis.gatt_db import GattDatabase
+from attscope.dissector.decoding.ll_encryption import LinkSecurity
 
 
 def hex_preview(value: bytes | None, limit: int = 16) -> str:
@@ -71,9 +72,46 @@ def connection_lines(conn: Connection, start_us: int) -> list[str]:
     missed = f", sniffer missed {conn.missed_events}" if conn.missed_events else ""
     lines = [f"Connection {conn.id} ({conn.transport}{inferred}): {who}{missed}"]
     lines.extend(f"  {bearer_text(b)}" for b in conn.bearers)
+    if conn.security is not None:
+        lines.extend(f"  {line}" for line in security_lines(conn.security))
     for entry in conn.timeline:
         seconds = (entry.ts_us - start_us) / 1e6
         lines.append(f"  {entry.frame:>7} {seconds:>11.6f} {entry.kind}: {entry.detail}")
+    return lines
+
+
+def security_lines(security: LinkSecurity) -> list[str]:
+    """How a link paired, what encrypted it and what attscope could decrypt."""
+    lines = []
+    pairing = security.pairing
+    if pairing is not None:
+        kind = "LE Secure Connections" if pairing.secure_connections else "legacy"
+        bonding = "bonding" if pairing.bonding else "no bonding"
+        text = (
+            f"pairing: {kind}, {pairing.method} (IO {pairing.initiator_io} / "
+            f"{pairing.responder_io}), {bonding}, key size {pairing.key_size}"
+        )
+        if pairing.tk is not None:
+            text += f"; TK {pairing.tk:06d} found"
+        if pairing.failed:
+            text += f"; {pairing.failed}"
+        lines.append(text)
+    lines.extend(f"key found: {key}" for key in security.keys_found)
+    if security.decrypted_with is not None:
+        key = security.decrypted_with
+        text = (
+            f"decrypted: {security.decrypted_pdus} PDUs with {key.key.hex()} "
+            f"({key.source}, {key.order})"
+        )
+        lines.append(text)
+    if security.sniffer_decrypted_pdus:
+        lines.append(f"decrypted by the sniffer: {security.sniffer_decrypted_pdus} PDUs")
+    if security.ciphertext_pdus:
+        failed = f", {security.mic_failures} failed their MIC" if security.mic_failures else ""
+        why = f": {security.why}" if security.why else ""
+        lines.append(f"not decrypted: {security.ciphertext_pdus} PDUs{failed}{why}")
+    elif security.encrypted and not (security.decrypted_pdus or security.sniffer_decrypted_pdus):
+        lines.append("encrypted")
     return lines
 
 

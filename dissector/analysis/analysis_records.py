@@ -9,6 +9,7 @@ import msgspec
 
 from attscope.dissector.analysis.flow_rules import RULES, Severity, ViolationKind
 from attscope.dissector.decoding.att_pdus import ATT_PDUS, AttPdu, AttUnknown
+from attscope.dissector.decoding.ll_encryption import LinkSecurity
 
 # the ends of a link, as the capture sees them: an HCI log knows its own host (local)
 # and the peer (remote); an air capture knows the central and the peripheral
@@ -116,6 +117,7 @@ class Connection(Ends, msgspec.Struct, frozen=True, gc=False, tag="connection"):
     bearers: tuple[AttBearerInfo, ...] = ()  # as first used
     timeline: tuple[TimelineEntry, ...] = ()
     timeline_dropped: int = 0  # entries past the cap (connections.MAX_TIMELINE), counted
+    security: LinkSecurity | None = None  # air: pairing, encryption, decryption
 
 
 class Exchange(msgspec.Struct, frozen=True, gc=False):

@@ -82,7 +82,7 @@ class Analyzer:
     ) -> None:
         self.decoder = Decoder(keys)  # `keys`: what encrypted air links are decrypted with
         self.retain = retain
-        self._connections = ConnectionTracker()
+        self._connections = ConnectionTracker(self.decoder.encryption.security)
         self._att = AttTracker(self._on_transaction, self._on_violation)
         self._acl_flow = AclFlowTracker(self._on_violation)
         self._credits = CreditTracker(self._on_violation)
@@ -260,7 +260,8 @@ class Analyzer:
     @property
     def connections(self) -> list[Connection]:
         """A record of every connection so far (kept: see `limits`), as it is now."""
-        return [conn.snapshot() for conn in self._connections.all]
+        tracker = self._connections
+        return [tracker.snapshot(conn) for conn in tracker.all]
 
     @property
     def connection_count(self) -> int:
@@ -270,7 +271,7 @@ class Analyzer:
     def connection(self, conn_id: str) -> Connection | None:
         """A record of one connection (its id) as it is now."""
         conn = self._connections.get(conn_id)
-        return conn.snapshot() if conn is not None else None
+        return self._connections.snapshot(conn) if conn is not None else None
 
     def address_of(self, conn_id: str, side: str) -> str | None:
         """The address of one end of a connection, as far as the capture has told it."""

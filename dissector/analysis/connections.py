@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -34,6 +35,7 @@ from attscope.dissector.decoding.hci_commands import (
 from attscope.dissector.decoding.hci_names import ADDRESS_TYPES, PHYS, error_name
 from attscope.dissector.decoding.ll_adv import ConnectInd
 from attscope.dissector.decoding.ll_data import LlEncrypted, LlPacket
+from attscope.dissector.decoding.ll_encryption import LinkSecurity
 from attscope.dissector.decoding.pdu import Malformed
 
 SIDE_OF: dict[Direction, Side] = {
@@ -100,13 +102,15 @@ class LiveConnection(Ends, msgspec.Struct, gc=False):
     timeline: list[TimelineEntry] = msgspec.field(default_factory=list)
     timeline_dropped: int = 0
 
-    def snapshot(self) -> Connection:
-        """The link as it is now, as a record that nothing changes afterwards."""
+    def snapshot(self, security: LinkSecurity | None = None) -> Connection:
+        """The link as it is now, as a record that nothing changes afterwards;
+        `security` is the decoder's (air links)."""
         fields = msgspec.structs.asdict(self)
         fields.update(
             parameters=dict(self.parameters),
             bearers=tuple(bearer.info() for bearer in self.bearers),
             timeline=tuple(self.timeline),
+            security=security,
         )
         return Connection(**fields)
 
@@ -141,7 +145,10 @@ class ConnectionTracker:
     one dynamic channel, or an event only links have. Its transport is what the evidence
     says (`UNKNOWN_TRANSPORT` until something does), never LE by default."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self, security_of: Callable[[int | None], LinkSecurity | None] | None = None
+    ) -> None:
+        self._security_of = security_of  # an air link's security, by access address
         self.all: list[LiveConnection] = []
         # the decoder's connection name -> the live connection; read it, never write it
         self.live: dict[str | None, LiveConnection] = {}
@@ -159,10 +166,17 @@ class ConnectionTracker:
 
     def take_changes(self) -> tuple[list[Connection], list[Connection]]:
         """Records of the links opened and closed since the last call."""
-        opened = [conn.snapshot() for conn in self.opened]
-        closed = [conn.snapshot() for conn in self.closed]
+        opened = [self.snapshot(conn) for conn in self.opened]
+        closed = [self.snapshot(conn) for conn in self.closed]
         self.opened, self.closed = [], []
         return opened, closed
+
+    def snapshot(self, conn: LiveConnection) -> Connection:
+        """A record of the link as it is now."""
+        found = self._security_of
+        if found is None or conn.access_address is None:
+            return conn.snapshot()
+        return conn.snapshot(found(conn.access_address))
 
     def get(self, conn_id: str) -> LiveConnection | None:
         """A connection by its id, live or ended (if kept)."""

@@ -51,6 +51,7 @@ START_TRIES = 4  # counters tried per key on the first encrypted PDUs (some may 
 _CLEAR_OPCODES = frozenset({0x05, 0x0B, 0x0D, 0x11})
 
 NO_KEY = "no key for this link: give its LTK (--ltk), or capture its pairing"
+NO_KEY_SC = "LE Secure Connections: the capture cannot give its key; give the LTK (--ltk)"
 NO_START = "the encryption start (LL_ENC_REQ, LL_ENC_RSP) is not in the capture"
 MIC_FAILED = "MIC check failed: a damaged packet, or the packet counter was lost"
 WRONG_KEY = "no known key verifies: the keys given are not this link's"
@@ -62,6 +63,20 @@ class Decrypted(msgspec.Struct, frozen=True, gc=False):
     key: bytes  # the LTK or STK, most significant octet first (as the spec writes it)
     source: str  # "--ltk", "pairing cracked (Just Works)" ...
     order: str  # how the key was written: "as written", "byte-reversed", "as found"
+
+
+class LinkSecurity(msgspec.Struct, frozen=True, gc=False):
+    """What an air capture shows of one link's security, for the connection's record."""
+
+    pairing: PairingResult | None  # the last pairing seen on the link
+    encrypted: bool  # the link encrypted (its encryption start, or ciphertext, was seen)
+    decrypted_with: Decrypted | None  # the key whose MIC verified
+    decrypted_pdus: int  # PDUs attscope decrypted
+    sniffer_decrypted_pdus: int  # PDUs the sniffer had decrypted itself
+    ciphertext_pdus: int  # PDUs that stay ciphertext (see `why`)
+    mic_failures: int  # of those, PDUs whose MIC failed once the key was known
+    why: str | None  # why PDUs stay ciphertext
+    keys_found: tuple[str, ...]  # keys the link's pairing gave: "LTK ... (source)"
 
 
 class _Session:
@@ -83,9 +98,11 @@ class LinkEncryption:
 
     __slots__ = (
         "addresses",
+        "ciphertext",
         "clear",
         "decrypted",
         "failures",
+        "found",
         "initiator",
         "last",
         "next",
@@ -93,11 +110,13 @@ class LinkEncryption:
         "paired",
         "pairing",
         "pending_ltk",
+        "plaintext",
         "responder",
         "session",
+        "sniffer_plaintext",
         "started",
         "why",
-    )  # fmt: skip
+    )
 
     def __init__(self, initiator: Address | None = None, responder: Address | None = None) -> None:
         self.initiator, self.responder = initiator, responder  # from CONNECT_IND
@@ -115,6 +134,24 @@ class LinkEncryption:
         self.pairing: Pairing | None = None  # the pairing in progress
         self.paired: PairingResult | None = None  # the last pairing's outcome
         self.pending_ltk: dict[Direction, bytes] = {}  # Encryption Information, by sender
+        self.plaintext = 0  # PDUs decrypted here
+        self.ciphertext = 0  # PDUs left as LlEncrypted
+        self.sniffer_plaintext = 0  # PDUs the sniffer decrypted
+        self.found: list[str] = []  # keys the link's pairing gave, described
+
+    def security(self) -> LinkSecurity:
+        """The link's security so far, as a record."""
+        return LinkSecurity(
+            self.paired,
+            self.started or self.plaintext + self.sniffer_plaintext + self.ciphertext > 0,
+            self.decrypted,
+            self.plaintext,
+            self.sniffer_plaintext,
+            self.ciphertext,
+            self.failures,
+            self.why if self.ciphertext else None,
+            tuple(self.found),
+        )
 
     @property
     def expecting(self) -> bool:
@@ -134,6 +171,14 @@ class Encryption:
     def connect(self, access_address: int, central: Address, peripheral: Address) -> None:
         """A CONNECT_IND: a new link, in the clear."""
         self.links[access_address] = LinkEncryption(central, peripheral)
+
+    def security(self, access_address: int | None) -> LinkSecurity | None:
+        """What the capture shows of a link's security, when it shows anything."""
+        state = self.links.get(access_address) if access_address is not None else None
+        if state is None or not (state.paired or state.pairing or state.started or state.plaintext
+                                 or state.sniffer_plaintext or state.ciphertext):  # fmt: skip
+            return None
+        return state.security()
 
     def forget(self, access_address: int) -> None:
         self.links.pop(access_address, None)
@@ -165,6 +210,7 @@ class Encryption:
             state = state or self.link(ll.access_address)
             if header.length and state.session is not None and state.session.skd_p:
                 _advance_unseen(state, direction, header.sn)  # the sniffer decrypted it
+                state.sniffer_plaintext += 1
             self._observe(state, ll, direction)
             return ll, direction
         if sniffer_says and state is None:
@@ -177,6 +223,7 @@ class Encryption:
         found = self._decrypt(state, header, body, direction, guessed)
         if found is not None:
             plain, sender = found
+            state.plaintext += 1
             record = _plain_packet(ll, header, plain)
             self._observe(state, record, sender)
             return record, sender
@@ -196,9 +243,10 @@ class Encryption:
         if state.session is None or state.session.skd_p is None:
             state.why = state.why or NO_START
         state.on[direction] = True
-        why = state.why or (MIC_FAILED if state.decrypted else NO_KEY)
+        why = state.why or (MIC_FAILED if state.decrypted else _no_key(state))
         if state.decrypted is not None:
             state.failures += 1
+        state.ciphertext += 1
         return _encrypted_packet(ll, header, body, why), direction
 
     # -- pairing ------------------------------------------------------------------------
@@ -227,6 +275,7 @@ class Encryption:
             sender = "central" if direction == C2P else "peripheral"
             source = f"LTK distributed by the {sender} in frame {frame}"
             self.keys.add(Ltk(pdu.ltk, source, learnt=True))
+            state.found.append(f"{pdu.ltk[::-1].hex()} ({source})")
         elif isinstance(pdu, smp.CentralIdentification):
             ltk = state.pending_ltk.pop(direction, None)
             if ltk is not None:  # the key a later LL_ENC_REQ names by this EDIV and Rand
@@ -238,8 +287,7 @@ class Encryption:
         """Both random values are in: for legacy pairing, the TK and the STK."""
         state.pairing = None
         if pairing.secure_connections:
-            why = "LE Secure Connections: give the LTK (or the private key)"
-            state.paired = pairing.result(None, None, why)
+            state.paired = pairing.result(None, None, None)
             return
         initiator, responder = state.initiator, state.responder
         if initiator is None or responder is None:
@@ -259,6 +307,7 @@ class Encryption:
         source = f"legacy pairing cracked ({method}, {what}): its STK"
         address = responder.addr.upper()
         self.keys.add(Ltk(stk, source, address, 0, bytes(8), learnt=True))
+        state.found.append(f"{stk[::-1].hex()} (STK, {method}, {what})")
 
     # -- the procedure ------------------------------------------------------------------
 
@@ -288,7 +337,7 @@ class Encryption:
         session = state.session
         assert session is not None
         if not self.keys.for_link(session.ediv, session.rand, state.addresses):
-            state.why = NO_KEY
+            state.why = _no_key(state)
 
     # -- decrypting ---------------------------------------------------------------------
 
@@ -341,8 +390,13 @@ class Encryption:
                             state.why = None
                             return True
         if state.why is None:
-            state.why = WRONG_KEY if self.keys.ltks else NO_KEY
+            state.why = WRONG_KEY if self.keys.ltks else _no_key(state)
         return False
+
+
+def _no_key(state: LinkEncryption) -> str:
+    paired = state.paired
+    return NO_KEY_SC if paired is not None and paired.secure_connections else NO_KEY
 
 
 def _air_address(address: Address) -> bytes:
