@@ -4,6 +4,7 @@ known-LTK capture against crackle's own decrypted output."""
 
 from __future__ import annotations
 
+import msgspec
 import pytest
 from air_script import C2P, P2C, SAMPLE_LTK, AirScript, l2cap, legacy_pairing
 from corpus import need_corpus
@@ -238,3 +239,32 @@ def test_crackles_legacy_pairing_capture_gives_tk_0_and_the_ltk_crackle_found() 
     ]  # fmt: skip
     learnt = [k.value[::-1].hex() for k in decoder.encryption.keys.ltks if "LTK" in k.source]
     assert learnt == [CRACKLE_LTK]  # the key of the known-LTK capture of the same devices
+
+
+def test_a_request_whose_answer_no_key_reads_ends_encrypted_not_timed_out() -> None:
+    air = AirScript()
+    air.connect()
+    air.start_encryption(SAMPLE_LTK)
+    air.send(C2P, 2, l2cap(4, att.ReadRequest(0x0003).to_bytes()), encrypt=True)
+    answer = air.send(P2C, 2, l2cap(4, att.ReadResponse(b"Lock").to_bytes()), encrypt=True)
+    air.send(C2P, 2, l2cap(4, att.ReadRequest(0x0005).to_bytes()), encrypt=True,
+             step_us=40_000_000)  # fmt: skip  # long after: a timeout if it were unanswered
+    air.send(P2C, 2, l2cap(4, att.ReadResponse(b"Open").to_bytes()), encrypt=True)
+    damaged = bytearray(air.frames[answer - 1].payload)
+    damaged[10] ^= 0xFF  # a ciphertext octet: the MIC fails
+    air.frames[answer - 1] = msgspec.structs.replace(air.frames[answer - 1],
+                                                     payload=bytes(damaged))  # fmt: skip
+    analyzer = Analyzer(keys=Keys([parse_ltk(SAMPLE_LTK)]))
+    for frame in air.frames:
+        analyzer.feed(frame)
+    analyzer.finish()
+    first, second = analyzer.transactions()
+    assert (first.request_frame, first.outcome, first.response_frame) == (
+        answer - 1,
+        "encrypted",
+        None,
+    )
+    assert (second.outcome, second.value) == ("ok", b"Open")
+    assert not analyzer.violations  # no timeout, no request while pending
+    (conn,) = analyzer.connections
+    assert conn.security is not None and conn.security.mic_failures == 1

@@ -127,6 +127,9 @@ class Analyzer:
             elif type(packet.pdu) is LlPacket and type(packet.pdu.pdu) is LlEncrypted:
                 # a PDU no key reads: what it said is unknown to the ATT streams too
                 self._unreadable[conn.id] = self._unreadable.get(conn.id, 0) + 1
+                for key, bearer in self._bearers.items():
+                    if key[0] == conn.id:
+                        self._att.unreadable(bearer)
         else:
             conn = None
         lost = packet.lost
@@ -204,8 +207,9 @@ class Analyzer:
         side = SIDE_OF[packet.direction]
         frame, ts = packet.frame, packet.ts_us
         self._gatt.observe_pdu(conn, side, pdu, frame, ts, bearer.cid)
-        unseen = conn.missed_events + self._unreadable.get(conn.id, 0)  # gaps in the streams
-        self._att.feed(bearer, side, pdu, frame, ts, packet.pdu_length, unseen)
+        unreadable = self._unreadable.get(conn.id, 0)
+        unseen = conn.missed_events + unreadable  # gaps in the streams
+        self._att.feed(bearer, side, pdu, frame, ts, packet.pdu_length, unseen, unreadable)
 
     def _on_transaction(self, txn: Transaction) -> None:
         names = self._gatt.observe_transaction(txn)  # learns from it, names and decodes it

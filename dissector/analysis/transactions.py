@@ -99,6 +99,7 @@ class _Open(msgspec.Struct, gc=False):
     capture_gap: bool = False
     clock_jump: bool = False
     exchanges: list[Exchange] = msgspec.field(default_factory=list)
+    unreadable: bool = False  # a PDU no key decrypted came while it was open
 
     def final(self) -> Transaction:
         return Transaction(
@@ -130,7 +131,7 @@ class Bearer:
 
     __slots__ = ("cid", "conn", "eatt", "expired", "guessed_sides", "indications",
                  "largest_pdu", "missed", "mtu", "mtu_clients", "mtu_frame", "mtu_known",
-                 "mtu_source", "streams", "timed_out")  # fmt: skip
+                 "mtu_source", "streams", "timed_out", "unreadable")  # fmt: skip
 
     def __init__(
         self, conn: str, cid: int, mtu: int, eatt: bool, mtu_source: str = "default"
@@ -149,6 +150,7 @@ class Bearer:
         self.timed_out: str | None = None  # the side whose transaction timed out
         self.expired: list[_Open] = []  # timed out: a late answer is no orphan
         self.missed = 0  # the connection's missed events at this bearer's last PDU
+        self.unreadable = 0  # and the link's PDUs no key decrypted
         self.guessed_sides = False  # the sniffer did not say who sent what
 
     def info(self) -> AttBearerInfo:
@@ -193,15 +195,18 @@ class AttTracker:
         ts: int,
         length: int,
         missed: int = 0,
+        unreadable: int = 0,
     ) -> None:
         """`pdu` (an AttPdu) went from `side` on `bearer`; `length` is its size in bytes;
-        `missed` counts the connection events an air sniffer has missed so far. The caller
+        `missed` counts the connection events an air sniffer has missed so far, and the
+        encrypted PDUs no key read (`unreadable`, also counted on its own). The caller
         calls `expire` first with the PDU's time (the analyzer does, once per frame)."""
         opcode = pdu.opcode
         self._gap = missed != bearer.missed
         if self._gap:  # what is outstanding may have been answered unseen
             bearer.missed = missed
-            _mark_gap(bearer)
+            _mark_gap(bearer, unreadable != bearer.unreadable)
+            bearer.unreadable = unreadable
         role = _ROLE.get(opcode, _OTHER)
         if side == bearer.timed_out and (after := AFTER_TIMEOUT[role]) is not None:
             bearer.timed_out = None  # reported once per timeout
@@ -489,6 +494,10 @@ class AttTracker:
                 continue  # answered (or closed) in time
             if not self._still_open(bearer, txn):
                 continue
+            if txn.unreadable:  # its answer may be among the PDUs no key decrypted
+                self._drop(bearer, txn)
+                self._close(txn, "encrypted")
+                continue
             self._report(
                 Kind.TRANSACTION_TIMEOUT,
                 f"{txn.request.title} of frame {txn.request_frame} not answered within 30 s",
@@ -502,6 +511,11 @@ class AttTracker:
             bearer.expired = [*bearer.expired[1 - MAX_PENDING :], txn]
             txn.end_us = txn.start_us + ATT_TIMEOUT_US
             self._close(txn, "timeout")
+
+    def unreadable(self, bearer: Bearer) -> None:
+        """A PDU of the bearer's link that no key decrypted: what is open may have been
+        answered by it."""
+        _mark_gap(bearer, True)
 
     def close_bearer(self, bearer: Bearer) -> None:
         """The link ended: what is still open ends as it stands."""
@@ -534,6 +548,8 @@ class AttTracker:
             bearer.streams[txn.client].pending.remove(txn)
 
     def _close(self, txn: _Open, outcome: Outcome) -> None:
+        if outcome == "incomplete" and txn.unreadable:
+            outcome = "encrypted"  # its answer may be the ciphertext no key read
         txn.outcome = outcome
         if txn.response_frame is None:
             txn.exchanges.append(Exchange(txn.request_frame, None))
@@ -562,11 +578,13 @@ class AttTracker:
         self._violation(found)
 
 
-def _mark_gap(bearer: Bearer) -> None:
+def _mark_gap(bearer: Bearer, unreadable: bool = False) -> None:
+    """Packets went unseen (`unreadable`: some were ciphertext no key read)."""
     if bearer.mtu_source == "default":  # an exchange may have gone unseen
         bearer.mtu_known, bearer.mtu_source = False, MTU_UNSEEN
     for txn in _open(bearer):
         txn.capture_gap = True
+        txn.unreadable = txn.unreadable or unreadable
 
 
 def _open(bearer: Bearer) -> Iterator[_Open]:
