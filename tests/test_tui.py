@@ -25,6 +25,7 @@ from attscope.dissector.decoding.att_pdus import (
     ReadRequest,
     ReadResponse,
 )
+from attscope.dissector.decoding.le_keys import Keys, parse_ltk
 from attscope.tui.app import make_app
 from attscope.tui.help_screen import HelpScreen
 from attscope.tui.packet_detail import PacketDetail
@@ -364,3 +365,18 @@ async def _settled(pilot) -> None:
 def test_main_screens_snapshot(snap_compare, key):
     app = make_app(SAMPLE)
     assert snap_compare(app, press=[key, "_"], terminal_size=(110, 30), run_before=_settled)
+
+
+@run_async
+async def test_keys_given_to_the_tui_decrypt_and_the_connection_says_so():
+    path = str(need_corpus("crackle_known_ltk_encrypted.pcap"))
+    app = make_app(path, keys=Keys([parse_ltk("7f62c053f104a5bbe68b1d896a2ed49c")]))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("1", "down")
+        detail = app.query_one("#connection-detail", Static)
+        await until(pilot, lambda: "decrypted: 7 PDUs" in detail.render().plain,
+                    "the connection detail shows the decryption")  # fmt: skip
+        await pilot.press("3")
+        rows = shown(app.list("transactions"))
+        assert any("read_by_type" in row and " ok " in row for row in rows)

@@ -33,6 +33,7 @@ from textual.worker import get_current_worker
 from attscope.capture import CaptureError, open_capture
 from attscope.capture.frame import Frame
 from attscope.dissector.analysis.analysis_records import Connection
+from attscope.dissector.decoding.le_keys import Keys
 from attscope.text.analysis_text import connection_lines, violation_line
 from attscope.tui.crash import cause
 from attscope.tui.filter_query import EVERYTHING, Filter, FilterError, parse_filter
@@ -164,10 +165,12 @@ class AttscopeApp(App[None]):
         Binding("q", "quit", "Quit"),
     ]
 
-    def __init__(self, source: Source, uuid_names: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, source: Source, uuid_names: dict[str, str] | None = None, keys: Keys | None = None
+    ) -> None:
         super().__init__()
         self.source = source
-        self.model = CaptureModel(source.name, uuid_names)
+        self.model = CaptureModel(source.name, uuid_names, keys)
         self.focus_conn: int | None = None  # connection index, None: all
         self.filter: Filter = EVERYTHING
         self.sort = "time"
@@ -818,8 +821,11 @@ class AttscopeApp(App[None]):
             self.source.live.close()
 
 
-def make_app(source: str | Source, uuid_names: dict[str, str] | None = None) -> AttscopeApp:
-    """The app over a capture file's path, or over any `Source` (a live stream)."""
+def make_app(
+    source: str | Source, uuid_names: dict[str, str] | None = None, keys: Keys | None = None
+) -> AttscopeApp:
+    """The app over a capture file's path, or over any `Source` (a live stream);
+    `keys` decrypt its encrypted air links."""
     if isinstance(source, str):
         source = Source.file(source)
-    return AttscopeApp(source, uuid_names)
+    return AttscopeApp(source, uuid_names, keys)

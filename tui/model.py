@@ -34,6 +34,7 @@ from attscope.dissector.decoding import att_pdus as att
 from attscope.dissector.decoding.att_errors import error_name
 from attscope.dissector.decoding.decoder import Decoder, Packet
 from attscope.dissector.decoding.gatt_values import decoded_text
+from attscope.dissector.decoding.le_keys import Keys
 from attscope.dissector.decoding.uuid_names import uuid_name
 from attscope.tui.spill import SpillList
 
@@ -74,10 +75,12 @@ class Counts(msgspec.Struct, gc=False):
 class CaptureModel:
     """A capture (or a live stream) analysed for display."""
 
-    def __init__(self, name: str, uuid_names: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, name: str, uuid_names: dict[str, str] | None = None, keys: Keys | None = None
+    ) -> None:
         self.name = name
         self.uuid_names = uuid_names
-        self.analyzer = Analyzer(retain=False, uuid_names=uuid_names)
+        self.analyzer = Analyzer(retain=False, uuid_names=uuid_names, keys=keys)
         self.lock = threading.RLock()
         self.frames: SpillList[Frame] = SpillList(Frame)
         self.flows: SpillList[FlowRecord] = SpillList(FlowRecord)

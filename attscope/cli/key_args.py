@@ -1,16 +1,32 @@
-"""The key options of every command that decrypts air captures."""
+"""The key options of every command that decrypts air captures: `--ltk` and `--keys`."""
 
 from __future__ import annotations
 
 import argparse
+import re
+from pathlib import Path
 
-from attscope.dissector.decoding.le_keys import BadKey, Keys, Ltk, parse_ltk
+from attscope.capture import CaptureError
+from attscope.dissector.decoding.le_keys import (
+    BadKey,
+    Keys,
+    Ltk,
+    parse_bluez_info,
+    parse_bt_config,
+    parse_key_file,
+    parse_ltk,
+)
 
 LTK_HELP = (
     "a long-term key to decrypt encrypted links with, 32 hex digits (either byte order: "
     "the one that verifies is used); HEX,EDIV,RAND for a legacy pairing's key; @ADDR ties "
     "it to one device (repeatable)"
 )
+KEYS_HELP = (
+    "a file of keys: attscope's ('ltk HEX[,EDIV,RAND][@ADDR]' per line), Android's "
+    "bt_config.conf or a BlueZ device 'info' file (repeatable)"
+)
+_ADDRESS = re.compile(r"^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}$")
 
 
 def _ltk(text: str) -> Ltk:
@@ -24,7 +40,31 @@ def add_key_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--ltk", metavar="HEX[,EDIV,RAND][@ADDR]", type=_ltk, action="append", help=LTK_HELP
     )
+    parser.add_argument("--keys", metavar="FILE", action="append", help=KEYS_HELP)
+
+
+def load_key_file(path: str) -> list[Ltk]:
+    """The keys of one file, whatever its format; an unreadable or malformed file is a
+    `CaptureError` with one line for the user."""
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise CaptureError(f"{path}: {exc.strerror or exc}") from None
+    try:
+        if "[LongTermKey]" in text or "LongTermKey]" in text:
+            folder = Path(path).resolve().parent.name
+            address = folder.upper() if _ADDRESS.match(folder) else None
+            return parse_bluez_info(text, path, address)
+        if "LE_KEY_PENC" in text or "LE_KEY_LENC" in text:
+            return parse_bt_config(text, path)
+        return parse_key_file(text, path)
+    except BadKey as exc:
+        raise CaptureError(f"{path}: {exc}") from None
 
 
 def keys_of(args: argparse.Namespace) -> Keys:
-    return Keys(list(getattr(args, "ltk", None) or []))
+    """Every key the command line gives: the --ltk values, then each --keys file's."""
+    keys = list(getattr(args, "ltk", None) or [])
+    for path in getattr(args, "keys", None) or []:
+        keys.extend(load_key_file(path))
+    return Keys(keys)

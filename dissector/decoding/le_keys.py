@@ -93,3 +93,81 @@ def parse_ltk(text: str, source: str = "--ltk") -> Ltk:
     elif len(parts) != 1:
         raise BadKey(f"{text!r}: write HEX, or HEX,EDIV,RAND for a legacy key")
     return Ltk(value, source, address.upper() or None, ediv, rand)
+
+
+# -- key stores ------------------------------------------------------------------------
+# Pure parsers of what a key file holds; reading the file is the caller's.
+
+
+def parse_key_file(text: str, source: str) -> list[Ltk]:
+    """attscope's key file: one key per line, `ltk HEX[,EDIV,RAND][@ADDR]` (the `--ltk`
+    syntax after the word `ltk`); blank lines and `#` comments are skipped."""
+    keys = []
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        kind, _, value = line.partition(" ")
+        if kind.lower() != "ltk" or not value.strip():
+            raise BadKey(f"line {number}: expected 'ltk HEX[,EDIV,RAND][@ADDR]', not {raw!r}")
+        try:
+            keys.append(parse_ltk(value.strip(), f"{source} line {number}"))
+        except BadKey as exc:
+            raise BadKey(f"line {number}: {exc}") from None
+    return keys
+
+
+def parse_bt_config(text: str, source: str) -> list[Ltk]:
+    """Android's bt_config.conf: a `[AA:BB:CC:DD:EE:FF]` section per bonded device whose
+    LE_KEY_PENC (the peer's key) and LE_KEY_LENC (the local one) hold the LTK, Rand and
+    EDIV as stored in memory (LTK and Rand least significant octet first, EDIV little
+    endian), then the security level and key size."""
+    keys = []
+    address = None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.startswith("[") and line.endswith("]"):
+            address = line[1:-1].upper()
+            continue
+        name, _, value = line.partition("=")
+        if name.strip() not in ("LE_KEY_PENC", "LE_KEY_LENC") or address is None:
+            continue
+        try:
+            data = bytes.fromhex(value.strip())
+        except ValueError:
+            raise BadKey(f"{address} {name.strip()}: not hex") from None
+        if len(data) < 26:
+            raise BadKey(f"{address} {name.strip()}: {len(data)} bytes, an LE key is 28")
+        ediv = int.from_bytes(data[24:26], "little")
+        where = f"{source} {name.strip()} of {address}"
+        keys.append(Ltk(data[:16], where, address, ediv, data[16:24], learnt=True))
+    return keys
+
+
+def parse_bluez_info(text: str, source: str, address: str | None) -> list[Ltk]:
+    """A BlueZ `/var/lib/bluetooth/ADAPTER/DEVICE/info`: its [LongTermKey] and
+    [PeripheralLongTermKey] (formerly [SlaveLongTermKey]) sections hold Key (hex), EDiv
+    and Rand (decimal). `address` is the device's, from the file's folder name."""
+    keys = []
+    section = ""
+    fields: dict[str, dict[str, str]] = {}
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.startswith("[") and line.endswith("]"):
+            section = line[1:-1]
+            continue
+        name, sep, value = line.partition("=")
+        if sep:
+            fields.setdefault(section, {})[name.strip()] = value.strip()
+    for section in ("LongTermKey", "PeripheralLongTermKey", "SlaveLongTermKey"):
+        entry = fields.get(section)
+        if not entry or "Key" not in entry:
+            continue
+        try:
+            key = parse_hex_key(entry["Key"])
+            ediv = int(entry.get("EDiv", "0"))
+            rand = int(entry.get("Rand", "0")).to_bytes(8, "little")
+        except (ValueError, OverflowError) as exc:
+            raise BadKey(f"[{section}]: {exc}") from None
+        keys.append(Ltk(key, f"{source} [{section}]", address, ediv, rand))
+    return keys

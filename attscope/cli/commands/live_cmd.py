@@ -14,9 +14,11 @@ from attscope.capture.live import LiveCapture
 from attscope.capture.nrf_emulator import RATES, Emulator, PlayedOut, air_capture
 from attscope.capture.nrf_serial import NrfSerial
 from attscope.cli.commands.dump_cmd import add_print_options, printer
+from attscope.cli.key_args import keys_of
 from attscope.cli.messages import say
 from attscope.cli.stop_signals import stop_on_signals
 from attscope.cli.uuid_file import load_uuid_names
+from attscope.dissector.decoding.le_keys import Keys
 
 
 def register(sub: Any) -> None:
@@ -106,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
         if headless:
             return _headless(args, session, emulator, names)
         name = f"{Path(args.emulate).name} (emulated)" if args.emulate else session.serial.port
-        return _tui(session, name or "nRF Sniffer", names)
+        return _tui(session, name or "nRF Sniffer", names, keys_of(args))
     finally:
         if emulator is not None:
             emulator.stop()
@@ -161,12 +163,12 @@ def _summary(session: LiveCapture, elapsed: float) -> None:
     _tell(text)
 
 
-def _tui(session: LiveCapture, name: str, uuid_names: dict[str, str] | None) -> int:
+def _tui(session: LiveCapture, name: str, uuid_names: dict[str, str] | None, keys: Keys) -> int:
     from attscope.tui.app import Source, make_app  # Textual loads only for the TUI
     from attscope.tui.crash import run_app
 
     source = Source(name, session.frames, None, lambda: {"live": session.status()}, session)
-    app = make_app(source, uuid_names)
+    app = make_app(source, uuid_names, keys)
     try:
         status = run_app(app)  # 70 if the UI crashed, its traceback in a file it names
     finally:

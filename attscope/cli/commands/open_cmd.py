@@ -10,6 +10,7 @@ from typing import Any
 
 from attscope.capture import CaptureError, open_capture
 from attscope.capture.stream_input import is_stream, spool_path
+from attscope.cli.key_args import add_key_arguments, keys_of
 from attscope.cli.messages import say
 from attscope.cli.uuid_file import load_uuid_names
 
@@ -30,6 +31,7 @@ def register(sub: Any) -> None:
         metavar="FILE",
         help="names for custom UUIDs: a JSON object, or lines of 'UUID name' (# comments)",
     )
+    add_key_arguments(p)
     p.add_argument(
         "--exit-after",
         choices=("first-screen", "analysed"),
@@ -78,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     from attscope.tui.app import make_app  # Textual loads only for the TUI
     from attscope.tui.crash import run_app
 
-    app = make_app(path, names)
+    app = make_app(path, names, keys_of(args))
     if args.exit_after:
         app.exit_after = args.exit_after
         return run_app(app, headless=True, size=(120, 40))
