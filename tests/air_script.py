@@ -15,9 +15,11 @@ import struct
 from attscope.capture import Direction, Encap, Frame
 from attscope.capture.frame import LE_ADVERTISING_AA
 from attscope.dissector.decoding.le_crypto import LinkCipher, c1, s1, session_key
+from attscope.dissector.decoding.ll_data import ADV_CRC_INIT, crc24
 
 C2P, P2C = Direction.CENTRAL_TO_PERIPHERAL, Direction.PERIPHERAL_TO_CENTRAL
 ACCESS_ADDRESS = 0x50654CA7
+CRC_INIT = 0x5BC1D2  # the link's, in its CONNECT_IND
 CENTRAL = bytes.fromhex("A1A2A3A4A5A6")[::-1]  # as on the air
 PERIPHERAL = bytes.fromhex("B1B2B3B4B5B6")[::-1]
 LINKTYPE_LE_LL = 251
@@ -55,11 +57,12 @@ class AirScript:
 
     def connect(self) -> int:
         """CONNECT_IND from CENTRAL to PERIPHERAL (both public), 30 ms interval."""
-        ll_data = struct.pack("<I", ACCESS_ADDRESS) + bytes(3) + bytes([2])
+        ll_data = struct.pack("<I", ACCESS_ADDRESS) + CRC_INIT.to_bytes(3, "little") + bytes([2])
         ll_data += struct.pack("<HHHH", 0, 24, 0, 72) + b"\xff\xff\xff\xff\x1f" + bytes([5])
         body = CENTRAL + PERIPHERAL + ll_data
         header = bytes([0x05, len(body)])
-        adv = struct.pack("<I", LE_ADVERTISING_AA) + header + body + bytes(3)
+        adv = struct.pack("<I", LE_ADVERTISING_AA) + header + body
+        adv += crc24(ADV_CRC_INIT, header + body)
         return self._add(adv, Direction.UNKNOWN, 0)
 
     def send(
@@ -86,7 +89,8 @@ class AirScript:
             body = self.cipher.encrypt(first, payload, counter, direction == C2P)
         if encrypt and not again:
             self.counter[direction] += 1
-        pdu = struct.pack("<I", ACCESS_ADDRESS) + bytes([first, len(body)]) + body + bytes(3)
+        pdu = bytes([first, len(body)]) + body
+        pdu = struct.pack("<I", ACCESS_ADDRESS) + pdu + crc24(CRC_INIT, pdu)
         step = step_us if direction == C2P else 150
         return self._add(pdu, direction, step)
 

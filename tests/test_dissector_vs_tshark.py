@@ -564,15 +564,9 @@ for _name, _number in CIPHERTEXTS:
 for _name, _number in UNFLAGGED_CIPHERTEXTS:
     TSHARK_ERRORS[_name][_number] = UNFLAGGED
 
-# frames where tshark is right and attscope is not, each with the bug's name
-OUR_BUGS: dict[str, dict[int, str]] = {
-    # crackle's output keeps the encrypted link's LL_START_ENC_RSP as plaintext with the
-    # MIC's 4 octets still counted in its length: 5 octets, as its ciphertext would be.
-    # Without a key attscope cannot tell the two apart, so it keeps it as ciphertext; the
-    # link's first L2CAP PDU, whose lengths agree, shows the capture is plaintext and
-    # the rest of the link is read as such.
-    "crackle_known_ltk_decrypted.pcap": {91: "a decrypted capture's first control PDU"},
-}
+# frames where tshark is right and attscope is not, each with the bug's name; empty since
+# the direction-less reassembly fix and the short-PDU rule of the encryption tracking
+OUR_BUGS: dict[str, dict[int, str]] = {}
 
 
 @pytest.mark.parametrize("name", corpus_files())

@@ -17,7 +17,7 @@ from attscope.dissector.decoding.decoder import Decoder, Packet
 from attscope.dissector.decoding.le_crypto import LinkCipher, c1, s1, session_key
 from attscope.dissector.decoding.le_keys import BadKey, Keys, parse_ltk
 from attscope.dissector.decoding.ll_data import LlEncrypted, LlPacket
-from attscope.dissector.decoding.ll_encryption import NO_KEY, WRONG_KEY
+from attscope.dissector.decoding.ll_encryption import DAMAGED, NO_KEY, WRONG_KEY
 
 
 def msb(text: str) -> bytes:
@@ -180,10 +180,12 @@ def test_the_known_ltk_capture_decrypts_as_crackle_decrypted_it() -> None:
     decrypted = [p.frame for p in packets if p.layers and getattr(p.layers[0], "decrypted", 0)]
     unreadable = [p for p in packets if isinstance(getattr(p.layers[0], "pdu", None), LlEncrypted)]
     # crackle decrypts 7 of the 10 encrypted PDUs; attscope the same 7, plus the
-    # LL_TERMINATE_IND after them. The rest fail their MIC for both (damaged on the
-    # air: the Ubertooth does not check CRCs) and stay ciphertext, with the reason.
+    # LL_TERMINATE_IND after them. The rest were damaged on the air (their CRC fails;
+    # the Ubertooth does not check CRCs): their MIC fails and they stay ciphertext,
+    # with that reason. Frame 143, 2 octets, is too short to be ciphertext and a MIC.
     assert decrypted == [91, 184, 198, 212, 215, 229, 303]
-    assert [p.frame for p in unreadable] == [143, 163, 187, 232]
+    assert [p.frame for p in unreadable] == [163, 187, 232]
+    assert {p.layers[0].pdu.reason for p in unreadable} == {DAMAGED}
     assert all(p.direction != Direction.UNKNOWN for p in packets if p.connection)
 
 

@@ -375,6 +375,7 @@ def security_record(security: LinkSecurity) -> ExportSecurity:
         sniffer_decrypted_pdus=security.sniffer_decrypted_pdus,
         ciphertext_pdus=security.ciphertext_pdus,
         mic_failures=security.mic_failures,
+        damaged_pdus=security.damaged_pdus,
         not_decrypted=security.why,
         keys_found=list(security.keys_found),
     )

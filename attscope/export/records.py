@@ -174,6 +174,7 @@ class ExportSecurity(_Record, frozen=True, gc=False):
     sniffer_decrypted_pdus: int  # by the sniffer, before the capture was written
     ciphertext_pdus: int  # PDUs that stay ciphertext (`not_decrypted` says why)
     mic_failures: int  # of those, the ones whose MIC failed once the key was known
+    damaged_pdus: int  # of those, the ones whose CRC failed: damaged on the air
     not_decrypted: str | None
     keys_found: list[str]  # keys the link's pairing gave: "hex (what, where)"
 

@@ -108,6 +108,8 @@ def security_lines(security: LinkSecurity) -> list[str]:
         lines.append(f"decrypted by the sniffer: {security.sniffer_decrypted_pdus} PDUs")
     if security.ciphertext_pdus:
         failed = f", {security.mic_failures} failed their MIC" if security.mic_failures else ""
+        if security.damaged_pdus:
+            failed += f", {security.damaged_pdus} damaged on the air (CRC)"
         why = f": {security.why}" if security.why else ""
         lines.append(f"not decrypted: {security.ciphertext_pdus} PDUs{failed}{why}")
     elif security.encrypted and not (security.decrypted_pdus or security.sniffer_decrypted_pdus):

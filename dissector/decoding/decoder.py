@@ -330,7 +330,8 @@ class Decoder:
                 self._forget_air(aa)
                 self._remember_air(aa)
                 self._air_intervals[aa] = ll.pdu.ll_data.interval * 1250
-                self.encryption.connect(aa, ll.pdu.init_a, ll.pdu.adv_a)
+                crc_init = ll.pdu.ll_data.crc_init
+                self.encryption.connect(aa, ll.pdu.init_a, ll.pdu.adv_a, crc_init)
             return Packet(frame.index, frame.ts_us, frame.direction, None, layers)
         conn = self._air_names.get(ll.access_address)
         if conn is None:

@@ -260,6 +260,25 @@ def data_payload(
     return LlDataReserved(body)
 
 
+CRC_POLY_MASK = 0x5A6000  # x^24 + x^10 + x^9 + x^6 + x^4 + x^3 + x + 1, bit-reversed
+ADV_CRC_INIT = 0x555555  # the advertising physical channel's CRCInit (3.1.1)
+
+
+def crc24(crc_init: int, pdu: bytes) -> bytes:
+    """The CRC of a PDU (header and payload) as it follows the PDU on the air (3.1.1):
+    a 24-bit LFSR preset with CRCInit (the CONNECT_IND's, as decoded, or ADV_CRC_INIT),
+    fed least significant bit first."""
+    state = int(f"{crc_init & 0xFFFFFF:024b}"[::-1], 2)
+    for byte in pdu:
+        for _ in range(8):
+            feedback = (state ^ byte) & 1
+            byte >>= 1
+            state >>= 1
+            if feedback:
+                state = (state | 1 << 23) ^ CRC_POLY_MASK
+    return state.to_bytes(3, "little")
+
+
 def is_ciphertext(sniffer: SnifferInfo | None) -> bool:
     """The sniffer saw an encrypted data PDU and did not decrypt it (no valid MIC)."""
     return bool(sniffer and sniffer.encrypted and not (sniffer.decrypted or sniffer.mic_ok))

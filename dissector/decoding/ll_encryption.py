@@ -38,6 +38,7 @@ from attscope.dissector.decoding.ll_data import (
     DataHeader,
     LlEncrypted,
     LlPacket,
+    crc24,
     data_payload,
 )
 
@@ -54,6 +55,7 @@ NO_KEY = "no key for this link: give its LTK (--ltk), or capture its pairing"
 NO_KEY_SC = "LE Secure Connections: the capture cannot give its key; give the LTK (--ltk)"
 NO_START = "the encryption start (LL_ENC_REQ, LL_ENC_RSP) is not in the capture"
 MIC_FAILED = "MIC check failed: a damaged packet, or the packet counter was lost"
+DAMAGED = "damaged on the air: its CRC does not match"
 WRONG_KEY = "no known key verifies: the keys given are not this link's"
 
 
@@ -75,6 +77,7 @@ class LinkSecurity(msgspec.Struct, frozen=True, gc=False):
     sniffer_decrypted_pdus: int  # PDUs the sniffer had decrypted itself
     ciphertext_pdus: int  # PDUs that stay ciphertext (see `why`)
     mic_failures: int  # of those, PDUs whose MIC failed once the key was known
+    damaged_pdus: int  # of those, PDUs whose CRC failed too: damaged on the air
     why: str | None  # why PDUs stay ciphertext
     keys_found: tuple[str, ...]  # keys the link's pairing gave: "LTK ... (source)"
 
@@ -100,6 +103,8 @@ class LinkEncryption:
         "addresses",
         "ciphertext",
         "clear",
+        "crc_init",
+        "damaged",
         "decrypted",
         "failures",
         "found",
@@ -118,8 +123,14 @@ class LinkEncryption:
         "why",
     )
 
-    def __init__(self, initiator: Address | None = None, responder: Address | None = None) -> None:
+    def __init__(
+        self,
+        initiator: Address | None = None,
+        responder: Address | None = None,
+        crc_init: int | None = None,
+    ) -> None:
         self.initiator, self.responder = initiator, responder  # from CONNECT_IND
+        self.crc_init = crc_init  # the link's CRCInit, for checking and rewriting CRCs
         # the central's and the peripheral's addresses, upper case, for keys tied to one
         self.addresses = tuple(a.addr.upper() for a in (initiator, responder) if a)
         self.session: _Session | None = None
@@ -136,6 +147,7 @@ class LinkEncryption:
         self.pending_ltk: dict[Direction, bytes] = {}  # Encryption Information, by sender
         self.plaintext = 0  # PDUs decrypted here
         self.ciphertext = 0  # PDUs left as LlEncrypted
+        self.damaged = 0  # of those, PDUs whose CRC shows they were damaged on the air
         self.sniffer_plaintext = 0  # PDUs the sniffer decrypted
         self.found: list[str] = []  # keys the link's pairing gave, described
 
@@ -149,6 +161,7 @@ class LinkEncryption:
             self.sniffer_plaintext,
             self.ciphertext,
             self.failures,
+            self.damaged,
             self.why if self.ciphertext else None,
             tuple(self.found),
         )
@@ -168,9 +181,16 @@ class Encryption:
         self.keys = keys if keys is not None else Keys()
         self.links: dict[int, LinkEncryption] = {}
 
-    def connect(self, access_address: int, central: Address, peripheral: Address) -> None:
+    def connect(
+        self, access_address: int, central: Address, peripheral: Address, crc_init: int
+    ) -> None:
         """A CONNECT_IND: a new link, in the clear."""
-        self.links[access_address] = LinkEncryption(central, peripheral)
+        self.links[access_address] = LinkEncryption(central, peripheral, crc_init)
+
+    def crc_init(self, access_address: int) -> int | None:
+        """A link's CRCInit, when its CONNECT_IND is in the capture."""
+        state = self.links.get(access_address)
+        return state.crc_init if state is not None else None
 
     def security(self, access_address: int | None) -> LinkSecurity | None:
         """What the capture shows of a link's security, when it shows anything."""
@@ -227,6 +247,9 @@ class Encryption:
             record = _plain_packet(ll, header, plain)
             self._observe(state, record, sender)
             return record, sender
+        if sniffer_says is None and len(body) <= MIC_LENGTH:
+            self._observe(state, ll, direction)  # too short for ciphertext and a MIC
+            return ll, direction
         if sniffer_says is None and not state.on[direction] and _clear_control(header, body):
             self._observe(state, ll, direction)  # a PDU the procedure sends in the clear
             return ll, direction
@@ -236,14 +259,20 @@ class Encryption:
             and (state.clear or _looks_clear(header, body))
         ):
             # no key verifies, yet an L2CAP PDU's own lengths agree: plaintext, as in a
-            # capture another tool decrypted (crackle keeps the MIC's 4 octets in the
-            # length); the rest of the link is taken as such
+            # capture another tool decrypted (with the MIC's 4 octets removed, or kept
+            # and counted in the length); the rest of the link is taken as such
             state.clear = True
             return ll, direction
         if state.session is None or state.session.skd_p is None:
             state.why = state.why or NO_START
         state.on[direction] = True
         why = state.why or (MIC_FAILED if state.decrypted else _no_key(state))
+        crc_bad = state.crc_init is not None and ll.crc != crc24(
+            state.crc_init, header.to_bytes() + body
+        )
+        if crc_bad:
+            why = DAMAGED  # the CRC says so: the key and counter are not in question
+            state.damaged += 1
         if state.decrypted is not None:
             state.failures += 1
         state.ciphertext += 1

@@ -19,7 +19,9 @@ from attscope.capture.write import (
     PCAP_EQUIVALENT,
     format_for_name,
 )
+from attscope.cli.key_args import add_key_arguments, keys_of
 from attscope.cli.messages import say
+from attscope.export.decrypted_capture import Decrypting
 
 DEFAULT_FORMAT = "pcapng"  # for an output whose extension names no format
 
@@ -50,6 +52,14 @@ def register(sub: Any) -> None:
         help=f"default: from OUTPUT's extension ({by_extension}), {DEFAULT_FORMAT} for any other",
     )
     p.add_argument(
+        "--decrypt",
+        action="store_true",
+        help="write the encrypted PDUs attscope can decrypt (with --ltk, --keys, or a "
+        "legacy pairing it cracks) as plaintext; default link type le-phdr where the "
+        "input's has no flags to say so",
+    )
+    add_key_arguments(p)
+    p.add_argument(
         "--linktype",
         help="nordic (272), le-phdr (256), le-ll (251), h4 (201 / btsnoop 1002), "
         "monitor (254 / btsnoop 2001), or a number; default: the input's",
@@ -74,7 +84,10 @@ def run(args: argparse.Namespace) -> int:
     if not reader.linktypes:
         say(f"attscope: {args.input}: no link type declared, nothing to convert")
         return 2
-    linktype = _linktype(args.linktype, reader.linktypes[0])
+    default = reader.linktypes[0]
+    if args.decrypt and default not in (lt.NORDIC_BLE, lt.BLUETOOTH_LE_LL_WITH_PHDR):
+        default = lt.BLUETOOTH_LE_LL_WITH_PHDR  # the flags that say "decrypted"
+    linktype = _linktype(args.linktype, default)
     if linktype is None:
         say(f"attscope convert: unknown link type {args.linktype!r}")
         return 2
@@ -83,9 +96,12 @@ def run(args: argparse.Namespace) -> int:
     left_out = 0
     wanted: int = linktype
 
+    decrypting = Decrypting(keys_of(args)) if args.decrypt else None
+    source = decrypting.frames(reader) if decrypting is not None else reader
+
     def packets() -> Iterator[Frame]:
         nonlocal left_out
-        for frame in reader:
+        for frame in source:
             if carries(frame, wanted):
                 yield frame
             else:
@@ -102,5 +118,7 @@ def run(args: argparse.Namespace) -> int:
     table = BTSNOOP_EQUIVALENT if fmt == "btsnoop" else PCAP_EQUIVALENT
     linktype = table.get(linktype, linktype)
     note = f"; {left_out} records without a packet left out" if left_out else ""
+    if decrypting is not None:
+        note += f"; {decrypting.decrypted} PDUs decrypted"
     print(printable(f"{count} frames written to {out} ({fmt}, {lt.name(linktype)}){note}"))
     return 0
