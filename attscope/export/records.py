@@ -162,6 +162,14 @@ class ExportPairing(_Record, frozen=True, gc=False):
     failed: str | None  # Pairing Failed, or why no TK was found
 
 
+class ExportFoundKey(_Record, frozen=True, gc=False):
+    """A key the capture itself gave."""
+
+    key: str  # hex, as the spec writes it
+    what: str  # "STK of the legacy pairing cracked (...)", "LTK distributed by ..."
+    frame: FrameNo
+
+
 class ExportSecurity(_Record, frozen=True, gc=False):
     """What an air capture shows of a link's security, and what attscope decrypted."""
 
@@ -170,13 +178,14 @@ class ExportSecurity(_Record, frozen=True, gc=False):
     key: str | None  # the key whose MIC verified (hex, as the spec writes it)
     key_source: str | None  # where it came from: --ltk, a cracked pairing, SMP ...
     key_order: str | None  # how it was written: as written, byte-reversed, as found
+    key_frame: FrameNo | None  # a key the capture gave: the frame it came in
     decrypted_pdus: int  # by attscope
     sniffer_decrypted_pdus: int  # by the sniffer, before the capture was written
     ciphertext_pdus: int  # PDUs that stay ciphertext (`not_decrypted` says why)
     mic_failures: int  # of those, the ones whose MIC failed once the key was known
     damaged_pdus: int  # of those, the ones whose CRC failed: damaged on the air
     not_decrypted: str | None
-    keys_found: list[str]  # keys the link's pairing gave: "hex (what, where)"
+    keys_found: list[ExportFoundKey]  # keys the link's pairing gave
 
 
 class ExportConnection(_Line, frozen=True, gc=False, tag="connection"):

@@ -96,12 +96,15 @@ def security_lines(security: LinkSecurity) -> list[str]:
         if pairing.failed:
             text += f"; {pairing.failed}"
         lines.append(text)
-    lines.extend(f"key found: {key}" for key in security.keys_found)
+    lines.extend(
+        f"key found: {k.key.hex()} ({k.what}, frame {k.frame})" for k in security.keys_found
+    )
     if security.decrypted_with is not None:
         key = security.decrypted_with
+        where = f", frame {key.frame}" if key.frame is not None else ""
         text = (
             f"decrypted: {security.decrypted_pdus} PDUs with {key.key.hex()} "
-            f"({key.source}, {key.order})"
+            f"({key.source}{where}, {key.order})"
         )
         lines.append(text)
     if security.sniffer_decrypted_pdus:

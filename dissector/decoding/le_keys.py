@@ -30,6 +30,7 @@ class Ltk(msgspec.Struct, frozen=True, gc=False):
     ediv: int | None = None
     rand: bytes | None = None  # as on the air, 8 octets
     learnt: bool = False  # found in the capture: its byte order is the air's
+    frame: int | None = None  # learnt: the frame that gave it
 
     def orders(self) -> list[tuple[bytes, str]]:
         """The key in air order (least significant octet first), for each reading of

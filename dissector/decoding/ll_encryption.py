@@ -59,12 +59,21 @@ DAMAGED = "damaged on the air: its CRC does not match"
 WRONG_KEY = "no known key verifies: the keys given are not this link's"
 
 
+class FoundKey(msgspec.Struct, frozen=True, gc=False):
+    """A key the capture itself gave: a cracked pairing's STK, a distributed LTK."""
+
+    key: bytes  # most significant octet first (as the spec writes it)
+    what: str  # "STK (Just Works, TK 0)", "LTK distributed by the peripheral" ...
+    frame: int  # the frame that gave it
+
+
 class Decrypted(msgspec.Struct, frozen=True, gc=False):
     """How a link's encryption was broken: the key that verified and where it came from."""
 
     key: bytes  # the LTK or STK, most significant octet first (as the spec writes it)
     source: str  # "--ltk", "pairing cracked (Just Works)" ...
     order: str  # how the key was written: "as written", "byte-reversed", "as found"
+    frame: int | None = None  # a key the capture gave: the frame it came in
 
 
 class LinkSecurity(msgspec.Struct, frozen=True, gc=False):
@@ -79,7 +88,7 @@ class LinkSecurity(msgspec.Struct, frozen=True, gc=False):
     mic_failures: int  # of those, PDUs whose MIC failed once the key was known
     damaged_pdus: int  # of those, PDUs whose CRC failed too: damaged on the air
     why: str | None  # why PDUs stay ciphertext
-    keys_found: tuple[str, ...]  # keys the link's pairing gave: "LTK ... (source)"
+    keys_found: tuple[FoundKey, ...]  # keys the link's pairing gave
 
 
 class _Session:
@@ -149,7 +158,7 @@ class LinkEncryption:
         self.ciphertext = 0  # PDUs left as LlEncrypted
         self.damaged = 0  # of those, PDUs whose CRC shows they were damaged on the air
         self.sniffer_plaintext = 0  # PDUs the sniffer decrypted
-        self.found: list[str] = []  # keys the link's pairing gave, described
+        self.found: list[FoundKey] = []  # keys the link's pairing gave
 
     def security(self) -> LinkSecurity:
         """The link's security so far, as a record."""
@@ -294,7 +303,7 @@ class Encryption:
         elif isinstance(pdu, smp.PairingRandom) and pairing is not None:
             pairing.randoms.append(pdu.random_value)
             if pairing.ready:
-                self._paired(state, pairing)
+                self._paired(state, pairing, frame)
         elif isinstance(pdu, smp.PairingFailed) and pairing is not None:
             if pairing.response is not None:
                 state.paired = pairing.result(None, None, f"pairing failed: {pdu.summary()}")
@@ -302,17 +311,17 @@ class Encryption:
         elif isinstance(pdu, smp.EncryptionInformation):
             state.pending_ltk[direction] = pdu.ltk
             sender = "central" if direction == C2P else "peripheral"
-            source = f"LTK distributed by the {sender} in frame {frame}"
-            self.keys.add(Ltk(pdu.ltk, source, learnt=True))
-            state.found.append(f"{pdu.ltk[::-1].hex()} ({source})")
+            source = f"LTK distributed by the {sender}"
+            self.keys.add(Ltk(pdu.ltk, source, learnt=True, frame=frame))
+            state.found.append(FoundKey(pdu.ltk[::-1], source, frame))
         elif isinstance(pdu, smp.CentralIdentification):
             ltk = state.pending_ltk.pop(direction, None)
             if ltk is not None:  # the key a later LL_ENC_REQ names by this EDIV and Rand
                 sender = "central" if direction == C2P else "peripheral"
-                source = f"LTK distributed by the {sender} in frame {frame}"
-                self.keys.add(Ltk(ltk, source, None, pdu.ediv, pdu.rand, learnt=True))
+                source = f"LTK distributed by the {sender}"
+                self.keys.add(Ltk(ltk, source, None, pdu.ediv, pdu.rand, True, frame))
 
-    def _paired(self, state: LinkEncryption, pairing: Pairing) -> None:
+    def _paired(self, state: LinkEncryption, pairing: Pairing, frame: int) -> None:
         """Both random values are in: for legacy pairing, the TK and the STK."""
         state.pairing = None
         if pairing.secure_connections:
@@ -333,10 +342,10 @@ class Encryption:
         state.paired = pairing.result(tk, stk[::-1], None)
         method = state.paired.method
         what = "TK 0" if method == JUST_WORKS and tk == 0 else f"passkey {tk:06d}"
-        source = f"legacy pairing cracked ({method}, {what}): its STK"
+        source = f"STK of the legacy pairing cracked ({method}, {what})"
         address = responder.addr.upper()
-        self.keys.add(Ltk(stk, source, address, 0, bytes(8), learnt=True))
-        state.found.append(f"{stk[::-1].hex()} (STK, {method}, {what})")
+        self.keys.add(Ltk(stk, source, address, 0, bytes(8), True, frame))
+        state.found.append(FoundKey(stk[::-1], source, frame))
 
     # -- the procedure ------------------------------------------------------------------
 
@@ -434,7 +443,7 @@ def _air_address(address: Address) -> bytes:
 
 
 def _found(key: Ltk, value: bytes, order: str) -> Decrypted:
-    return Decrypted(value[::-1], key.source, order)
+    return Decrypted(value[::-1], key.source, order, key.frame)
 
 
 def _counters(state: LinkEncryption, side: Direction, sn: int) -> list[int]:
