@@ -58,6 +58,7 @@ class LiveCapture:
         follow_random: bool | None = None,
         on_note: Callable[[str], None] | None = None,
         max_frames: int | None = None,
+        ltk: bytes | None = None,
     ) -> None:
         self.serial = serial
         self.record_path = record
@@ -67,6 +68,7 @@ class LiveCapture:
         self.on_note = on_note
         self.state = "starting"
         self.max_frames = max_frames  # the session ends after this many frames
+        self.ltk = ltk  # given to the sniffer, most significant octet first (5.3)
         self._wanted: bytes | None = None  # an address to follow once it advertises
         self._following: str | None = None
         if follow is not None:
@@ -96,6 +98,10 @@ class LiveCapture:
                 self.recorder.path.unlink(missing_ok=True)
             raise
         port = self.serial.port or "?"
+        if self.ltk is not None:  # legacy or LE Secure Connections: the sniffer is told both
+            key = self.ltk
+            self.serial.command(lambda h: h.set_legacy_ltk(key) + h.set_sc_ltk(key))
+            self._note(f"{port}: the sniffer has the LTK {key.hex()} to decrypt with")
         if self._following is not None:
             self.state = f"following {self._following}"
         elif self._wanted is not None:

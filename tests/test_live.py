@@ -36,6 +36,7 @@ from attscope.capture.live import LiveCapture
 from attscope.capture.nrf_device import DeviceConfig, Fault, State
 from attscope.capture.nrf_emulator import Emulator, PlayedOut, air_capture
 from attscope.capture.nrf_serial import NrfSerial
+from attscope.capture.nrf_uart import PacketId
 from attscope.cli.main import main
 from attscope.dissector.analysis.analysis_records import Transaction
 from attscope.dissector.analysis.analyzer import Analyzer
@@ -477,3 +478,19 @@ async def test_the_tui_sums_up_bursts_of_lost_packets(tmp_path: Path) -> None:
     assert f"scanning, {lost} lost" in title
     assert any(re.fullmatch(r"and \d+ more: scanning, \d+ lost", t) for t in told), told
     assert len(told) < lost  # not one notification per gap
+
+
+@pytest.mark.corpus
+def test_the_ltk_given_is_given_to_the_sniffer(tmp_path: Path) -> None:
+    ltk = bytes.fromhex("7f62c053f104a5bbe68b1d896a2ed49c")
+    with replay(need_corpus(MOUSE)) as emulator:
+        session = LiveCapture(NrfSerial(emulator.path), follow=MOUSE_ADDRESS, ltk=ltk)
+        session.open()
+        play_out(session, emulator)
+        session.close()
+        keys = emulator.device.keys
+    # the nRF Sniffer takes key material most significant octet first (5.3), and is told
+    # both kinds: it cannot know which pairing made the key
+    assert keys[PacketId.SET_LEGACY_LONG_TERM_KEY] == ltk
+    assert keys[PacketId.SET_SC_LONG_TERM_KEY] == ltk
+    assert any("the sniffer has the LTK" in note for note in session.notes)

@@ -158,14 +158,12 @@ class Link(str):
 
 
 def _sniffer_says(sniffer: SnifferInfo | None) -> bool | None:
-    """Whether the sniffer says a data PDU is ciphertext (True) or plaintext (False: in
-    the clear, or decrypted by the sniffer), or does not say (None). The nRF Sniffer
-    flags every encrypted PDU; the LE pseudo-header only those it decrypted or checked."""
-    if sniffer is None:
+    """Whether the sniffer says a data PDU is ciphertext (True) or plaintext decrypted by
+    the sniffer (False), or does not say (None). A PDU it did not flag may still be
+    ciphertext: a sniffer flags only the links whose encryption start it followed."""
+    if sniffer is None or not sniffer.encrypted:
         return None
-    if sniffer.encrypted:
-        return not (sniffer.decrypted or sniffer.mic_ok)
-    return False if sniffer.protover is not None else None
+    return not (sniffer.decrypted or sniffer.mic_ok)
 
 
 def _data_body(frame: Frame, ll: LlPacket) -> bytes:

@@ -230,8 +230,8 @@ class Encryption:
         encrypted and a key verifies, an `LlEncrypted` when it was and none does, else
         the packet as decoded; and who sent it, which a verified MIC may correct when
         the direction was `guessed`. `sniffer_says`: the sniffer's word on this packet,
-        True ciphertext, False plaintext (in the clear, or decrypted by the sniffer),
-        None when it does not say."""
+        True ciphertext, False plaintext the sniffer decrypted, None when it does not
+        say."""
         header = ll.header
         assert isinstance(header, DataHeader)
         state = self.links.get(ll.access_address)

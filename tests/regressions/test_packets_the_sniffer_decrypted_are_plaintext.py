@@ -9,6 +9,7 @@ import pytest
 from corpus import need_corpus
 
 from attscope.capture import open_capture
+from attscope.dissector.analysis.analyzer import Analyzer
 from attscope.dissector.decoding.decoder import Decoder
 from attscope.dissector.decoding.ll_control import StartEncRsp
 from attscope.dissector.decoding.ll_data import LlEncrypted, LlPacket
@@ -35,3 +36,19 @@ def test_packets_the_sniffer_decrypted_are_plaintext() -> None:
     decoder = Decoder()
     kinds = [type(getattr(decoder.decode(f).layers[0], "pdu", None)) for f in starts]
     assert kinds.count(StartEncRsp) == 2  # both sides' LL_START_ENC_RSP
+
+
+@pytest.mark.corpus
+def test_only_packets_the_sniffer_flagged_count_as_decrypted_by_it() -> None:
+    """An unflagged packet after the encryption start (the sniffer's LL_START_ENC_REQ, in
+    the clear) was once counted among those the sniffer decrypted."""
+    path = need_corpus("nrf3_hid_mouse.pcapng")
+    flagged = 0
+    analyzer = Analyzer()
+    for frame in open_capture(path):
+        s = frame.sniffer
+        flagged += bool(s and s.encrypted and s.mic_ok and frame.payload[5])  # non-empty
+        analyzer.feed(frame)
+    analyzer.finish()
+    (conn,) = analyzer.connections
+    assert conn.security is not None and conn.security.sniffer_decrypted_pdus == flagged

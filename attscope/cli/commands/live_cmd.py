@@ -85,6 +85,12 @@ def run(args: argparse.Namespace) -> int:
         say("attscope live: --duration must be a positive number of seconds")
         return 2
     names = load_uuid_names(args.uuid_names)  # before any port is opened
+    keys = keys_of(args)  # a bad key file too
+    given = [k for k in keys.ltks if not k.learnt]
+    # the sniffer holds one LTK: the one tied to the followed device, else the first
+    tied = [k for k in given if args.follow and k.address == args.follow.upper()]
+    chosen = tied or given
+    ltk = chosen[0] if chosen else None
     emulator = None
     if args.emulate:
         emulator = Emulator(air_capture(args.emulate), rate=args.rate)
@@ -103,12 +109,13 @@ def run(args: argparse.Namespace) -> int:
             follow_random=random,
             on_note=_tell if headless else None,
             max_frames=args.count,
+            ltk=ltk.value if ltk is not None else None,
         )
         session.open()
         if headless:
             return _headless(args, session, emulator, names)
         name = f"{Path(args.emulate).name} (emulated)" if args.emulate else session.serial.port
-        return _tui(session, name or "nRF Sniffer", names, keys_of(args))
+        return _tui(session, name or "nRF Sniffer", names, keys)
     finally:
         if emulator is not None:
             emulator.stop()
