@@ -11,12 +11,14 @@ from typing import Any
 import msgspec
 
 from attscope.capture import open_capture
+from attscope.cli.key_args import add_key_arguments, keys_of
 from attscope.cli.messages import say
 from attscope.dissector.decoding.att_pdus import AttUnknown
 from attscope.dissector.decoding.decoder import Decoder
 from attscope.dissector.decoding.hci_commands import HciCommandRaw
 from attscope.dissector.decoding.hci_events import HciEventRaw, LeMetaEventRaw
 from attscope.dissector.decoding.l2cap_signalling import SignallingUnknown
+from attscope.dissector.decoding.le_keys import Keys
 from attscope.dissector.decoding.ll_adv import AdvUnknown
 from attscope.dissector.decoding.ll_control import LlControlUnknown
 from attscope.dissector.decoding.ll_data import L2capFragment, LlPacket
@@ -35,12 +37,13 @@ def register(sub: Any) -> None:
     )
     p.add_argument("file")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_key_arguments(p)
     p.set_defaults(run=run)
 
 
-def count(path: str) -> tuple[int, Counter[tuple[str, str]], list[str]]:
+def count(path: str, keys: Keys | None = None) -> tuple[int, Counter[tuple[str, str]], list[str]]:
     reader = open_capture(path)
-    decoder = Decoder()
+    decoder = Decoder(keys)
     seen: dict[Any, int] = {}
     examples: dict[Any, Any] = {}
     frames = 0
@@ -107,7 +110,7 @@ def _instance_name(record: Any) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    frames, kinds, warnings = count(args.file)
+    frames, kinds, warnings = count(args.file, keys_of(args))
     rows = sorted(kinds.items(), key=lambda item: (item[0][0], -item[1], item[0][1]))
     if args.json:
         doc = {
