@@ -15,7 +15,7 @@ from attscope.dissector.decoding import att_pdus as att
 from attscope.dissector.decoding import ll_control as llc
 from attscope.dissector.decoding.decoder import Decoder, Packet
 from attscope.dissector.decoding.le_crypto import LinkCipher, c1, s1, session_key
-from attscope.dissector.decoding.le_keys import BadKey, Keys, parse_ltk
+from attscope.dissector.decoding.le_keys import MAX_LEARNT, BadKey, Keys, Ltk, parse_ltk
 from attscope.dissector.decoding.ll_data import LlEncrypted, LlPacket
 from attscope.dissector.decoding.ll_encryption import DAMAGED, NO_KEY, WRONG_KEY
 
@@ -270,3 +270,10 @@ def test_a_request_whose_answer_no_key_reads_ends_encrypted_not_timed_out() -> N
     assert not analyzer.violations  # no timeout, no request while pending
     (conn,) = analyzer.connections
     assert conn.security is not None and conn.security.mic_failures == 1
+
+
+def test_keys_learnt_from_one_capture_are_bounded() -> None:
+    keys = Keys([parse_ltk(SAMPLE_LTK)])  # given keys do not count against the bound
+    for n in range(MAX_LEARNT + 50):
+        keys.add(Ltk(n.to_bytes(16, "little"), "pairing", learnt=True))
+    assert sum(k.learnt for k in keys.ltks) == MAX_LEARNT and len(keys.ltks) == MAX_LEARNT + 1

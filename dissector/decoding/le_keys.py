@@ -12,6 +12,7 @@ from __future__ import annotations
 import msgspec
 
 LTK_LENGTH = 16
+MAX_LEARNT = 256  # keys learnt from one capture; past this a hostile one is not believed
 
 
 class BadKey(ValueError):
@@ -56,8 +57,10 @@ class Keys:
         self.ltks: list[Ltk] = list(ltks or [])
 
     def add(self, key: Ltk) -> None:
-        if key not in self.ltks:
-            self.ltks.append(key)
+        """A key learnt from the capture (bounded: each encryption start tries them all)."""
+        if key in self.ltks or sum(k.learnt for k in self.ltks) >= MAX_LEARNT:
+            return
+        self.ltks.append(key)
 
     def for_link(self, ediv: int, rand: bytes, addresses: tuple[str | None, ...]) -> list[Ltk]:
         """The keys an LL_ENC_REQ with this EDIV and Rand may use, most likely first: those
