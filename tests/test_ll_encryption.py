@@ -277,3 +277,22 @@ def test_keys_learnt_from_one_capture_are_bounded() -> None:
     for n in range(MAX_LEARNT + 50):
         keys.add(Ltk(n.to_bytes(16, "little"), "pairing", learnt=True))
     assert sum(k.learnt for k in keys.ltks) == MAX_LEARNT and len(keys.ltks) == MAX_LEARNT + 1
+
+
+@pytest.mark.parametrize(("tk", "io"), [(0, (0x03, 0x00)), (123456, (0x04, 0x00))])
+def test_a_pairing_without_its_confirm_values_is_cracked_from_the_first_mic(
+    tk: int, io: tuple[int, int]
+) -> None:
+    air = AirScript()
+    air.connect()
+    stk = legacy_pairing(air, tk, io)
+    del air.frames[3:5]  # the two Pairing Confirms were not captured
+    air.frames = [msgspec.structs.replace(f, index=i) for i, f in enumerate(air.frames, 1)]
+    air.start_encryption(stk.hex())
+    air.send(C2P, 2, l2cap(4, att.ReadRequest(0x0003).to_bytes()), encrypt=True)
+    decoder = Decoder()
+    packets = [decoder.decode(frame) for frame in air.frames]
+    (state,) = decoder.encryption.links.values()
+    assert state.paired is not None and (state.paired.tk, state.paired.stk) == (tk, stk)
+    assert state.decrypted is not None and "from the MIC" in state.decrypted.source
+    assert isinstance(packets[-1].pdu, att.ReadRequest)

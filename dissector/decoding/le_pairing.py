@@ -21,7 +21,7 @@ import msgspec
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from attscope.dissector.decoding import smp_pdus as smp
-from attscope.dissector.decoding.le_crypto import s1
+from attscope.dissector.decoding.le_crypto import LinkCipher, s1, session_key
 
 MAX_PASSKEY = 999_999
 # IO capabilities (3.5.1, Table 3.4)
@@ -144,3 +144,31 @@ def _search(first: bytes, p2_value: int, wanted: bytes, method: str) -> int | No
 def stk_for(tk: int, pairing: Pairing) -> bytes:
     """STK = s1(TK, Srand, Mrand), as on the air (least significant octet first)."""
     return s1(tk.to_bytes(16, "little"), pairing.randoms[1], pairing.randoms[0])
+
+
+@lru_cache(maxsize=16)  # a view decoding the capture again asks again
+def tk_from_mic(
+    method: str,
+    mrand: bytes,
+    srand: bytes,
+    skd_c: bytes,
+    skd_p: bytes,
+    iv: bytes,
+    header: int,
+    body: bytes,
+    central_sent: tuple[bool, ...],
+) -> tuple[int, bytes] | None:
+    """When the confirm values were not captured: the TK (and its STK, as on the air)
+    whose STK decrypts the link's first encrypted PDU (`header` octet, `body` ciphertext
+    and MIC, packet counter 0, sent by the central or not as `central_sent` allows)."""
+    seen: set[int] = set()
+    for tk in legacy_candidates(method):
+        if tk in seen:
+            continue
+        seen.add(tk)
+        stk = s1(tk.to_bytes(16, "little"), srand, mrand)
+        cipher = LinkCipher(session_key(stk, skd_c, skd_p), iv)
+        for central in central_sent:
+            if cipher.decrypt(header, body, 0, central) is not None:
+                return tk, stk
+    return None

@@ -32,6 +32,7 @@ from attscope.dissector.decoding.le_pairing import (
     PairingResult,
     find_tk,
     stk_for,
+    tk_from_mic,
 )
 from attscope.dissector.decoding.ll_adv import Address
 from attscope.dissector.decoding.ll_data import (
@@ -46,6 +47,7 @@ C2P, P2C = Direction.CENTRAL_TO_PERIPHERAL, Direction.PERIPHERAL_TO_CENTRAL
 OTHER: Final = {C2P: P2C, P2C: C2P}
 COUNTER_WINDOW = 32  # new PDUs a sniffer may miss in a row before the counter is lost
 START_TRIES = 4  # counters tried per key on the first encrypted PDUs (some may be missed)
+KEY_TRIES = 8  # encrypted PDUs every key is tried on before the link is given up
 # control PDUs a side sends in the clear while the encryption starts or pauses
 # (5.1.3.1-5.1.3.2): the peripheral's LL_START_ENC_REQ, a refusal, the central's last
 # LL_PAUSE_ENC_RSP
@@ -94,7 +96,7 @@ class LinkSecurity(msgspec.Struct, frozen=True, gc=False):
 class _Session:
     """One encryption start's session: SKD and IV halves, and the cipher once known."""
 
-    __slots__ = ("cipher", "ediv", "iv_c", "iv_p", "rand", "skd_c", "skd_p", "tried")
+    __slots__ = ("attempts", "cipher", "ediv", "iv_c", "iv_p", "rand", "skd_c", "skd_p")
 
     def __init__(self, request: llc.EncReq) -> None:
         self.ediv, self.rand = request.ediv, request.rand
@@ -102,7 +104,7 @@ class _Session:
         self.skd_p: bytes | None = None
         self.iv_p: bytes | None = None
         self.cipher: LinkCipher | None = None
-        self.tried: set[bytes] = set()  # keys whose MIC already failed here
+        self.attempts = 0  # PDUs the keys were tried on, so far without success
 
 
 class LinkEncryption:
@@ -129,6 +131,7 @@ class LinkEncryption:
         "session",
         "sniffer_plaintext",
         "started",
+        "unconfirmed",
         "why",
     )
 
@@ -159,6 +162,9 @@ class LinkEncryption:
         self.damaged = 0  # of those, PDUs whose CRC shows they were damaged on the air
         self.sniffer_plaintext = 0  # PDUs the sniffer decrypted
         self.found: list[FoundKey] = []  # keys the link's pairing gave
+        # a legacy pairing whose confirm values were not captured: its TK is searched on
+        # the first encrypted PDU instead, (the pairing, the frame of its last random)
+        self.unconfirmed: tuple[Pairing, int] | None = None
 
     def security(self) -> LinkSecurity:
         """The link's security so far, as a record."""
@@ -332,18 +338,29 @@ class Encryption:
             why = "the CONNECT_IND (the two addresses) is not in the capture"
             state.paired = pairing.result(None, None, why)
             return
+        if not pairing.confirms:
+            state.unconfirmed = (pairing, frame)
+            why = "confirm values not captured: the TK is searched with the first encrypted PDU"
+            state.paired = pairing.result(None, None, why)
+            return
         tk = find_tk(pairing, _air_address(initiator), initiator.random,
                      _air_address(responder), responder.random)  # fmt: skip
         if tk is None:
             why = "no TK from 0 to 999999 gives the central's confirm value"
             state.paired = pairing.result(None, None, why)
             return
-        stk = stk_for(tk, pairing)
+        self._cracked(state, pairing, tk, stk_for(tk, pairing), frame, "")
+
+    def _cracked(
+        self, state: LinkEncryption, pairing: Pairing, tk: int, stk: bytes, frame: int, how: str
+    ) -> None:
+        """A legacy pairing's TK found: its STK becomes a key for the link."""
         state.paired = pairing.result(tk, stk[::-1], None)
         method = state.paired.method
         what = "TK 0" if method == JUST_WORKS and tk == 0 else f"passkey {tk:06d}"
-        source = f"STK of the legacy pairing cracked ({method}, {what})"
-        address = responder.addr.upper()
+        source = f"STK of the legacy pairing cracked{how} ({method}, {what})"
+        responder = state.responder
+        address = responder.addr.upper() if responder is not None else None
         self.keys.add(Ltk(stk, source, address, 0, bytes(8), True, frame))
         state.found.append(FoundKey(stk[::-1], source, frame))
 
@@ -412,13 +429,15 @@ class Encryption:
         body: bytes,
         sides: tuple[Direction, ...],
     ) -> bool:
-        """Try every key that fits the LL_ENC_REQ on the session's first PDUs."""
+        """Try every key that fits the LL_ENC_REQ on the session's first PDUs (a few:
+        one may be damaged; past KEY_TRIES the keys are not this link's)."""
         assert session.skd_p is not None and session.iv_p is not None
+        if session.attempts >= KEY_TRIES:
+            return False
+        session.attempts += 1
         iv = session.iv_c + session.iv_p
         for key in self.keys.for_link(session.ediv, session.rand, state.addresses):
             for value, order in key.orders():
-                if value in session.tried:
-                    continue
                 cipher = LinkCipher(session_key(value, session.skd_c, session.skd_p), iv)
                 for side in sides:
                     for counter in range(state.next[side], state.next[side] + START_TRIES):
@@ -427,9 +446,36 @@ class Encryption:
                             state.decrypted = _found(key, value, order)
                             state.why = None
                             return True
+        if self._crack_by_mic(state, session, first, body, sides):
+            return self._find_key(state, session, first, body, sides)
         if state.why is None:
             state.why = WRONG_KEY if self.keys.ltks else _no_key(state)
         return False
+
+    def _crack_by_mic(
+        self,
+        state: LinkEncryption,
+        session: _Session,
+        first: int,
+        body: bytes,
+        sides: tuple[Direction, ...],
+    ) -> bool:
+        """A legacy pairing without its confirm values, and now its first encryption
+        (with the STK: EDIV and Rand zero): the TK whose STK verifies this PDU's MIC."""
+        if state.unconfirmed is None or session.ediv or any(session.rand):
+            return False
+        pairing, frame = state.unconfirmed
+        state.unconfirmed = None  # searched once, found or not
+        assert session.skd_p is not None and session.iv_p is not None
+        found = tk_from_mic(
+            pairing.method(), pairing.randoms[0], pairing.randoms[1], session.skd_c,
+            session.skd_p, session.iv_c + session.iv_p, first, body,
+            tuple(side == C2P for side in sides),
+        )  # fmt: skip
+        if found is None:
+            return False
+        self._cracked(state, pairing, found[0], found[1], frame, " from the MIC")
+        return True
 
 
 def _no_key(state: LinkEncryption) -> str:
