@@ -55,12 +55,13 @@ class AirScript:
         self.frames.append(frame)
         return index
 
-    def connect(self) -> int:
-        """CONNECT_IND from CENTRAL to PERIPHERAL (both public), 30 ms interval."""
+    def connect(self, peripheral: bytes = PERIPHERAL, random: bool = False) -> int:
+        """CONNECT_IND from CENTRAL (public) to `peripheral` (as on the air; `random`:
+        a random address), 30 ms interval."""
         ll_data = struct.pack("<I", ACCESS_ADDRESS) + CRC_INIT.to_bytes(3, "little") + bytes([2])
         ll_data += struct.pack("<HHHH", 0, 24, 0, 72) + b"\xff\xff\xff\xff\x1f" + bytes([5])
-        body = CENTRAL + PERIPHERAL + ll_data
-        header = bytes([0x05, len(body)])
+        body = CENTRAL + peripheral + ll_data
+        header = bytes([0x05 | random << 7, len(body)])  # RxAdd: the advertiser's type
         adv = struct.pack("<I", LE_ADVERTISING_AA) + header + body
         adv += crc24(ADV_CRC_INIT, header + body)
         return self._add(adv, Direction.UNKNOWN, 0)

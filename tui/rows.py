@@ -314,6 +314,8 @@ def device_row(model: CaptureModel, device: Advertiser) -> Text:
 def device_about(model: CaptureModel, device: Advertiser) -> list[str]:
     """What a device's adverts say of it: connectable, appearance, company, services."""
     about = ["connectable" if device.connectable else "not connectable"]
+    if device.identity is not None:
+        about.append(f"resolves to {device.identity}")
     if device.appearance is not None:
         about.append(appearance_name(device.appearance) or f"appearance 0x{device.appearance:04x}")
     if device.company_id is not None:
@@ -327,6 +329,7 @@ def device_about(model: CaptureModel, device: Advertiser) -> list[str]:
 def device_text(model: CaptureModel, device: Advertiser) -> str:
     """Everything the filter bar's words are matched against, in lower case: the row's
     text with the whole name, the service UUIDs as well as their names, the PDU types."""
-    words = [device.address, device.address_type, device.name or "", *device.pdu_types]
+    words = [device.address, device.address_type, device.name or "", *device.pdu_types,
+             device.identity or ""]  # fmt: skip
     words += device_about(model, device) + device.services
     return safe(" ".join(words)).lower()

@@ -9,10 +9,13 @@ from pathlib import Path
 from attscope.capture import CaptureError
 from attscope.dissector.decoding.le_keys import (
     BadKey,
+    Irk,
+    Key,
     Keys,
     Ltk,
     parse_bluez_info,
     parse_bt_config,
+    parse_irk,
     parse_key_file,
     parse_ltk,
 )
@@ -22,8 +25,13 @@ LTK_HELP = (
     "the one that verifies is used); HEX,EDIV,RAND for a legacy pairing's key; @ADDR ties "
     "it to one device (repeatable)"
 )
+IRK_HELP = (
+    "an identity resolving key, 32 hex digits: resolvable private addresses it resolves "
+    "are shown with the device's identity (@IDENTITY, its identity address) (repeatable)"
+)
 KEYS_HELP = (
-    "a file of keys: attscope's ('ltk HEX[,EDIV,RAND][@ADDR]' per line), Android's "
+    "a file of keys: attscope's ('ltk HEX[,EDIV,RAND][@ADDR]' or 'irk HEX[@ADDR]' per "
+    "line), Android's "
     "bt_config.conf or a BlueZ device 'info' file (repeatable)"
 )
 _ADDRESS = re.compile(r"^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}$")
@@ -36,14 +44,23 @@ def _ltk(text: str) -> Ltk:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _irk(text: str) -> Irk:
+    try:
+        return parse_irk(text)
+    except BadKey as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def add_key_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--ltk", metavar="HEX[,EDIV,RAND][@ADDR]", type=_ltk, action="append", help=LTK_HELP
     )
+    parser.add_argument("--irk", metavar="HEX[@IDENTITY]", type=_irk, action="append",
+                        help=IRK_HELP)  # fmt: skip
     parser.add_argument("--keys", metavar="FILE", action="append", help=KEYS_HELP)
 
 
-def load_key_file(path: str) -> list[Ltk]:
+def load_key_file(path: str) -> list[Key]:
     """The keys of one file, whatever its format; an unreadable or malformed file is a
     `CaptureError` with one line for the user."""
     try:
@@ -63,8 +80,9 @@ def load_key_file(path: str) -> list[Ltk]:
 
 
 def keys_of(args: argparse.Namespace) -> Keys:
-    """Every key the command line gives: the --ltk values, then each --keys file's."""
-    keys = list(getattr(args, "ltk", None) or [])
+    """Every key the command line gives: the --ltk and --irk values, then each --keys
+    file's."""
+    found: list[Key] = [*(getattr(args, "ltk", None) or []), *(getattr(args, "irk", None) or [])]
     for path in getattr(args, "keys", None) or []:
-        keys.extend(load_key_file(path))
-    return Keys(keys)
+        found.extend(load_key_file(path))
+    return Keys([k for k in found if isinstance(k, Ltk)], [k for k in found if isinstance(k, Irk)])

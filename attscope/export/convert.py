@@ -353,6 +353,7 @@ def connection_record(conn: Connection, clock: Clock) -> ExportConnection:
         ],
         timeline_dropped=conn.timeline_dropped,
         security=security_record(conn.security) if conn.security is not None else None,
+        identities=dict(conn.identities),
     )
 
 

@@ -216,6 +216,7 @@ class ExportConnection(_Line, frozen=True, gc=False, tag="connection"):
     timeline: list[ExportTimelineEntry]
     timeline_dropped: int  # entries past the per-connection cap (10,000): counted only
     security: ExportSecurity | None  # air links where the capture shows any
+    identities: dict[str, str]  # side -> the identity address an IRK resolves it to
 
 
 class ExportExchange(_Record, frozen=True, gc=False):

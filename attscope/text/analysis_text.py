@@ -71,6 +71,8 @@ def connection_lines(conn: Connection, start_us: int) -> list[str]:
         inferred = ", transport unknown" + inferred
     missed = f", sniffer missed {conn.missed_events}" if conn.missed_events else ""
     lines = [f"Connection {conn.id} ({conn.transport}{inferred}): {who}{missed}"]
+    for side, identity in conn.identities.items():
+        lines.append(f"  {side} {conn.address_of(side)} resolves to {identity}")
     lines.extend(f"  {bearer_text(b)}" for b in conn.bearers)
     if conn.security is not None:
         lines.extend(f"  {line}" for line in security_lines(conn.security))

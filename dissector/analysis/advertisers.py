@@ -9,6 +9,8 @@ themselves many times a second.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import msgspec
 
 from attscope.capture.frame import Frame
@@ -79,6 +81,7 @@ class Advertiser(msgspec.Struct, kw_only=True):
     last_frame: int = 0
     first_us: int = 0
     last_us: int = 0
+    identity: str | None = None  # a resolvable private address's device, with its IRK
 
     @property
     def key(self) -> tuple[str, bool]:
@@ -93,11 +96,22 @@ class AdvertiserTracker:
     """`observe(frame, pdu)` for every packet outside a connection; `devices` in the order
     they were first heard."""
 
-    def __init__(self) -> None:
+    def __init__(self, resolve: Callable[[str], str | None] | None = None) -> None:
+        self._resolve = resolve  # a random address -> its device's identity, if an IRK says
         self.devices: dict[tuple[str, bool], Advertiser] = {}
         self.unkept = 0  # reports of devices past MAX_DEVICES
         self._last_data: dict[tuple[str, bool, bool], bytes] = {}
         self._services: dict[tuple[str, bool], set[str]] = {}  # for membership tests
+
+    def resolve_all(self) -> None:
+        """Each random address an IRK known now resolves gets its device's identity (IRKs
+        may be learnt after the device was first heard)."""
+        resolve = self._resolve
+        if resolve is None:
+            return
+        for device in self.devices.values():
+            if device.random and device.identity is None:
+                device.identity = resolve(device.address)
 
     def observe(self, frame: Frame, pdu: object) -> None:
         if isinstance(pdu, LlPacket):

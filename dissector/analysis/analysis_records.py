@@ -120,6 +120,9 @@ class Connection(Ends, msgspec.Struct, frozen=True, gc=False, tag="connection"):
     timeline: tuple[TimelineEntry, ...] = ()
     timeline_dropped: int = 0  # entries past the cap (connections.MAX_TIMELINE), counted
     security: LinkSecurity | None = None  # air: pairing, encryption, decryption
+    # a side whose resolvable private address an IRK resolves -> the device's identity
+    # address (or "IRK <hex>" when the device has not said it)
+    identities: dict[str, str] = msgspec.field(default_factory=dict)
 
 
 class Exchange(msgspec.Struct, frozen=True, gc=False):

@@ -82,12 +82,13 @@ class Analyzer:
     ) -> None:
         self.decoder = Decoder(keys)  # `keys`: what encrypted air links are decrypted with
         self.retain = retain
-        self._connections = ConnectionTracker(self.decoder.encryption.security)
+        resolve = self.decoder.encryption.keys.resolve  # resolvable private addresses
+        self._connections = ConnectionTracker(self.decoder.encryption.security, resolve)
         self._att = AttTracker(self._on_transaction, self._on_violation)
         self._acl_flow = AclFlowTracker(self._on_violation)
         self._credits = CreditTracker(self._on_violation)
-        self._advertisers = AdvertiserTracker()
-        self._gatt = GattDatabases(self._on_violation, uuid_names)  # custom UUID names
+        self._advertisers = AdvertiserTracker(resolve)
+        self._gatt = GattDatabases(self._on_violation, uuid_names, resolve)  # custom names
         self._bearers: dict[tuple[str, int], Bearer] = {}
         self._unreadable: dict[str, int] = {}  # encrypted PDUs no key read, per connection
         self._transactions: list[Transaction] = []
@@ -302,6 +303,7 @@ class Analyzer:
     def advertisers(self) -> list[Advertiser]:
         """Devices heard advertising (air adverts, HCI advertising reports), in the order
         they were first heard."""
+        self._advertisers.resolve_all()
         return list(self._advertisers.devices.values())
 
     @property

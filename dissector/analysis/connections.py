@@ -102,15 +102,18 @@ class LiveConnection(Ends, msgspec.Struct, gc=False):
     timeline: list[TimelineEntry] = msgspec.field(default_factory=list)
     timeline_dropped: int = 0
 
-    def snapshot(self, security: LinkSecurity | None = None) -> Connection:
+    def snapshot(
+        self, security: LinkSecurity | None = None, identities: dict[str, str] | None = None
+    ) -> Connection:
         """The link as it is now, as a record that nothing changes afterwards;
-        `security` is the decoder's (air links)."""
+        `security` is the decoder's (air links), `identities` what IRKs resolve."""
         fields = msgspec.structs.asdict(self)
         fields.update(
             parameters=dict(self.parameters),
             bearers=tuple(bearer.info() for bearer in self.bearers),
             timeline=tuple(self.timeline),
             security=security,
+            identities=identities or {},
         )
         return Connection(**fields)
 
@@ -146,9 +149,12 @@ class ConnectionTracker:
     says (`UNKNOWN_TRANSPORT` until something does), never LE by default."""
 
     def __init__(
-        self, security_of: Callable[[int | None], LinkSecurity | None] | None = None
+        self,
+        security_of: Callable[[int | None], LinkSecurity | None] | None = None,
+        resolve: Callable[[str], str | None] | None = None,
     ) -> None:
         self._security_of = security_of  # an air link's security, by access address
+        self._resolve = resolve  # a resolvable private address -> its device's identity
         self.all: list[LiveConnection] = []
         # the decoder's connection name -> the live connection; read it, never write it
         self.live: dict[str | None, LiveConnection] = {}
@@ -174,9 +180,17 @@ class ConnectionTracker:
     def snapshot(self, conn: LiveConnection) -> Connection:
         """A record of the link as it is now."""
         found = self._security_of
-        if found is None or conn.access_address is None:
-            return conn.snapshot()
-        return conn.snapshot(found(conn.access_address))
+        security = None
+        if found is not None and conn.access_address is not None:
+            security = found(conn.access_address)
+        identities = {}
+        if self._resolve is not None:
+            for side in (CENTRAL, PERIPHERAL, REMOTE, LOCAL):
+                address = conn.address_of(side)
+                identity = self._resolve(address) if address else None
+                if identity is not None:
+                    identities[side] = identity
+        return conn.snapshot(security, identities)
 
     def get(self, conn_id: str) -> LiveConnection | None:
         """A connection by its id, live or ended (if kept)."""

@@ -67,10 +67,16 @@ _EATT = 0x01  # Server Supported Features bit 0 (7.4): EATT, hence Read Multiple
 _ROUTE = tuple[GattDatabase, str]  # the server's database, the client's key
 
 
-def _key(conn: LiveConnection, side: Side) -> tuple[str, str | None]:
-    """The key and address of one end of a connection."""
+def _key(
+    conn: LiveConnection, side: Side, resolve: Callable[[str], str | None] | None = None
+) -> tuple[str, str | None]:
+    """The key and address of one end of a connection: a resolvable private address
+    resolved to its identity address merges the device's databases across addresses."""
     address = conn.address_of(side)
     if address:
+        identity = resolve(address) if resolve is not None else None
+        if identity is not None and not identity.startswith("IRK "):
+            return identity, identity
         return address, address
     if side == LOCAL:
         return "local", None
@@ -84,8 +90,10 @@ class GattDatabases:
         self,
         on_violation: Callable[[Violation], None] | None = None,
         uuid_names: dict[str, str] | None = None,
+        resolve: Callable[[str], str | None] | None = None,
     ) -> None:
         self.names = normalize_names(uuid_names)
+        self._resolve = resolve  # a private address -> its device's identity address
         self.all: dict[str, GattDatabase] = {}
         self._routes: dict[tuple[str, str], _ROUTE] = {}
         self._violation = on_violation
@@ -103,7 +111,7 @@ class GattDatabases:
         route = self._routes.get((conn.id, server))
         if route is not None:
             return route
-        device, address = _key(conn, server)
+        device, address = _key(conn, server, self._resolve)
         db = self.all.get(device)
         if db is None:
             if len(self.all) >= MAX_DATABASES:
@@ -112,7 +120,8 @@ class GattDatabases:
         db.add_connection(conn.id)
         if len(self._routes) >= MAX_ROUTES:
             self._routes.clear()
-        route = self._routes[(conn.id, server)] = (db, _key(conn, OTHER_SIDE[server])[0])
+        client = _key(conn, OTHER_SIDE[server], self._resolve)[0]
+        route = self._routes[(conn.id, server)] = (db, client)
         return route
 
     # -- PDUs -------------------------------------------------------------------------------

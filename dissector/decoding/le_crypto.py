@@ -32,6 +32,12 @@ def e_le(key: bytes, block: bytes) -> bytes:
     return e(key[::-1], block[::-1])[::-1]
 
 
+def ah(irk: bytes, prand: bytes) -> bytes:
+    """The random address hash (Vol 3 Part H 2.2.2): the low 24 bits of e(IRK, prand
+    padded with zeros), everything least significant octet first."""
+    return e_le(irk, prand + bytes(13))[:3]
+
+
 def session_key(ltk: bytes, skd_central: bytes, skd_peripheral: bytes) -> bytes:
     """SK = e(LTK, SKD) with SKD = SKDp || SKDc (Vol 6 Part B 5.1.3.1). Inputs as on the
     air; the result most significant octet first, as AES-CCM takes its key."""

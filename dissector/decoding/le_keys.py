@@ -9,9 +9,14 @@ whose MIC verified.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import msgspec
 
+from attscope.dissector.decoding.le_crypto import ah
+
 LTK_LENGTH = 16
+MAX_RESOLVED = 65_536  # addresses whose resolution is remembered
 MAX_LEARNT = 256  # keys learnt from one capture; past this a hostile one is not believed
 
 
@@ -50,11 +55,56 @@ class Ltk(msgspec.Struct, frozen=True, gc=False):
         return self.rand is None or self.rand == rand
 
 
+class Irk(msgspec.Struct, frozen=True, gc=False):
+    """An identity resolving key (Vol 3 Part H 2.4.2.1): it resolves a device's
+    resolvable private addresses to the device (`identity`, its identity address, when
+    known). `value` as written, like an LTK's."""
+
+    value: bytes
+    source: str
+    identity: str | None = None
+    learnt: bool = False
+    frame: int | None = None
+
+    def orders(self) -> list[bytes]:
+        """The key in air order, for each reading of how it was written."""
+        return [self.value] if self.learnt else [self.value[::-1], self.value]
+
+
 class Keys:
     """Every key known so far, in the order they became known."""
 
-    def __init__(self, ltks: list[Ltk] | None = None) -> None:
+    def __init__(self, ltks: list[Ltk] | None = None, irks: list[Irk] | None = None) -> None:
         self.ltks: list[Ltk] = list(ltks or [])
+        self.irks: list[Irk] = list(irks or [])
+        self._resolved: dict[str, str | None] = {}  # address -> identity, as found
+
+    def add_irk(self, irk: Irk) -> None:
+        """An IRK learnt from the capture (bounded like the LTKs)."""
+        if irk in self.irks or sum(k.learnt for k in self.irks) >= MAX_LEARNT:
+            return
+        self.irks.append(irk)
+        self._resolved.clear()  # addresses not resolved before may be now
+
+    def resolve(self, address: str) -> str | None:
+        """What a resolvable private address resolves to with a known IRK: the identity
+        address, or "IRK <hex>" when the key's device has not said its identity; None
+        for any other address (2.2.2: the two most significant bits are 01)."""
+        if not self.irks:
+            return None
+        found = self._resolved.get(address, "")
+        if found != "":
+            return found
+        found = None
+        raw = bytes.fromhex(address.replace(":", ""))[::-1]  # as on the air
+        if len(raw) == 6 and raw[5] >> 6 == 0b01:
+            for irk in self.irks:
+                if any(ah(value, raw[3:]) == raw[:3] for value in irk.orders()):
+                    found = irk.identity or f"IRK {irk.value.hex()}"
+                    break
+        if len(self._resolved) < MAX_RESOLVED:
+            self._resolved[address] = found
+        return found
 
     def add(self, key: Ltk) -> None:
         """A key learnt from the capture (bounded: each encryption start tries them all)."""
@@ -99,34 +149,47 @@ def parse_ltk(text: str, source: str = "--ltk") -> Ltk:
     return Ltk(value, source, address.upper() or None, ediv, rand)
 
 
+def parse_irk(text: str, source: str = "--irk") -> Irk:
+    """`HEX[@IDENTITY]`: an IRK, and the identity address of the device it belongs to."""
+    spec, _, identity = text.partition("@")
+    return Irk(parse_hex_key(spec), source, identity.upper() or None)
+
+
+Key = Ltk | Irk
+
+
 # -- key stores ------------------------------------------------------------------------
 # Pure parsers of what a key file holds; reading the file is the caller's.
 
 
-def parse_key_file(text: str, source: str) -> list[Ltk]:
-    """attscope's key file: one key per line, `ltk HEX[,EDIV,RAND][@ADDR]` (the `--ltk`
-    syntax after the word `ltk`); blank lines and `#` comments are skipped."""
-    keys = []
+def parse_key_file(text: str, source: str) -> list[Key]:
+    """attscope's key file: one key per line, `ltk HEX[,EDIV,RAND][@ADDR]` or
+    `irk HEX[@IDENTITY]` (the `--ltk`/`--irk` syntax after the word); blank lines and `#`
+    comments are skipped."""
+    keys: list[Key] = []
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.split("#", 1)[0].strip()
         if not line:
             continue
         kind, _, value = line.partition(" ")
-        if kind.lower() != "ltk" or not value.strip():
-            raise BadKey(f"line {number}: expected 'ltk HEX[,EDIV,RAND][@ADDR]', not {raw!r}")
+        parsers: dict[str, Callable[[str, str], Key]] = {"ltk": parse_ltk, "irk": parse_irk}
+        parse = parsers.get(kind.lower())
+        if parse is None or not value.strip():
+            raise BadKey(f"line {number}: expected 'ltk HEX...' or 'irk HEX...', not {raw!r}")
         try:
-            keys.append(parse_ltk(value.strip(), f"{source} line {number}"))
+            keys.append(parse(value.strip(), f"{source} line {number}"))
         except BadKey as exc:
             raise BadKey(f"line {number}: {exc}") from None
     return keys
 
 
-def parse_bt_config(text: str, source: str) -> list[Ltk]:
+def parse_bt_config(text: str, source: str) -> list[Key]:
     """Android's bt_config.conf: a `[AA:BB:CC:DD:EE:FF]` section per bonded device whose
     LE_KEY_PENC (the peer's key) and LE_KEY_LENC (the local one) hold the LTK, Rand and
     EDIV as stored in memory (LTK and Rand least significant octet first, EDIV little
-    endian), then the security level and key size."""
-    keys = []
+    endian), then the security level and key size; LE_KEY_PID holds the peer's IRK, its
+    identity address type and address (least significant octet first)."""
+    keys: list[Key] = []
     address = None
     for raw in text.splitlines():
         line = raw.strip()
@@ -134,12 +197,19 @@ def parse_bt_config(text: str, source: str) -> list[Ltk]:
             address = line[1:-1].upper()
             continue
         name, _, value = line.partition("=")
-        if name.strip() not in ("LE_KEY_PENC", "LE_KEY_LENC") or address is None:
+        if name.strip() not in ("LE_KEY_PENC", "LE_KEY_LENC", "LE_KEY_PID") or address is None:
             continue
         try:
             data = bytes.fromhex(value.strip())
         except ValueError:
             raise BadKey(f"{address} {name.strip()}: not hex") from None
+        if name.strip() == "LE_KEY_PID":
+            if len(data) < 23:
+                raise BadKey(f"{address} LE_KEY_PID: {len(data)} bytes, an identity is 23")
+            identity = ":".join(f"{b:02X}" for b in reversed(data[17:23]))
+            where = f"{source} LE_KEY_PID of {address}"
+            keys.append(Irk(data[:16], where, identity, learnt=True))
+            continue
         if len(data) < 26:
             raise BadKey(f"{address} {name.strip()}: {len(data)} bytes, an LE key is 28")
         ediv = int.from_bytes(data[24:26], "little")
@@ -148,11 +218,12 @@ def parse_bt_config(text: str, source: str) -> list[Ltk]:
     return keys
 
 
-def parse_bluez_info(text: str, source: str, address: str | None) -> list[Ltk]:
+def parse_bluez_info(text: str, source: str, address: str | None) -> list[Key]:
     """A BlueZ `/var/lib/bluetooth/ADAPTER/DEVICE/info`: its [LongTermKey] and
     [PeripheralLongTermKey] (formerly [SlaveLongTermKey]) sections hold Key (hex), EDiv
-    and Rand (decimal). `address` is the device's, from the file's folder name."""
-    keys = []
+    and Rand (decimal), its [IdentityResolvingKey] the device's IRK. `address` is the
+    device's (its identity address), from the file's folder name."""
+    keys: list[Key] = []
     section = ""
     fields: dict[str, dict[str, str]] = {}
     for raw in text.splitlines():
@@ -174,4 +245,7 @@ def parse_bluez_info(text: str, source: str, address: str | None) -> list[Ltk]:
         except (ValueError, OverflowError) as exc:
             raise BadKey(f"[{section}]: {exc}") from None
         keys.append(Ltk(key, f"{source} [{section}]", address, ediv, rand))
+    entry = fields.get("IdentityResolvingKey")
+    if entry and "Key" in entry:
+        keys.append(Irk(parse_hex_key(entry["Key"]), f"{source} [IdentityResolvingKey]", address))
     return keys

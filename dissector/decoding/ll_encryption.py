@@ -25,7 +25,7 @@ from attscope.capture.frame import Direction
 from attscope.dissector.decoding import ll_control as llc
 from attscope.dissector.decoding import smp_pdus as smp
 from attscope.dissector.decoding.le_crypto import MIC_LENGTH, LinkCipher, session_key
-from attscope.dissector.decoding.le_keys import Keys, Ltk
+from attscope.dissector.decoding.le_keys import Irk, Keys, Ltk
 from attscope.dissector.decoding.le_pairing import (
     JUST_WORKS,
     Pairing,
@@ -125,6 +125,7 @@ class LinkEncryption:
         "on",
         "paired",
         "pairing",
+        "pending_irk",
         "pending_ltk",
         "plaintext",
         "responder",
@@ -157,6 +158,7 @@ class LinkEncryption:
         self.pairing: Pairing | None = None  # the pairing in progress
         self.paired: PairingResult | None = None  # the last pairing's outcome
         self.pending_ltk: dict[Direction, bytes] = {}  # Encryption Information, by sender
+        self.pending_irk: dict[Direction, tuple[bytes, int]] = {}  # Identity Information
         self.plaintext = 0  # PDUs decrypted here
         self.ciphertext = 0  # PDUs left as LlEncrypted
         self.damaged = 0  # of those, PDUs whose CRC shows they were damaged on the air
@@ -211,7 +213,8 @@ class Encryption:
         """What the capture shows of a link's security, when it shows anything."""
         state = self.links.get(access_address) if access_address is not None else None
         if state is None or not (state.paired or state.pairing or state.started or state.plaintext
-                                 or state.sniffer_plaintext or state.ciphertext):  # fmt: skip
+                                 or state.sniffer_plaintext or state.ciphertext
+                                 or state.found):  # fmt: skip
             return None
         return state.security()
 
@@ -320,6 +323,16 @@ class Encryption:
             source = f"LTK distributed by the {sender}"
             self.keys.add(Ltk(pdu.ltk, source, learnt=True, frame=frame))
             state.found.append(FoundKey(pdu.ltk[::-1], source, frame))
+        elif isinstance(pdu, smp.IdentityInformation):
+            state.pending_irk[direction] = (pdu.irk, frame)
+        elif isinstance(pdu, smp.IdentityAddressInformation):
+            irk = state.pending_irk.pop(direction, None)
+            if irk is not None:  # the device's IRK and the identity it resolves to
+                identity = ":".join(f"{b:02X}" for b in reversed(pdu.bd_addr))
+                sender = "central" if direction == C2P else "peripheral"
+                what = f"IRK distributed by the {sender} (identity {identity})"
+                self.keys.add_irk(Irk(irk[0], what, identity, learnt=True, frame=irk[1]))
+                state.found.append(FoundKey(irk[0][::-1], what, irk[1]))
         elif isinstance(pdu, smp.CentralIdentification):
             ltk = state.pending_ltk.pop(direction, None)
             if ltk is not None:  # the key a later LL_ENC_REQ names by this EDIV and Rand
