@@ -59,6 +59,7 @@ class LiveCapture:
         on_note: Callable[[str], None] | None = None,
         max_frames: int | None = None,
         ltk: bytes | None = None,
+        irk: bytes | None = None,
     ) -> None:
         self.serial = serial
         self.record_path = record
@@ -69,6 +70,7 @@ class LiveCapture:
         self.state = "starting"
         self.max_frames = max_frames  # the session ends after this many frames
         self.ltk = ltk  # given to the sniffer, most significant octet first (5.3)
+        self.irk = irk  # likewise: the sniffer follows a device across its addresses
         self._wanted: bytes | None = None  # an address to follow once it advertises
         self._following: str | None = None
         if follow is not None:
@@ -102,6 +104,10 @@ class LiveCapture:
             key = self.ltk
             self.serial.command(lambda h: h.set_legacy_ltk(key) + h.set_sc_ltk(key))
             self._note(f"{port}: the sniffer has the LTK {key.hex()} to decrypt with")
+        if self.irk is not None:
+            irk = self.irk
+            self.serial.command(lambda h: h.set_irk(irk))
+            self._note(f"{port}: the sniffer has the IRK {irk.hex()} to resolve addresses with")
         if self._following is not None:
             self.state = f"following {self._following}"
         elif self._wanted is not None:

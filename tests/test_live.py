@@ -481,10 +481,12 @@ async def test_the_tui_sums_up_bursts_of_lost_packets(tmp_path: Path) -> None:
 
 
 @pytest.mark.corpus
-def test_the_ltk_given_is_given_to_the_sniffer(tmp_path: Path) -> None:
+def test_the_ltk_and_irk_given_are_given_to_the_sniffer(tmp_path: Path) -> None:
     ltk = bytes.fromhex("7f62c053f104a5bbe68b1d896a2ed49c")
+    irk = bytes.fromhex("ec0234a357c8ad05341010a60a397d9b")
     with replay(need_corpus(MOUSE)) as emulator:
-        session = LiveCapture(NrfSerial(emulator.path), follow=MOUSE_ADDRESS, ltk=ltk)
+        serial = NrfSerial(emulator.path)
+        session = LiveCapture(serial, follow=MOUSE_ADDRESS, ltk=ltk, irk=irk)
         session.open()
         play_out(session, emulator)
         session.close()
@@ -493,4 +495,5 @@ def test_the_ltk_given_is_given_to_the_sniffer(tmp_path: Path) -> None:
     # both kinds: it cannot know which pairing made the key
     assert keys[PacketId.SET_LEGACY_LONG_TERM_KEY] == ltk
     assert keys[PacketId.SET_SC_LONG_TERM_KEY] == ltk
+    assert keys[PacketId.SET_IDENTITY_RESOLVING_KEY] == irk
     assert any("the sniffer has the LTK" in note for note in session.notes)

@@ -91,6 +91,10 @@ def run(args: argparse.Namespace) -> int:
     tied = [k for k in given if args.follow and k.address == args.follow.upper()]
     chosen = tied or given
     ltk = chosen[0] if chosen else None
+    # and one IRK: the one whose identity is the followed device, else the first given
+    irks = [k for k in keys.irks if not k.learnt]
+    own = [k for k in irks if args.follow and k.identity == args.follow.upper()]
+    irk = (own or irks)[0] if irks else None
     emulator = None
     if args.emulate:
         emulator = Emulator(air_capture(args.emulate), rate=args.rate)
@@ -110,6 +114,7 @@ def run(args: argparse.Namespace) -> int:
             on_note=_tell if headless else None,
             max_frames=args.count,
             ltk=ltk.value if ltk is not None else None,
+            irk=irk.value if irk is not None else None,
         )
         session.open()
         if headless:
