@@ -57,6 +57,12 @@ Event = Connection | Transaction | Violation
 _NO_EVENTS: tuple[Event, ...] = ()
 
 
+def _unreadable(packet: Packet) -> bool:
+    """An air packet whose PDU stayed ciphertext (no key read it)."""
+    ll = packet.layers[0] if packet.layers else None
+    return type(ll) is LlPacket and type(ll.pdu) is LlEncrypted
+
+
 class Fed(msgspec.Struct, frozen=True, gc=False):
     """What one frame gave: its decoded packet, the id of the connection it belongs to
     (None for adverts, for a link the capture has not proven yet, and for frames of no
@@ -125,7 +131,7 @@ class Analyzer:
                     self._advertisers.observe(frame, packet.pdu)
             elif conn is None:
                 conn = live.get(name)  # one the news opened
-            elif type(packet.pdu) is LlPacket and type(packet.pdu.pdu) is LlEncrypted:
+            elif _unreadable(packet):
                 # a PDU no key reads: what it said is unknown to the ATT streams too
                 self._unreadable[conn.id] = self._unreadable.get(conn.id, 0) + 1
                 for key, bearer in self._bearers.items():

@@ -34,7 +34,7 @@ from attscope.dissector.decoding.hci_commands import (
 )
 from attscope.dissector.decoding.hci_names import ADDRESS_TYPES, PHYS, error_name
 from attscope.dissector.decoding.ll_adv import ConnectInd
-from attscope.dissector.decoding.ll_data import LlEncrypted, LlPacket
+from attscope.dissector.decoding.ll_data import L2capFragment, LlEncrypted, LlPacket
 from attscope.dissector.decoding.ll_encryption import LinkSecurity
 from attscope.dissector.decoding.pdu import Malformed
 
@@ -459,7 +459,7 @@ class ConnectionTracker:
         if packet.connection is None:
             return
         conn = self.connection_for(packet, sniffer)
-        if conn is None:
+        if conn is None or type(pdu) is L2capFragment:  # data, Empty PDUs: no news
             return
         if isinstance(pdu, llc.TerminateInd):
             # the link ends after the peer acknowledges; the packets until then still

@@ -342,15 +342,18 @@ class Decoder:
         if guessed:  # a sniffer that does not say (Ubertooth)
             frame = msgspec.structs.replace(frame, direction=self._side_by_timing(ll, frame))
         sniffer = frame.sniffer
+        header = ll.header
         undamaged = sniffer is None or sniffer.crc_ok is not False
-        if isinstance(ll.header, DataHeader) and ll.problem is None and undamaged:
-            body = _data_body(frame, ll)
+        # Empty PDUs, most of a link's packets, are never encrypted (Vol 6 Part E 1)
+        if type(header) is DataHeader and header.length and ll.problem is None and undamaged:
             says = _sniffer_says(sniffer)
-            ll, side = self.encryption.data_pdu(ll, body, frame.direction, guessed, says)
-            if side != frame.direction:  # the MIC proved the other side sent it
-                frame = msgspec.structs.replace(frame, direction=side)
-                self._air_timing_side(ll, side)
-            layers[0] = ll
+            if self.encryption.concerns(ll, says):
+                body = _data_body(frame, ll)
+                ll, side = self.encryption.data_pdu(ll, body, frame.direction, guessed, says)
+                if side != frame.direction:  # the MIC proved the other side sent it
+                    frame = msgspec.structs.replace(frame, direction=side)
+                    self._air_timing_side(ll, side)
+                layers[0] = ll
         fragment = ll.pdu
         if isinstance(fragment, TerminateInd):
             self._forget_air(ll.access_address)

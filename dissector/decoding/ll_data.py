@@ -264,18 +264,28 @@ CRC_POLY_MASK = 0x5A6000  # x^24 + x^10 + x^9 + x^6 + x^4 + x^3 + x + 1, bit-rev
 ADV_CRC_INIT = 0x555555  # the advertising physical channel's CRCInit (3.1.1)
 
 
+def _crc_table() -> tuple[int, ...]:
+    """The LFSR's effect of each byte value fed to it from zero, eight bits at once."""
+    table = []
+    for value in range(256):
+        state = value
+        for _ in range(8):  # a 1 shifted out feeds back the taps and sets bit 23
+            state = (state >> 1) ^ (CRC_POLY_MASK | 1 << 23 if state & 1 else 0)
+        table.append(state)
+    return tuple(table)
+
+
+_CRC_TABLE = _crc_table()
+
+
 def crc24(crc_init: int, pdu: bytes) -> bytes:
     """The CRC of a PDU (header and payload) as it follows the PDU on the air (3.1.1):
     a 24-bit LFSR preset with CRCInit (the CONNECT_IND's, as decoded, or ADV_CRC_INIT),
-    fed least significant bit first."""
+    fed least significant bit first, a byte at a time through _CRC_TABLE."""
     state = int(f"{crc_init & 0xFFFFFF:024b}"[::-1], 2)
+    table = _CRC_TABLE
     for byte in pdu:
-        for _ in range(8):
-            feedback = (state ^ byte) & 1
-            byte >>= 1
-            state >>= 1
-            if feedback:
-                state = (state | 1 << 23) ^ CRC_POLY_MASK
+        state = (state >> 8) ^ table[(state ^ byte) & 0xFF]
     return state.to_bytes(3, "little")
 
 

@@ -53,6 +53,10 @@ KEY_TRIES = 8  # encrypted PDUs every key is tried on before the link is given u
 # LL_PAUSE_ENC_RSP
 _CLEAR_OPCODES = frozenset({0x05, 0x0B, 0x0D, 0x11})
 
+# the control PDUs that start, refuse and pause encryption (5.1.3): `_observe` follows them
+_PROCEDURE_PDUS = frozenset({llc.EncReq, llc.EncRsp, llc.StartEncReq, llc.RejectInd,
+                             llc.RejectExtInd, llc.PauseEncReq, llc.PauseEncRsp})  # fmt: skip
+
 NO_KEY = "no key for this link: give its LTK (--ltk), or capture its pairing"
 NO_KEY_SC = "LE Secure Connections: the capture cannot give its key; give the LTK (--ltk)"
 NO_START = "the encryption start (LL_ENC_REQ, LL_ENC_RSP) is not in the capture"
@@ -226,6 +230,15 @@ class Encryption:
         if found is None:
             found = self.links[access_address] = LinkEncryption()
         return found
+
+    def concerns(self, ll: LlPacket, sniffer_says: bool | None) -> bool:
+        """Whether a non-empty data PDU needs `data_pdu` (a cheap test made first for
+        every one): the sniffer says something of its encryption, it is a PDU of the
+        encryption procedures, or its link may be encrypted now."""
+        if sniffer_says is not None or type(ll.pdu) in _PROCEDURE_PDUS:
+            return True
+        state = self.links.get(ll.access_address)
+        return state is not None and state.expecting
 
     def data_pdu(
         self,
