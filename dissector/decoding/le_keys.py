@@ -14,6 +14,7 @@ from collections.abc import Callable
 import msgspec
 
 from attscope.dissector.decoding.le_crypto import ah
+from attscope.dissector.decoding.ll_adv import address_bytes, address_text
 
 LTK_LENGTH = 16
 MAX_RESOLVED = 65_536  # addresses whose resolution is remembered
@@ -96,8 +97,11 @@ class Keys:
         if found != "":
             return found
         found = None
-        raw = bytes.fromhex(address.replace(":", ""))[::-1]  # as on the air
-        if len(raw) == 6 and raw[5] >> 6 == 0b01:
+        try:
+            raw = address_bytes(address)  # as on the air
+        except ValueError:  # no device address: nothing to resolve
+            raw = b""
+        if raw and raw[5] >> 6 == 0b01:
             for irk in self.irks:
                 if any(ah(value, raw[3:]) == raw[:3] for value in irk.orders()):
                     found = irk.identity or f"IRK {irk.value.hex()}"
@@ -206,7 +210,7 @@ def parse_bt_config(text: str, source: str) -> list[Key]:
         if name.strip() == "LE_KEY_PID":
             if len(data) < 23:
                 raise BadKey(f"{address} LE_KEY_PID: {len(data)} bytes, an identity is 23")
-            identity = ":".join(f"{b:02X}" for b in reversed(data[17:23]))
+            identity = address_text(data[17:23])
             where = f"{source} LE_KEY_PID of {address}"
             keys.append(Irk(data[:16], where, identity, learnt=True))
             continue

@@ -14,7 +14,6 @@ Pairing Response are the central's, the second the peripheral's (2.3.5.5).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from functools import lru_cache
 
 import msgspec
@@ -105,13 +104,9 @@ class Pairing:
         )
 
 
-def legacy_candidates(method: str) -> Iterator[int]:
-    """The TKs to try, the one the method selects first: 0 for Just Works, then every
-    passkey (a device may show a passkey where its features say Just Works, or the
-    reverse)."""
-    if method == JUST_WORKS:
-        yield 0
-    yield from range(MAX_PASSKEY + 1)
+# The TKs to try, whatever the method: Just Works' 0 comes first, then every passkey (a
+# device may show a passkey where its features say Just Works, or the reverse)
+TK_CANDIDATES = range(MAX_PASSKEY + 1)
 
 
 def find_tk(pairing: Pairing, ia: bytes, iat: int, ra: bytes, rat: int) -> int | None:
@@ -124,16 +119,12 @@ def find_tk(pairing: Pairing, ia: bytes, iat: int, ra: bytes, rat: int) -> int |
     p1 = bytes([iat, rat]) + pairing.preq + pairing.pres
     p2 = ra + ia + bytes(4)
     first = (int.from_bytes(rand, "little") ^ int.from_bytes(p1, "little")).to_bytes(16, "big")
-    return _search(first, int.from_bytes(p2, "little"), confirm[::-1], pairing.method())
+    return _search(first, int.from_bytes(p2, "little"), confirm[::-1])
 
 
 @lru_cache(maxsize=16)  # a view decoding the capture again asks again
-def _search(first: bytes, p2_value: int, wanted: bytes, method: str) -> int | None:
-    seen: set[int] = set()
-    for tk in legacy_candidates(method):
-        if tk in seen:
-            continue
-        seen.add(tk)
+def _search(first: bytes, p2_value: int, wanted: bytes) -> int | None:
+    for tk in TK_CANDIDATES:
         encryptor = Cipher(algorithms.AES(tk.to_bytes(16, "big")), modes.ECB()).encryptor()
         inner = int.from_bytes(encryptor.update(first), "big")
         if encryptor.update((inner ^ p2_value).to_bytes(16, "big")) == wanted:
@@ -148,7 +139,6 @@ def stk_for(tk: int, pairing: Pairing) -> bytes:
 
 @lru_cache(maxsize=16)  # a view decoding the capture again asks again
 def tk_from_mic(
-    method: str,
     mrand: bytes,
     srand: bytes,
     skd_c: bytes,
@@ -161,11 +151,7 @@ def tk_from_mic(
     """When the confirm values were not captured: the TK (and its STK, as on the air)
     whose STK decrypts the link's first encrypted PDU (`header` octet, `body` ciphertext
     and MIC, packet counter 0, sent by the central or not as `central_sent` allows)."""
-    seen: set[int] = set()
-    for tk in legacy_candidates(method):
-        if tk in seen:
-            continue
-        seen.add(tk)
+    for tk in TK_CANDIDATES:
         stk = s1(tk.to_bytes(16, "little"), srand, mrand)
         cipher = LinkCipher(session_key(stk, skd_c, skd_p), iv)
         for central in central_sent:

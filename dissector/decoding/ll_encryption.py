@@ -34,7 +34,7 @@ from attscope.dissector.decoding.le_pairing import (
     stk_for,
     tk_from_mic,
 )
-from attscope.dissector.decoding.ll_adv import Address
+from attscope.dissector.decoding.ll_adv import Address, address_bytes
 from attscope.dissector.decoding.ll_data import (
     DataHeader,
     LlEncrypted,
@@ -341,7 +341,7 @@ class Encryption:
         elif isinstance(pdu, smp.IdentityAddressInformation):
             irk = state.pending_irk.pop(direction, None)
             if irk is not None:  # the device's IRK and the identity it resolves to
-                identity = ":".join(f"{b:02X}" for b in reversed(pdu.bd_addr))
+                identity = pdu.address
                 sender = "central" if direction == C2P else "peripheral"
                 what = f"IRK distributed by the {sender} (identity {identity})"
                 self.keys.add_irk(Irk(irk[0], what, identity, learnt=True, frame=irk[1]))
@@ -369,8 +369,8 @@ class Encryption:
             why = "confirm values not captured: the TK is searched with the first encrypted PDU"
             state.paired = pairing.result(None, None, why)
             return
-        tk = find_tk(pairing, _air_address(initiator), initiator.random,
-                     _air_address(responder), responder.random)  # fmt: skip
+        tk = find_tk(pairing, address_bytes(initiator.addr), initiator.random,
+                     address_bytes(responder.addr), responder.random)  # fmt: skip
         if tk is None:
             why = "no TK from 0 to 999999 gives the central's confirm value"
             state.paired = pairing.result(None, None, why)
@@ -379,7 +379,7 @@ class Encryption:
 
     def _cracked(
         self, state: LinkEncryption, pairing: Pairing, tk: int, stk: bytes, frame: int, how: str
-    ) -> None:
+    ) -> Ltk:
         """A legacy pairing's TK found: its STK becomes a key for the link."""
         state.paired = pairing.result(tk, stk[::-1], None)
         method = state.paired.method
@@ -387,8 +387,10 @@ class Encryption:
         source = f"STK of the legacy pairing cracked{how} ({method}, {what})"
         responder = state.responder
         address = responder.addr.upper() if responder is not None else None
-        self.keys.add(Ltk(stk, source, address, 0, bytes(8), True, frame))
+        key = Ltk(stk, source, address, 0, bytes(8), True, frame)
+        self.keys.add(key)
         state.found.append(FoundKey(stk[::-1], source, frame))
+        return key
 
     # -- the procedure ------------------------------------------------------------------
 
@@ -472,8 +474,13 @@ class Encryption:
                             state.decrypted = _found(key, value, order)
                             state.why = None
                             return True
-        if self._crack_by_mic(state, session, first, body, sides):
-            return self._find_key(state, session, first, body, sides)
+        cracked = self._crack_by_mic(state, session, first, body, sides)
+        if cracked is not None:  # its MIC verified: the key, in air order, is the STK
+            session.cipher = LinkCipher(session_key(cracked.value, session.skd_c,
+                                                    session.skd_p), iv)  # fmt: skip
+            state.decrypted = _found(cracked, cracked.value, "as found")
+            state.why = None
+            return True
         if state.why is None:
             state.why = WRONG_KEY if self.keys.ltks else _no_key(state)
         return False
@@ -485,33 +492,28 @@ class Encryption:
         first: int,
         body: bytes,
         sides: tuple[Direction, ...],
-    ) -> bool:
+    ) -> Ltk | None:
         """A legacy pairing without its confirm values, and now its first encryption
-        (with the STK: EDIV and Rand zero): the TK whose STK verifies this PDU's MIC."""
+        (with the STK: EDIV and Rand zero): the STK, of the TK whose STK verifies this
+        PDU's MIC."""
         if state.unconfirmed is None or session.ediv or any(session.rand):
-            return False
+            return None
         pairing, frame = state.unconfirmed
         state.unconfirmed = None  # searched once, found or not
         assert session.skd_p is not None and session.iv_p is not None
         found = tk_from_mic(
-            pairing.method(), pairing.randoms[0], pairing.randoms[1], session.skd_c,
+            pairing.randoms[0], pairing.randoms[1], session.skd_c,
             session.skd_p, session.iv_c + session.iv_p, first, body,
             tuple(side == C2P for side in sides),
         )  # fmt: skip
         if found is None:
-            return False
-        self._cracked(state, pairing, found[0], found[1], frame, " from the MIC")
-        return True
+            return None
+        return self._cracked(state, pairing, found[0], found[1], frame, " from the MIC")
 
 
 def _no_key(state: LinkEncryption) -> str:
     paired = state.paired
     return NO_KEY_SC if paired is not None and paired.secure_connections else NO_KEY
-
-
-def _air_address(address: Address) -> bytes:
-    """A device address as the air carries it (least significant octet first)."""
-    return bytes.fromhex(address.addr.replace(":", ""))[::-1]
 
 
 def _found(key: Ltk, value: bytes, order: str) -> Decrypted:
