@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import struct
 
+from cryptography.hazmat.primitives.asymmetric import ec
+
 from attscope.capture import Direction, Encap, Frame
 from attscope.capture.frame import LE_ADVERTISING_AA
-from attscope.dissector.decoding.le_crypto import LinkCipher, c1, s1, session_key
+from attscope.dissector.decoding.le_crypto import LinkCipher, c1, dhkey, f5, f6, s1, session_key
 from attscope.dissector.decoding.ll_data import ADV_CRC_INIT, crc24
 
 C2P, P2C = Direction.CENTRAL_TO_PERIPHERAL, Direction.PERIPHERAL_TO_CENTRAL
@@ -108,12 +110,15 @@ class AirScript:
         self.send(P2C, 3, bytes([0x06]), encrypt=True)
 
 
-def legacy_pairing(air: AirScript, tk: int, io: tuple[int, int] = (0x04, 0x00)) -> bytes:
+def legacy_pairing(
+    air: AirScript, tk: int, io: tuple[int, int] = (0x04, 0x00), oob: bool = False
+) -> bytes:
     """LE legacy pairing in the clear (Core 5.4 Vol 3 Part H 2.3.5.5) with MITM on both
-    sides, so the IO capabilities (central, peripheral) choose the method; returns the
-    STK, most significant octet first, as a key is written."""
-    preq = bytes([0x01, io[0], 0, 0x05, 16, 0x01, 0x01])  # bonding + MITM, EncKey
-    pres = bytes([0x02, io[1], 0, 0x05, 16, 0x01, 0x01])
+    sides, so the IO capabilities (central, peripheral) choose the method, or OOB data on
+    both (`oob`, `tk` the 128-bit OOB key); returns the STK, most significant octet
+    first, as a key is written."""
+    preq = bytes([0x01, io[0], oob, 0x05, 16, 0x01, 0x01])  # bonding + MITM, EncKey
+    pres = bytes([0x02, io[1], oob, 0x05, 16, 0x01, 0x01])
     key = tk.to_bytes(16, "little")
     mrand, srand = bytes(range(16)), bytes(range(16, 32))
     mconfirm = c1(key, mrand, preq, pres, 0, CENTRAL, 0, PERIPHERAL)
@@ -123,3 +128,31 @@ def legacy_pairing(air: AirScript, tk: int, io: tuple[int, int] = (0x04, 0x00)) 
                            (P2C, b"\x04" + srand)):  # fmt: skip
         air.send(direction, 2, l2cap(6, pdu))
     return s1(key, srand, mrand)[::-1]
+
+
+def public_key(private_key: int) -> tuple[bytes, bytes]:
+    """A P-256 private key's public key, X and Y as SMP carries them."""
+    numbers = ec.derive_private_key(private_key, ec.SECP256R1()).public_key().public_numbers()
+    return numbers.x.to_bytes(32, "little"), numbers.y.to_bytes(32, "little")
+
+
+def secure_connections_pairing(air: AirScript, central_key: int, peripheral_key: int) -> bytes:
+    """LE Secure Connections Just Works pairing in the clear (Vol 3 Part H 2.3.5.6) with
+    these private keys; returns the LTK, most significant octet first."""
+    preq = bytes([0x01, 0x03, 0, 0x09, 16, 0x01, 0x01])  # NoInputNoOutput, SC + bonding
+    pres = bytes([0x02, 0x03, 0, 0x09, 16, 0x01, 0x01])
+    pka, pkb = public_key(central_key), public_key(peripheral_key)
+    na, nb = bytes(range(32, 48)), bytes(range(48, 64))
+    shared = dhkey(central_key, *pkb)
+    assert shared is not None and shared == dhkey(peripheral_key, *pka)
+    a, b = CENTRAL + b"\x00", PERIPHERAL + b"\x00"
+    mac_key, ltk = f5(shared, na, nb, a, b)  # IOcap: IO capability, OOB flag, AuthReq
+    ea = f6(mac_key, na, nb, bytes(16), preq[1:4], a, b)
+    eb = f6(mac_key, nb, na, bytes(16), pres[1:4], b, a)
+    cb = bytes(16)  # f4's value: attscope does not check it
+    for direction, pdu in ((C2P, preq), (P2C, pres), (C2P, b"\x0c" + pka[0] + pka[1]),
+                           (P2C, b"\x0c" + pkb[0] + pkb[1]), (P2C, b"\x03" + cb),
+                           (C2P, b"\x04" + na), (P2C, b"\x04" + nb), (C2P, b"\x0d" + ea),
+                           (P2C, b"\x0d" + eb)):  # fmt: skip
+        air.send(direction, 2, l2cap(6, pdu))
+    return ltk[::-1]

@@ -365,7 +365,8 @@ def security_record(security: LinkSecurity) -> ExportSecurity:
         paired = ExportPairing(
             pairing.secure_connections, pairing.method, pairing.initiator_io,
             pairing.responder_io, pairing.bonding, pairing.key_size, pairing.tk, stk,
-            pairing.failed,
+            pairing.failed, pairing.ltk.hex() if pairing.ltk is not None else None,
+            pairing.debug_key,
         )  # fmt: skip
     return ExportSecurity(
         pairing=paired,

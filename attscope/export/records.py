@@ -159,7 +159,10 @@ class ExportPairing(_Record, frozen=True, gc=False):
     key_size: int  # the smaller of the two maximum encryption key sizes
     tk: int | None  # legacy: the temporary key attscope found (a passkey, or 0)
     stk: str | None  # legacy: the short-term key it gives (hex, as the spec writes it)
-    failed: str | None  # Pairing Failed, or why no TK was found
+    failed: str | None  # Pairing Failed, or why no TK (no LTK) was found
+    ltk: str | None = None  # Secure Connections: the LTK derived from a known private key
+    debug_key: str | None = None  # Secure Connections: the side using the debug key pair
+    # (central, peripheral, both): anyone can derive its LTK
 
 
 class ExportFoundKey(_Record, frozen=True, gc=False):

@@ -95,6 +95,9 @@ def security_lines(security: LinkSecurity) -> list[str]:
         )
         if pairing.tk is not None:
             text += f"; TK {pairing.tk:06d} found"
+        if pairing.debug_key is not None:
+            who = "both sides" if pairing.debug_key == "both" else f"the {pairing.debug_key}"
+            text += f"; {who} used the debug key pair: no protection"
         if pairing.failed:
             text += f"; {pairing.failed}"
         lines.append(text)

@@ -1,7 +1,8 @@
 """The LE security functions a capture's keys go through: the AES-128 block function `e`,
 the link layer's session key and AES-CCM (Core 5.4 Vol 6 Part B 5.1.3, Part E), and LE
-legacy pairing's c1 and s1 (Vol 3 Part H 2.2.3-2.2.4). AES itself is the `cryptography`
-package's.
+legacy pairing's c1 and s1 (Vol 3 Part H 2.2.3-2.2.4), and LE Secure Connections' P-256
+Diffie-Hellman key and f5 (2.2.7, 2.3.5.6). AES, AES-CMAC and the elliptic curve are the
+`cryptography` package's.
 
 Byte order: every value here is as it travels on the air, least significant octet first
 (an LTK as HCI carries it, SKDm as LL_ENC_REQ carries it); the spec writes them most
@@ -12,8 +13,10 @@ its inputs around once.
 from __future__ import annotations
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESCCM
+from cryptography.hazmat.primitives.cmac import CMAC
 
 MIC_LENGTH = 4  # Vol 6 Part E 1
 COUNTER_MASK = (1 << 39) - 1  # the packet counter is 39 bits (Part E 2.1)
@@ -105,3 +108,60 @@ def s1(tk: bytes, srand: bytes, mrand: bytes) -> bytes:
 
 def _xor(a: bytes, b: bytes) -> bytes:
     return (int.from_bytes(a, "little") ^ int.from_bytes(b, "little")).to_bytes(16, "little")
+
+
+# -- LE Secure Connections ----------------------------------------------------------------
+
+# The debug key pair a device in debug mode uses (Vol 3 Part H 2.3.5.6.1): anyone who sees
+# its public key in a capture can derive the link's key
+DEBUG_PRIVATE_KEY = 0x3F49F6D4_A3C55F38_74C9B3E3_D2103F50_4AFF607B_EB40B799_5899B8A6_CD3C1ABD
+_F5_SALT = bytes.fromhex("6c888391aaf5a53860370bdb5a6083be")
+_F5_KEY_ID = b"btle"
+
+
+def public_x(private_key: int) -> bytes:
+    """The X coordinate of a P-256 private key's public key, as SMP carries it (least
+    significant octet first). ValueError when the number is not a private key."""
+    key = ec.derive_private_key(private_key, ec.SECP256R1())
+    return key.public_key().public_numbers().x.to_bytes(32, "little")
+
+
+def dhkey(private_key: int, peer_x: bytes, peer_y: bytes) -> bytes | None:
+    """The Diffie-Hellman key (the X coordinate of the shared point) of a private key and
+    the peer's public key as SMP carries it; None when that is not a point of the curve
+    (a damaged or hostile Pairing Public Key). Least significant octet first."""
+    try:
+        peer = ec.EllipticCurvePublicNumbers(
+            int.from_bytes(peer_x, "little"), int.from_bytes(peer_y, "little"), ec.SECP256R1()
+        ).public_key()
+    except ValueError:
+        return None
+    shared = ec.derive_private_key(private_key, ec.SECP256R1()).exchange(ec.ECDH(), peer)
+    return shared[::-1]
+
+
+def aes_cmac(key: bytes, message: bytes) -> bytes:
+    """AES-CMAC (RFC 4493), key, message and result most significant octet first."""
+    mac = CMAC(algorithms.AES(key))
+    mac.update(message)
+    return mac.finalize()
+
+
+def f5(w: bytes, n1: bytes, n2: bytes, a1: bytes, a2: bytes) -> tuple[bytes, bytes]:
+    """The LE Secure Connections key generation function (Vol 3 Part H 2.2.7): (MacKey,
+    LTK) of the DHKey `w` and the two nonces. `a1`/`a2` are the initiator's and the
+    responder's addresses with their type after them (7 octets: the address as on the
+    air, then 0 public or 1 random). Every value least significant octet first."""
+    t = aes_cmac(_F5_SALT, w[::-1])
+    body = _F5_KEY_ID + n1[::-1] + n2[::-1] + a1[::-1] + a2[::-1] + b"\x01\x00"
+    mac_key = aes_cmac(t, b"\x00" + body)
+    ltk = aes_cmac(t, b"\x01" + body)
+    return mac_key[::-1], ltk[::-1]
+
+
+def f6(w: bytes, n1: bytes, n2: bytes, r: bytes, io_cap: bytes, a1: bytes, a2: bytes) -> bytes:
+    """The LE Secure Connections check value function (Vol 3 Part H 2.2.8): a DHKey Check
+    value. `io_cap` is IOcap as on the air (IO capability, OOB flag, AuthReq); the rest as
+    for `f5`, least significant octet first."""
+    message = n1[::-1] + n2[::-1] + r[::-1] + io_cap[::-1] + a1[::-1] + a2[::-1]
+    return aes_cmac(w[::-1], message)[::-1]

@@ -1,5 +1,6 @@
 """The keys a capture can be decrypted with: given by the user, or learnt from the capture
-itself (a cracked pairing, a key distributed over SMP).
+itself (a cracked pairing, a key distributed over SMP); and the pairing secrets that give
+them (a legacy pairing's passkey or OOB key, an LE Secure Connections private key).
 
 A key is kept as the user wrote it; sources disagree on byte order (the spec and most
 tools write an LTK most significant octet first, HCI and some key stores carry it least
@@ -13,7 +14,7 @@ from collections.abc import Callable
 
 import msgspec
 
-from attscope.dissector.decoding.le_crypto import ah
+from attscope.dissector.decoding.le_crypto import ah, public_x
 from attscope.dissector.decoding.ll_adv import address_bytes, address_text
 
 LTK_LENGTH = 16
@@ -72,13 +73,40 @@ class Irk(msgspec.Struct, frozen=True, gc=False):
         return [self.value] if self.learnt else [self.value[::-1], self.value]
 
 
+class PairingSecret(msgspec.Struct, frozen=True, gc=False):
+    """What a pairing's key is derived from, given by the user: a legacy pairing's
+    passkey (`kind` "passkey", the number) or OOB key ("oob", the 128-bit TK as written),
+    or an LE Secure Connections private key ("private key", the P-256 scalar)."""
+
+    kind: str
+    value: int
+    source: str
+    address: str | None = None
+
+    def fits(self, addresses: tuple[str | None, ...]) -> bool:
+        return self.address is None or self.address.upper() in addresses
+
+
+PASSKEY, OOB_KEY, PRIVATE_KEY = "passkey", "oob", "private key"
+
+
 class Keys:
     """Every key known so far, in the order they became known."""
 
-    def __init__(self, ltks: list[Ltk] | None = None, irks: list[Irk] | None = None) -> None:
+    def __init__(
+        self,
+        ltks: list[Ltk] | None = None,
+        irks: list[Irk] | None = None,
+        secrets: list[PairingSecret] | None = None,
+    ) -> None:
         self.ltks: list[Ltk] = list(ltks or [])
         self.irks: list[Irk] = list(irks or [])
+        self.secrets: list[PairingSecret] = list(secrets or [])
         self._resolved: dict[str, str | None] = {}  # address -> identity, as found
+
+    def secrets_for(self, kind: str, addresses: tuple[str | None, ...]) -> list[PairingSecret]:
+        """The pairing secrets of one kind that may be a link's."""
+        return [s for s in self.secrets if s.kind == kind and s.fits(addresses)]
 
     def add_irk(self, irk: Irk) -> None:
         """An IRK learnt from the capture (bounded like the LTKs)."""
@@ -159,27 +187,65 @@ def parse_irk(text: str, source: str = "--irk") -> Irk:
     return Irk(parse_hex_key(spec), source, identity.upper() or None)
 
 
-Key = Ltk | Irk
+def parse_passkey(text: str, source: str = "--passkey") -> PairingSecret:
+    """`N[@ADDR]`: a legacy Passkey Entry pairing's six-digit passkey."""
+    spec, _, address = text.partition("@")
+    if not spec.strip().isdigit() or int(spec) > 999_999:
+        raise BadKey(f"{spec!r} is not a passkey (0 to 999999)")
+    return PairingSecret(PASSKEY, int(spec), source, address.upper() or None)
+
+
+def parse_oob(text: str, source: str = "--oob") -> PairingSecret:
+    """`HEX[@ADDR]`: a legacy OOB pairing's 128-bit key, as written (both byte orders
+    are tried)."""
+    spec, _, address = text.partition("@")
+    value = int.from_bytes(parse_hex_key(spec), "big")
+    return PairingSecret(OOB_KEY, value, source, address.upper() or None)
+
+
+def parse_private_key(text: str, source: str = "--sc-private-key") -> PairingSecret:
+    """`HEX[@ADDR]`: one side's LE Secure Connections P-256 private key, 64 hex digits
+    most significant first (as key tools print a scalar)."""
+    spec, _, address = text.partition("@")
+    value = int.from_bytes(parse_hex_key(spec, 32), "big")
+    try:
+        public_x(value)
+    except ValueError:
+        raise BadKey(f"{spec!r} is not a P-256 private key (0 < key < the curve order)") from None
+    return PairingSecret(PRIVATE_KEY, value, source, address.upper() or None)
+
+
+Key = Ltk | Irk | PairingSecret
 
 
 # -- key stores ------------------------------------------------------------------------
 # Pure parsers of what a key file holds; reading the file is the caller's.
 
 
+_KEY_FILE_WORDS: dict[str, Callable[[str, str], Key]] = {
+    "ltk": parse_ltk,
+    "irk": parse_irk,
+    "passkey": parse_passkey,
+    "oob": parse_oob,
+    "sc-private-key": parse_private_key,
+}
+
+
 def parse_key_file(text: str, source: str) -> list[Key]:
-    """attscope's key file: one key per line, `ltk HEX[,EDIV,RAND][@ADDR]` or
-    `irk HEX[@IDENTITY]` (the `--ltk`/`--irk` syntax after the word); blank lines and `#`
-    comments are skipped."""
+    """attscope's key file: one key per line, a word then the option's syntax:
+    `ltk HEX[,EDIV,RAND][@ADDR]`, `irk HEX[@IDENTITY]`, `passkey N[@ADDR]`,
+    `oob HEX[@ADDR]` or `sc-private-key HEX[@ADDR]`; blank lines and `#` comments are
+    skipped."""
     keys: list[Key] = []
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.split("#", 1)[0].strip()
         if not line:
             continue
         kind, _, value = line.partition(" ")
-        parsers: dict[str, Callable[[str, str], Key]] = {"ltk": parse_ltk, "irk": parse_irk}
-        parse = parsers.get(kind.lower())
+        parse = _KEY_FILE_WORDS.get(kind.lower())
         if parse is None or not value.strip():
-            raise BadKey(f"line {number}: expected 'ltk HEX...' or 'irk HEX...', not {raw!r}")
+            words = ", ".join(_KEY_FILE_WORDS)
+            raise BadKey(f"line {number}: expected one of {words} then a key, not {raw!r}")
         try:
             keys.append(parse(value.strip(), f"{source} line {number}"))
         except BadKey as exc:

@@ -24,13 +24,30 @@ import msgspec
 from attscope.capture.frame import Direction
 from attscope.dissector.decoding import ll_control as llc
 from attscope.dissector.decoding import smp_pdus as smp
-from attscope.dissector.decoding.le_crypto import MIC_LENGTH, LinkCipher, session_key
-from attscope.dissector.decoding.le_keys import Irk, Keys, Ltk
+from attscope.dissector.decoding.le_crypto import (
+    DEBUG_PRIVATE_KEY,
+    MIC_LENGTH,
+    LinkCipher,
+    session_key,
+)
+from attscope.dissector.decoding.le_keys import (
+    OOB_KEY,
+    PASSKEY,
+    PRIVATE_KEY,
+    Irk,
+    Keys,
+    Ltk,
+    PairingSecret,
+)
 from attscope.dissector.decoding.le_pairing import (
     JUST_WORKS,
+    MAX_PASSKEY,
+    OOB,
     Pairing,
     PairingResult,
+    debug_key_users,
     find_tk,
+    sc_ltk,
     stk_for,
     tk_from_mic,
 )
@@ -58,11 +75,18 @@ _PROCEDURE_PDUS = frozenset({llc.EncReq, llc.EncRsp, llc.StartEncReq, llc.Reject
                              llc.RejectExtInd, llc.PauseEncReq, llc.PauseEncRsp})  # fmt: skip
 
 NO_KEY = "no key for this link: give its LTK (--ltk), or capture its pairing"
-NO_KEY_SC = "LE Secure Connections: the capture cannot give its key; give the LTK (--ltk)"
+NO_KEY_SC = (
+    "LE Secure Connections: give the LTK (--ltk), or one side's private key "
+    "(--sc-private-key) with the pairing in the capture"
+)
 NO_START = "the encryption start (LL_ENC_REQ, LL_ENC_RSP) is not in the capture"
 MIC_FAILED = "MIC check failed: a damaged packet, or the packet counter was lost"
 DAMAGED = "damaged on the air: its CRC does not match"
 WRONG_KEY = "no known key verifies: the keys given are not this link's"
+COUNTER_LOST = (
+    "no MIC verifies, though the pairing's DHKey Check proves the link's key: the packet "
+    "counter was lost (packets missed) or the packets are damaged"
+)
 
 
 class FoundKey(msgspec.Struct, frozen=True, gc=False):
@@ -132,6 +156,7 @@ class LinkEncryption:
         "pending_irk",
         "pending_ltk",
         "plaintext",
+        "proven",
         "responder",
         "session",
         "sniffer_plaintext",
@@ -168,6 +193,7 @@ class LinkEncryption:
         self.damaged = 0  # of those, PDUs whose CRC shows they were damaged on the air
         self.sniffer_plaintext = 0  # PDUs the sniffer decrypted
         self.found: list[FoundKey] = []  # keys the link's pairing gave
+        self.proven = False  # the pairing's DHKey Check proves the key it gave
         # a legacy pairing whose confirm values were not captured: its TK is searched on
         # the first encrypted PDU instead, (the pairing, the frame of its last random)
         self.unconfirmed: tuple[Pairing, int] | None = None
@@ -318,14 +344,22 @@ class Encryption:
             state.pairing, state.paired = Pairing(pdu), None
             return
         pairing = state.pairing
+        if pairing is not None:
+            pairing.frame = frame
         if isinstance(pdu, smp.PairingResponse) and pairing is not None:
             pairing.response, pairing.pres = pdu, pdu.to_bytes()
         elif isinstance(pdu, smp.PairingConfirm) and pairing is not None:
             pairing.confirms.append(pdu.confirm_value)
+        elif isinstance(pdu, smp.PairingPublicKey) and pairing is not None:
+            pairing.public_keys.append(pdu)
         elif isinstance(pdu, smp.PairingRandom) and pairing is not None:
             pairing.randoms.append(pdu.random_value)
             if pairing.ready:
                 self._paired(state, pairing, frame)
+        elif isinstance(pdu, smp.PairingDhkeyCheck) and pairing is not None:
+            pairing.checks.append(pdu.dhkey_check)
+            if pairing.secure_connections:  # the nonces are all in: the LTK
+                self._sc_paired(state, pairing, frame)
         elif isinstance(pdu, smp.PairingFailed) and pairing is not None:
             if pairing.response is not None:
                 state.paired = pairing.result(None, None, f"pairing failed: {pdu.summary()}")
@@ -355,36 +389,106 @@ class Encryption:
 
     def _paired(self, state: LinkEncryption, pairing: Pairing, frame: int) -> None:
         """Both random values are in: for legacy pairing, the TK and the STK."""
-        state.pairing = None
-        if pairing.secure_connections:
-            state.paired = pairing.result(None, None, None)
+        if pairing.secure_connections:  # more rounds may follow; the LTK comes after them
+            state.paired = pairing.result(None, None, None, None, debug_key_users(pairing))
             return
+        state.pairing = None
         initiator, responder = state.initiator, state.responder
         if initiator is None or responder is None:
             why = "the CONNECT_IND (the two addresses) is not in the capture"
             state.paired = pairing.result(None, None, why)
             return
+        given, search = self._tks(state, pairing)
         if not pairing.confirms:
             state.unconfirmed = (pairing, frame)
             why = "confirm values not captured: the TK is searched with the first encrypted PDU"
             state.paired = pairing.result(None, None, why)
             return
         tk = find_tk(pairing, address_bytes(initiator.addr), initiator.random,
-                     address_bytes(responder.addr), responder.random)  # fmt: skip
+                     address_bytes(responder.addr), responder.random, given,
+                     search)  # fmt: skip
         if tk is None:
-            why = "no TK from 0 to 999999 gives the central's confirm value"
+            why = (
+                "no TK from 0 to 999999 gives the central's confirm value"
+                if search
+                else "Out of Band: no OOB key given (--oob) gives the central's confirm value"
+            )
             state.paired = pairing.result(None, None, why)
             return
         self._cracked(state, pairing, tk, stk_for(tk, pairing), frame, "")
+
+    def _tks(self, state: LinkEncryption, pairing: Pairing) -> tuple[tuple[int, ...], bool]:
+        """The TKs the user gave for a legacy pairing (passkeys, OOB keys in both byte
+        orders), and whether to search every passkey after them (not for OOB, whose TK
+        is 128 random bits)."""
+        given: list[int] = []
+        for secret in self.keys.secrets_for(PASSKEY, state.addresses):
+            given.append(secret.value)
+        for secret in self.keys.secrets_for(OOB_KEY, state.addresses):
+            given.append(secret.value)
+            given.append(int.from_bytes(secret.value.to_bytes(16, "big"), "little"))
+        return tuple(dict.fromkeys(given)), pairing.method() != OOB
+
+    def _given(self, state: LinkEncryption, tk: int) -> PairingSecret | None:
+        """The passkey or OOB key the user gave that is this TK."""
+        for secret in self.keys.secrets:
+            if secret.kind in (PASSKEY, OOB_KEY) and secret.fits(state.addresses):
+                swapped = int.from_bytes(secret.value.to_bytes(16, "big"), "little")
+                if tk in (secret.value, swapped if secret.kind == OOB_KEY else -1):
+                    return secret
+        return None
+
+    def _sc_paired(self, state: LinkEncryption, pairing: Pairing, frame: int) -> None:
+        """A Secure Connections pairing's nonces are all in: its LTK, when one side's
+        private key is known (the debug key, or one the user gave)."""
+        state.pairing = None
+        debug = debug_key_users(pairing)
+        private_keys = [(DEBUG_PRIVATE_KEY, "the debug key")] if debug else []
+        private_keys += [(k.value, k.source) for k in
+                         self.keys.secrets_for(PRIVATE_KEY, state.addresses)]  # fmt: skip
+        initiator, responder = state.initiator, state.responder
+        why = None
+        if not private_keys:
+            state.paired = pairing.result(None, None, None, None, debug)
+            return
+        if initiator is None or responder is None:
+            why = "the CONNECT_IND (the two addresses) is not in the capture"
+        elif not pairing.sc_ready:
+            why = "the public keys or the random values are not all in the capture"
+        else:
+            a = address_bytes(initiator.addr) + bytes([initiator.random])
+            b = address_bytes(responder.addr) + bytes([responder.random])
+            passkeys = tuple(k.value for k in self.keys.secrets_for(PASSKEY, state.addresses))
+            found = sc_ltk(pairing, private_keys, a, b, passkeys)
+            if found is None:
+                why = "no private key given is either side's (their public keys differ)"
+            else:
+                checked = {True: ", the central's DHKey Check agrees",
+                           False: ", but the central's DHKey Check does not agree",
+                           None: ""}[found.checked]  # fmt: skip
+                source = (f"LTK of the LE Secure Connections pairing, from the "
+                          f"{found.private_key_of}'s private key ({found.source}{checked})")  # fmt: skip
+                address = responder.addr.upper()
+                self.keys.add(Ltk(found.ltk, source, address, 0, bytes(8), True, frame))
+                state.found.append(FoundKey(found.ltk[::-1], source, frame))
+                state.proven = found.checked is True
+                state.paired = pairing.result(None, None, None, found.ltk[::-1], debug)
+                return
+        state.paired = pairing.result(None, None, why, None, debug)
 
     def _cracked(
         self, state: LinkEncryption, pairing: Pairing, tk: int, stk: bytes, frame: int, how: str
     ) -> Ltk:
         """A legacy pairing's TK found: its STK becomes a key for the link."""
-        state.paired = pairing.result(tk, stk[::-1], None)
+        state.paired = pairing.result(tk if tk <= MAX_PASSKEY else None, stk[::-1], None)
         method = state.paired.method
-        what = "TK 0" if method == JUST_WORKS and tk == 0 else f"passkey {tk:06d}"
-        source = f"STK of the legacy pairing cracked{how} ({method}, {what})"
+        if tk > MAX_PASSKEY:
+            what = f"OOB key {tk.to_bytes(16, 'big').hex()}"
+        else:
+            what = "TK 0" if method == JUST_WORKS and tk == 0 else f"passkey {tk:06d}"
+        given = self._given(state, tk)
+        verb = f"found with {given.source}" if given is not None else f"cracked{how}"
+        source = f"STK of the legacy pairing {verb} ({method}, {what})"
         responder = state.responder
         address = responder.addr.upper() if responder is not None else None
         key = Ltk(stk, source, address, 0, bytes(8), True, frame)
@@ -414,6 +518,8 @@ class Encryption:
 
     def _start(self, state: LinkEncryption) -> None:
         """LL_ENC_RSP: a new session; counters start again at 0 in both directions."""
+        if state.pairing is not None and state.pairing.secure_connections:
+            self._sc_paired(state, state.pairing, state.pairing.frame)  # DHKey checks missed
         state.next = {C2P: 0, P2C: 0}
         state.last = {}
         state.why = None
@@ -482,7 +588,9 @@ class Encryption:
             state.why = None
             return True
         if state.why is None:
-            state.why = WRONG_KEY if self.keys.ltks else _no_key(state)
+            state.why = (
+                COUNTER_LOST if state.proven else WRONG_KEY if self.keys.ltks else _no_key(state)
+            )
         return False
 
     def _crack_by_mic(
@@ -501,10 +609,11 @@ class Encryption:
         pairing, frame = state.unconfirmed
         state.unconfirmed = None  # searched once, found or not
         assert session.skd_p is not None and session.iv_p is not None
+        given, search = self._tks(state, pairing)
         found = tk_from_mic(
             pairing.randoms[0], pairing.randoms[1], session.skd_c,
             session.skd_p, session.iv_c + session.iv_p, first, body,
-            tuple(side == C2P for side in sides),
+            tuple(side == C2P for side in sides), given, search,
         )  # fmt: skip
         if found is None:
             return None
