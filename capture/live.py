@@ -60,6 +60,8 @@ class LiveCapture:
         max_frames: int | None = None,
         ltk: bytes | None = None,
         irk: bytes | None = None,
+        tk: bytes | None = None,
+        private_key: bytes | None = None,
     ) -> None:
         self.serial = serial
         self.record_path = record
@@ -71,6 +73,8 @@ class LiveCapture:
         self.max_frames = max_frames  # the session ends after this many frames
         self.ltk = ltk  # given to the sniffer, most significant octet first (5.3)
         self.irk = irk  # likewise: the sniffer follows a device across its addresses
+        self.tk = tk  # a legacy pairing's passkey or OOB key, as the sniffer's 16-octet TK
+        self.private_key = private_key  # one side's Secure Connections key, 32 octets
         self._wanted: bytes | None = None  # an address to follow once it advertises
         self._following: str | None = None
         if follow is not None:
@@ -108,6 +112,13 @@ class LiveCapture:
             irk = self.irk
             self.serial.command(lambda h: h.set_irk(irk))
             self._note(f"{port}: the sniffer has the IRK {irk.hex()} to resolve addresses with")
+        if self.private_key is not None:
+            private_key = self.private_key
+            self.serial.command(lambda h: h.set_private_key(private_key))
+            self._note(f"{port}: the sniffer has an LE Secure Connections private key")
+        if self.tk is not None:
+            self._give_tk()
+            self._note(f"{port}: the sniffer has the TK {self.tk.hex()} (passkey or OOB key)")
         if self._following is not None:
             self.state = f"following {self._following}"
         elif self._wanted is not None:
@@ -209,8 +220,14 @@ class LiveCapture:
         self._wanted = None
         self._follow(parse_address(address), random)
 
+    def _give_tk(self) -> None:
+        tk = self.tk
+        if tk is not None:
+            self.serial.command(lambda h: h.set_temporary_key(tk))
+
     def _follow(self, raw: bytes, random: bool, announce: bool = True) -> None:
         self.serial.follow(raw, random)
+        self._give_tk()  # a scan since it was given set the sniffer's TK to zero (5.3)
         self._following = f"{_display(raw)} ({'random' if random else 'public'})"
         self.state = f"following {self._following}"
         if announce:

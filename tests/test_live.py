@@ -497,3 +497,26 @@ def test_the_ltk_and_irk_given_are_given_to_the_sniffer(tmp_path: Path) -> None:
     assert keys[PacketId.SET_SC_LONG_TERM_KEY] == ltk
     assert keys[PacketId.SET_IDENTITY_RESOLVING_KEY] == irk
     assert any("the sniffer has the LTK" in note for note in session.notes)
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize(
+    ("option", "tk"),
+    [("--passkey", bytes(13) + (123456).to_bytes(3, "big")), ("--oob", bytes(range(16)))],
+)
+def test_a_passkey_oob_key_and_private_key_given_are_given_to_the_sniffer(
+    tmp_path: Path, option: str, tk: bytes, capsys: pytest.CaptureFixture[str]
+) -> None:
+    private_key = bytes(range(1, 33))
+    value = "123456" if option == "--passkey" else tk.hex()
+    keys = tmp_path / "keys.txt"
+    keys.write_text(f"{option[2:]} {value}\nsc-private-key {private_key.hex()}\n")
+    with replay(need_corpus(MOUSE)) as emulator:
+        status = main(["live", "--port", emulator.path, "--follow", MOUSE_ADDRESS,
+                       "--no-tui", "--count", "50", "--keys", str(keys)])  # fmt: skip
+        keys_seen = emulator.device.keys
+    assert status == 0
+    # the nRF Sniffer takes key material most significant octet first (5.3)
+    assert keys_seen[PacketId.SET_TEMPORARY_KEY] == tk
+    assert keys_seen[PacketId.SET_PRIVATE_KEY] == private_key
+    assert "the sniffer has the TK" in capsys.readouterr().err

@@ -13,12 +13,19 @@ from attscope.capture.errors import CaptureError
 from attscope.capture.live import LiveCapture
 from attscope.capture.nrf_emulator import RATES, Emulator, PlayedOut, air_capture
 from attscope.capture.nrf_serial import NrfSerial
+from attscope.capture.nrf_uart import passkey_tk
 from attscope.cli.commands.dump_cmd import add_print_options, printer
 from attscope.cli.key_args import keys_of
 from attscope.cli.messages import say
 from attscope.cli.stop_signals import stop_on_signals
 from attscope.cli.uuid_file import load_uuid_names
-from attscope.dissector.decoding.le_keys import Keys
+from attscope.dissector.decoding.le_keys import (
+    OOB_KEY,
+    PASSKEY,
+    PRIVATE_KEY,
+    Keys,
+    PairingSecret,
+)
 
 
 def register(sub: Any) -> None:
@@ -95,6 +102,9 @@ def run(args: argparse.Namespace) -> int:
     irks = [k for k in keys.irks if not k.learnt]
     own = [k for k in irks if args.follow and k.identity == args.follow.upper()]
     irk = (own or irks)[0] if irks else None
+    # one TK (a passkey or an OOB key) and one private key, likewise
+    tk = _chosen([s for s in keys.secrets if s.kind in (PASSKEY, OOB_KEY)], args.follow)
+    private_key = _chosen([s for s in keys.secrets if s.kind == PRIVATE_KEY], args.follow)
     emulator = None
     if args.emulate:
         emulator = Emulator(air_capture(args.emulate), rate=args.rate)
@@ -115,6 +125,8 @@ def run(args: argparse.Namespace) -> int:
             max_frames=args.count,
             ltk=ltk.value if ltk is not None else None,
             irk=irk.value if irk is not None else None,
+            tk=_tk_bytes(tk) if tk is not None else None,
+            private_key=private_key.value.to_bytes(32, "big") if private_key else None,
         )
         session.open()
         if headless:
@@ -124,6 +136,17 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if emulator is not None:
             emulator.stop()
+
+
+def _chosen(secrets: list[PairingSecret], follow: str | None) -> PairingSecret | None:
+    """The secret tied to the followed device, else the first."""
+    tied = [s for s in secrets if follow and s.address == follow.upper()]
+    return (tied or secrets or [None])[0]
+
+
+def _tk_bytes(secret: PairingSecret) -> bytes:
+    """A passkey or OOB key as the sniffer's TK (5.3)."""
+    return passkey_tk(secret.value) if secret.kind == PASSKEY else secret.value.to_bytes(16, "big")
 
 
 def _tell(note: str) -> None:
