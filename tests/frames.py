@@ -20,6 +20,7 @@ from attscope.capture import Direction, Encap, Frame, HciType, open_capture, wri
 from attscope.capture.linktypes import BTSNOOP_H4
 from attscope.dissector.analysis.analyzer import Analyzer
 from attscope.dissector.decoding.att_pdus import AttPdu
+from attscope.dissector.decoding.hci_commands import HciCommand
 from attscope.dissector.decoding.hci_events import (
     DisconnectionComplete,
     HciEvent,
@@ -112,6 +113,17 @@ class Script:
         self.frames.append(
             Frame(index, self.ts_us, 1002, Encap.HCI, Direction.CONTROLLER_TO_HOST, event,
                   hci_type=HciType.EVENT)
+        )  # fmt: skip
+        return index
+
+    def command(self, record: HciCommand, after_us: int = STEP_US) -> int:
+        """An HCI command from the host."""
+        if self.frames:
+            self.ts_us += after_us
+        index = len(self.frames) + 1
+        self.frames.append(
+            Frame(index, self.ts_us, 1002, Encap.HCI, Direction.HOST_TO_CONTROLLER,
+                  record.to_bytes(), hci_type=HciType.COMMAND)
         )  # fmt: skip
         return index
 

@@ -40,6 +40,7 @@ from attscope.dissector.analysis.connections import (
 from attscope.dissector.analysis.credits import CreditTracker
 from attscope.dissector.analysis.gatt_db import GattDatabase
 from attscope.dissector.analysis.gatt_learn import GattDatabases
+from attscope.dissector.analysis.hci_security import HciSecurity
 from attscope.dissector.analysis.transactions import (
     BREDR_DEFAULT_MTU,
     LE_DEFAULT_MTU,
@@ -48,13 +49,27 @@ from attscope.dissector.analysis.transactions import (
 )
 from attscope.dissector.decoding.att_pdus import AttPdu
 from attscope.dissector.decoding.decoder import Decoder, Packet
-from attscope.dissector.decoding.l2cap import CID_ATT
+from attscope.dissector.decoding.hci_commands import (
+    LeEnableEncryption,
+    LeLongTermKeyRequestReply,
+)
+from attscope.dissector.decoding.hci_events import (
+    EncryptionChange,
+    EncryptionChangeV2,
+    LeLongTermKeyRequest,
+)
+from attscope.dissector.decoding.l2cap import CID_ATT, CID_SMP
 from attscope.dissector.decoding.le_keys import Keys
 from attscope.dissector.decoding.ll_data import LlEncrypted, LlPacket
 
 _UNKNOWN = Direction.UNKNOWN
 Event = Connection | Transaction | Violation
 _NO_EVENTS: tuple[Event, ...] = ()
+# HCI commands and events of a link's security (see HciSecurity)
+_SECURITY_NEWS = frozenset(
+    {EncryptionChange, EncryptionChangeV2, LeEnableEncryption, LeLongTermKeyRequestReply,
+     LeLongTermKeyRequest}
+)  # fmt: skip
 
 
 def _unreadable(packet: Packet) -> bool:
@@ -89,7 +104,10 @@ class Analyzer:
         self.decoder = Decoder(keys)  # `keys`: what encrypted air links are decrypted with
         self.retain = retain
         resolve = self.decoder.encryption.keys.resolve  # resolvable private addresses
-        self._connections = ConnectionTracker(self.decoder.encryption.security, resolve)
+        self._hci_security = HciSecurity(self.decoder.encryption.keys)
+        self._connections = ConnectionTracker(
+            self.decoder.encryption.security, resolve, self._hci_security.security
+        )
         self._att = AttTracker(self._on_transaction, self._on_violation)
         self._acl_flow = AclFlowTracker(self._on_violation)
         self._credits = CreditTracker(self._on_violation)
@@ -137,6 +155,8 @@ class Analyzer:
                 for key, bearer in self._bearers.items():
                     if key[0] == conn.id:
                         self._att.unreadable(bearer)
+            if conn is not None and type(packet.pdu) in _SECURITY_NEWS:
+                self._hci_security_news(conn, packet)
         else:
             conn = None
         lost = packet.lost
@@ -150,8 +170,12 @@ class Analyzer:
             connections.traffic(conn, packet, frame)
             if cid is not None:
                 unknown = frame.direction is _UNKNOWN
-                if cid != CID_ATT and not unknown:
-                    self._credits.observe(packet, conn.id, conn.missed_events)  # K-frames
+                if cid != CID_ATT:
+                    if not unknown:
+                        self._credits.observe(packet, conn.id, conn.missed_events)  # K-frames
+                    if cid == CID_SMP and conn.access_address is None:  # SMP on HCI
+                        self._hci_security.smp(conn.id, packet.pdu, frame.direction,
+                                               conn.local_role, packet.frame)  # fmt: skip
                 pdu = packet.pdu
                 if isinstance(pdu, AttPdu):
                     self._att_pdu(conn, packet, pdu, unknown)
@@ -159,6 +183,14 @@ class Analyzer:
         if self._events or connections.opened or connections.closed:
             return Fed(packet, conn_id, self._flush())
         return Fed(packet, conn_id, _NO_EVENTS)
+
+    def _hci_security_news(self, conn: LiveConnection, packet: Packet) -> None:
+        pdu = packet.pdu
+        if isinstance(pdu, EncryptionChange):
+            if pdu.status == 0:
+                self._hci_security.encryption(conn.id, bool(pdu.encryption_enabled))
+        else:
+            self._hci_security.command(conn.id, pdu, packet.frame)
 
     def _time_step(self, bad_time: bool, ts: int) -> None:
         """A frame whose time is out of range or earlier than the capture's clock. A step

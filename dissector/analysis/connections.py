@@ -152,8 +152,10 @@ class ConnectionTracker:
         self,
         security_of: Callable[[int | None], LinkSecurity | None] | None = None,
         resolve: Callable[[str], str | None] | None = None,
+        hci_security_of: Callable[[str], LinkSecurity | None] | None = None,
     ) -> None:
         self._security_of = security_of  # an air link's security, by access address
+        self._hci_security_of = hci_security_of  # an HCI link's, by connection id
         self._resolve = resolve  # a resolvable private address -> its device's identity
         self.all: list[LiveConnection] = []
         # the decoder's connection name -> the live connection; read it, never write it
@@ -183,6 +185,8 @@ class ConnectionTracker:
         security = None
         if found is not None and conn.access_address is not None:
             security = found(conn.access_address)
+        elif self._hci_security_of is not None and conn.access_address is None:
+            security = self._hci_security_of(conn.id)
         identities = {}
         if self._resolve is not None:
             for side in (CENTRAL, PERIPHERAL, REMOTE, LOCAL):
