@@ -592,6 +592,6 @@ def test_no_real_capture_breaks_an_att_rule(name: str) -> None:
     assert [v for v in found if v.severity == "error"] == []
     if name in WARNING_ONLY:
         assert found, "the warnings this capture gives are gone: update WARNING_ONLY"
-        assert all("sides inferred from timing" in v.message for v in found)
+        assert all("sides inferred from the link layer" in v.message for v in found)
     else:
         assert found == []

@@ -568,12 +568,12 @@ class AttTracker:
     ) -> None:
         found = violation(kind, message, bearer.conn, frames, bearer.cid, pending)
         if bearer.guessed_sides and found.severity == "error":
-            # who sent what came from timing alone: a wrong guess looks like a violation
+            # who sent what was inferred, not recorded: a wrong guess looks like a violation
             found = msgspec.structs.replace(
                 found,
                 severity="warning",
-                message=found.message + " (sides inferred from timing: the sniffer does "
-                "not record who sent a packet)",
+                message=found.message + " (sides inferred from the link layer: the "
+                "sniffer does not record who sent a packet)",
             )
         self._violation(found)
 

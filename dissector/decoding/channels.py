@@ -174,7 +174,7 @@ class ChannelTable:
         back = OPPOSITE[direction]
         req = self._requests.pop((conn, back, ident), None)
         if req is None:
-            # sides guessed from timing (a sniffer that does not say) can put a request
+            # sides inferred (a sniffer that does not say) can put a request
             # and its answer the same way
             req = self._requests.pop((conn, direction, ident), None)
             if req is None:
