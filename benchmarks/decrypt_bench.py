@@ -11,7 +11,7 @@ encrypted (AES-CCM, the CRC recomputed), written with the LE pseudo-header (256)
 `attscope dump --transactions --violations`, best wall time of --repeat runs.
 
 Targets (issue 15): decryption adds at most half to the analysis (ratio <= 1.5), and
-the worst-case passkey takes under 10 s. Exit status 0 when both are met, 1 when not,
+the worst-case passkey takes under 10 s, from the confirm value or from the first MIC. Exit status 0 when both are met, 1 when not,
 2 on bad usage or a failed command.
 """
 
@@ -166,8 +166,11 @@ def main(argv: list[str] | None = None) -> int:
         f"legacy pairing, passkey 999999 (the worst case): {crack_s:.2f} s "
         f"(target < {MAX_CRACK_S:.0f} s)"
     )
-    print(f"the same without its confirm values, from the first MIC: {mic_s:.2f} s")
-    return 0 if ratio <= MAX_RATIO and crack_s < MAX_CRACK_S else 1
+    print(
+        f"the same without its confirm values, from the first MIC: {mic_s:.2f} s "
+        f"(target < {MAX_CRACK_S:.0f} s)"
+    )
+    return 0 if ratio <= MAX_RATIO and max(crack_s, mic_s) < MAX_CRACK_S else 1
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from attscope.dissector.decoding import ll_control as llc
 from attscope.dissector.decoding.decoder import Decoder, Packet
 from attscope.dissector.decoding.le_crypto import LinkCipher, c1, s1, session_key
 from attscope.dissector.decoding.le_keys import MAX_LEARNT, BadKey, Keys, Ltk, parse_ltk
+from attscope.dissector.decoding.le_pairing import tk_from_mic
 from attscope.dissector.decoding.ll_data import LlEncrypted, LlPacket
 from attscope.dissector.decoding.ll_encryption import DAMAGED, NO_KEY, WRONG_KEY
 
@@ -296,3 +297,22 @@ def test_a_pairing_without_its_confirm_values_is_cracked_from_the_first_mic(
     assert state.paired is not None and (state.paired.tk, state.paired.stk) == (tk, stk)
     assert state.decrypted is not None and "from the MIC" in state.decrypted.source
     assert isinstance(packets[-1].pdu, att.ReadRequest)
+
+
+@pytest.mark.parametrize(
+    ("header", "plaintext"),
+    [(0x0F, b"\x06"), (0x0E, l2cap(4, att.ReadRequest(0x0003).to_bytes()))],
+)  # fmt: skip
+def test_the_mic_crack_finds_the_tk_from_a_known_or_an_unknown_first_pdu(
+    header: int, plaintext: bytes
+) -> None:
+    # LL_START_ENC_RSP (its plaintext known, compared) or any other PDU (decrypted)
+    mrand, srand = bytes(range(16)), bytes(range(16, 32))
+    skd_c, skd_p, iv = bytes(range(8)), bytes(range(8, 16)), bytes(range(16, 24))
+    tk = 42
+    stk = s1(tk.to_bytes(16, "little"), srand, mrand)
+    body = LinkCipher(session_key(stk, skd_c, skd_p), iv).encrypt(header, plaintext, 0, False)
+    assert tk_from_mic(mrand, srand, skd_c, skd_p, iv, header, body, (True, False)) == (tk, stk)
+    damaged = body[:-1] + bytes([body[-1] ^ 1])
+    assert tk_from_mic(mrand, srand, skd_c, skd_p, iv, header, damaged, (False,), (7,),
+                       False) is None  # fmt: skip

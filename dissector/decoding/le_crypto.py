@@ -13,10 +13,8 @@ its inputs around once.
 from __future__ import annotations
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESCCM
-from cryptography.hazmat.primitives.cmac import CMAC
 
 MIC_LENGTH = 4  # Vol 6 Part E 1
 COUNTER_MASK = (1 << 39) - 1  # the packet counter is 39 bits (Part E 2.1)
@@ -122,6 +120,8 @@ _F5_KEY_ID = b"btle"
 def public_x(private_key: int) -> bytes:
     """The X coordinate of a P-256 private key's public key, as SMP carries it (least
     significant octet first). ValueError when the number is not a private key."""
+    from cryptography.hazmat.primitives.asymmetric import ec  # see dhkey
+
     key = ec.derive_private_key(private_key, ec.SECP256R1())
     return key.public_key().public_numbers().x.to_bytes(32, "little")
 
@@ -130,6 +130,9 @@ def dhkey(private_key: int, peer_x: bytes, peer_y: bytes) -> bytes | None:
     """The Diffie-Hellman key (the X coordinate of the shared point) of a private key and
     the peer's public key as SMP carries it; None when that is not a point of the curve
     (a damaged or hostile Pairing Public Key). Least significant octet first."""
+    # imported here: the elliptic-curve module adds a tenth of a second to every start
+    from cryptography.hazmat.primitives.asymmetric import ec
+
     try:
         peer = ec.EllipticCurvePublicNumbers(
             int.from_bytes(peer_x, "little"), int.from_bytes(peer_y, "little"), ec.SECP256R1()
@@ -142,6 +145,8 @@ def dhkey(private_key: int, peer_x: bytes, peer_y: bytes) -> bytes | None:
 
 def aes_cmac(key: bytes, message: bytes) -> bytes:
     """AES-CMAC (RFC 4493), key, message and result most significant octet first."""
+    from cryptography.hazmat.primitives.cmac import CMAC  # see dhkey
+
     mac = CMAC(algorithms.AES(key))
     mac.update(message)
     return mac.finalize()

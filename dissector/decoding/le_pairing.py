@@ -21,23 +21,29 @@ from functools import lru_cache
 from itertools import chain
 
 import msgspec
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers.aead import AESCCM
 
 from attscope.dissector.decoding import smp_pdus as smp
 from attscope.dissector.decoding.le_crypto import (
+    AAD_MASK,
     DEBUG_PRIVATE_KEY,
-    LinkCipher,
+    MIC_LENGTH,
     dhkey,
     f5,
     f6,
+    nonce,
     public_x,
     s1,
-    session_key,
 )
 
 MAX_PASSKEY = 999_999
 # IO capabilities (3.5.1, Table 3.4)
 DISPLAY_ONLY, DISPLAY_YES_NO, NO_INPUT_NO_OUTPUT, KEYBOARD_DISPLAY = 0x00, 0x01, 0x03, 0x04
+
+LLID_CONTROL = 0x03
+_START_ENC_RSP = b"\x06"  # LL_START_ENC_RSP's opcode: its whole payload
 
 JUST_WORKS = "Just Works"
 PASSKEY = "Passkey Entry"
@@ -279,11 +285,29 @@ def tk_from_mic(
 ) -> tuple[int, bytes] | None:
     """When the confirm values were not captured: the TK (and its STK, as on the air)
     whose STK decrypts the link's first encrypted PDU (`header` octet, `body` ciphertext
-    and MIC, packet counter 0, sent by the central or not as `central_sent` allows)."""
+    and MIC, packet counter 0, sent by the central or not as `central_sent` allows).
+
+    Each candidate costs two AES key schedules (s1, then the session key) and a CCM
+    check. The first PDU each side encrypts is its LL_START_ENC_RSP (Vol 6 Part B
+    5.1.3.1), whose plaintext is known: when the PDU has its size, each candidate
+    encrypts that plaintext and compares, which is cheaper than a failed decryption."""
+    block = (mrand[:8] + srand[:8])[::-1]  # s1's, most significant octet first
+    skd = (skd_c + skd_p)[::-1]  # SKD = SKDp || SKDc, likewise
+    aad = bytes([header & AAD_MASK])
+    nonces = [nonce(0, central, iv) for central in central_sent]
+    known = header & 0x03 == LLID_CONTROL and len(body) == len(_START_ENC_RSP) + MIC_LENGTH
+    aes, ecb = algorithms.AES, modes.ECB()
     for tk in tk_candidates(given, search):
-        stk = s1(tk.to_bytes(16, "little"), srand, mrand)
-        cipher = LinkCipher(session_key(stk, skd_c, skd_p), iv)
-        for central in central_sent:
-            if cipher.decrypt(header, body, 0, central) is not None:
-                return tk, stk
+        stk = Cipher(aes(tk.to_bytes(16, "big")), ecb).encryptor().update(block)
+        ccm = AESCCM(Cipher(aes(stk), ecb).encryptor().update(skd), MIC_LENGTH)
+        for once in nonces:
+            if known:
+                if ccm.encrypt(once, _START_ENC_RSP, aad) == body:
+                    return tk, stk[::-1]
+                continue
+            try:
+                ccm.decrypt(once, body, aad)
+            except InvalidTag:
+                continue
+            return tk, stk[::-1]
     return None
