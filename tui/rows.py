@@ -23,7 +23,7 @@ from attscope.dissector.decoding.ad_structures import appearance_name, company_t
 from attscope.dissector.decoding.att_pdus import opcode_title
 from attscope.dissector.decoding.decoder import Packet
 from attscope.text.analysis_text import hex_preview, latency_text
-from attscope.text.packet_text import ARROWS, layer_names, summary
+from attscope.text.packet_text import arrow, layer_names, summary
 from attscope.tui.model import CaptureModel, FlowRecord
 
 ERROR = "bold red"
@@ -56,7 +56,7 @@ def packet_row(model: CaptureModel, packet: Packet) -> Text:
         text += f" [reassembled from frames {', '.join(map(str, packet.fragments))}]"
     row = Text(no_wrap=True)
     row.append(f"{packet.frame:>7} {seconds(model, packet.ts_us):>12} ")
-    row.append(f"{safe(packet.connection or '-'):<10} {ARROWS[packet.direction]:<4} ")
+    row.append(f"{safe(packet.connection or '-'):<10} {arrow(packet):<4} ")
     layers = layer_names(packet)
     style = ERROR if "malformed" in layers or "Error Response" in text else ""
     row.append(f"{safe(layers)}: {safe(text)}", style)

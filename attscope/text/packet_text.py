@@ -106,6 +106,13 @@ ARROWS = {
 }
 
 
+def arrow(packet: Packet) -> str:
+    """The packet's direction; a "?" after it when the sender is a guess (an air capture
+    that does not record it, and no evidence in the link layer)."""
+    mark = ARROWS[packet.direction]
+    return mark + "?" if packet.side_guessed else mark
+
+
 def layer_names(packet: Packet) -> str:
     return " / ".join(layer_label(layer) for layer in packet.layers) or "-"
 
@@ -127,6 +134,6 @@ def line(packet: Packet, start_us: int) -> str:
     if packet.fragments:
         text += f" [reassembled from frames {', '.join(map(str, packet.fragments))}]"
     return (
-        f"{packet.frame:>7} {seconds:>12.6f} {conn:<18} {ARROWS[packet.direction]:<4} "
+        f"{packet.frame:>7} {seconds:>12.6f} {conn:<18} {arrow(packet):<4} "
         f"{layer_names(packet)}: {text}"
     )

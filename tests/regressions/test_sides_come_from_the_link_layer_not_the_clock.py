@@ -11,15 +11,17 @@ from __future__ import annotations
 import random
 import struct
 from collections.abc import Iterator
+from pathlib import Path
 
 import msgspec
 import pytest
 from air_script import ACCESS_ADDRESS, CRC_INIT, LINKTYPE_LE_LL, START_US, AirScript
 from corpus import need_corpus
 
-from attscope.capture import Direction, Encap, Frame, open_capture
+from attscope.capture import Direction, Encap, Frame, open_capture, write_capture
+from attscope.cli.main import main
 from attscope.dissector.decoding import ll_control as llc
-from attscope.dissector.decoding.decoder import Decoder
+from attscope.dissector.decoding.decoder import SAME_EVENT_US, Decoder
 from attscope.dissector.decoding.ll_data import LlPacket, crc24
 
 C2P, P2C = Direction.CENTRAL_TO_PERIPHERAL, Direction.PERIPHERAL_TO_CENTRAL
@@ -103,3 +105,25 @@ def test_the_encryption_start_pdus_come_from_the_side_the_spec_gives(name: str) 
             seen += 1
             assert packet.direction == fixed[type(ll.pdu)], packet.frame
     assert seen >= 3
+
+
+def test_a_side_nothing_shows_is_marked_a_guess(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the first event of a link follows no packet: its sides are guesses; from the next
+    # event on the acknowledgement bits show them
+    air = AirScript(direction_known=False)
+    air.connect()
+    frames = list(air.frames)
+    for ts, _side, sn, nesn in _exchanges(6, seed=7):
+        frames.append(_frame(len(frames) + 1, ts, sn, nesn))
+    decoder = Decoder()
+    packets = [decoder.decode(frame) for frame in frames][1:]
+    first_event = [p for p in packets if p.ts_us - packets[0].ts_us < SAME_EVENT_US]
+    assert all(p.side_guessed for p in first_event)
+    assert not any(p.side_guessed for p in packets[len(first_event) :])
+    path = tmp_path / "link.pcap"
+    write_capture(path, frames, "pcap", LINKTYPE_LE_LL)
+    assert main(["dump", str(path)]) == 0
+    shown = capsys.readouterr().out.splitlines()
+    assert [line.split()[3] for line in shown[1:4]] == ["C->P?", "P->C?", "C->P"]
