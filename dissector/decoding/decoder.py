@@ -188,7 +188,7 @@ def air_connection(access_address: int) -> Link:
 
 
 # control PDUs only one side sends (Vol 6 Part B 5.1.3.1): they name their sender
-_FIXED_SENDER = {
+_FIXED_SENDER: dict[type, Direction] = {
     EncReq: Direction.CENTRAL_TO_PERIPHERAL,
     EncRsp: Direction.PERIPHERAL_TO_CENTRAL,
     StartEncReq: Direction.PERIPHERAL_TO_CENTRAL,

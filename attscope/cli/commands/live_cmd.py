@@ -141,7 +141,8 @@ def run(args: argparse.Namespace) -> int:
 def _chosen(secrets: list[PairingSecret], follow: str | None) -> PairingSecret | None:
     """The secret tied to the followed device, else the first."""
     tied = [s for s in secrets if follow and s.address == follow.upper()]
-    return (tied or secrets or [None])[0]
+    found = tied or secrets
+    return found[0] if found else None
 
 
 def _tk_bytes(secret: PairingSecret) -> bytes:
