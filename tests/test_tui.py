@@ -380,3 +380,37 @@ async def test_keys_given_to_the_tui_decrypt_and_the_connection_says_so():
         await pilot.press("3")
         rows = shown(app.list("transactions"))
         assert any("read_by_type" in row and " ok " in row for row in rows)
+
+
+@run_async
+async def test_the_security_panel_lists_each_links_pairing_and_keys():
+    path = str(need_corpus("crackle_legacy_jw_pairing.pcap"))
+    app = make_app(path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("8")
+        assert app.query_one(TabbedContent).active == "security"
+        await until(pilot, lambda: len(shown(app.list("security"))) == 1, "one secured link")
+        (row,) = shown(app.list("security"))
+        assert "legacy, Just Works" in row and "decrypted with STK" in row
+        detail = app.query_one("#security-detail", Static)
+        await until(pilot, lambda: "TK 000000 found" in detail.render().plain,
+                    "the link's security in full")  # fmt: skip
+        text = detail.render().plain
+        assert "7f62c053f104a5bbe68b1d896a2ed49c" in text  # the LTK it distributed
+        assert "encryption started" in text
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert app.focus_conn is not None
+
+
+@run_async
+async def test_the_security_panel_says_when_no_link_shows_its_security():
+    app = make_app(SAMPLE)  # an HCI log without pairing or encryption
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("8")
+        detail = app.query_one("#security-detail", Static)
+        await until(pilot, lambda: "No link in this capture" in detail.render().plain,
+                    "the empty panel explains itself")  # fmt: skip
+        assert shown(app.list("security")) == []

@@ -34,7 +34,7 @@ from attscope.capture import CaptureError, open_capture
 from attscope.capture.frame import Frame
 from attscope.dissector.analysis.analysis_records import Connection
 from attscope.dissector.decoding.le_keys import Keys
-from attscope.text.analysis_text import connection_lines, violation_line
+from attscope.text.analysis_text import connection_lines, security_lines, violation_line
 from attscope.tui.crash import cause
 from attscope.tui.filter_query import EVERYTHING, Filter, FilterError, parse_filter
 from attscope.tui.gatt_tree import fill_gatt_tree
@@ -50,6 +50,7 @@ from attscope.tui.rows import (
     device_header,
     flow_header,
     safe,
+    security_header,
     transaction_header,
 )
 from attscope.tui.sources import (
@@ -58,6 +59,7 @@ from attscope.tui.sources import (
     DeviceRows,
     FlowRows,
     PacketRows,
+    SecurityRows,
     TransactionRows,
     ViolationRows,
 )
@@ -75,7 +77,8 @@ from attscope.tui.virtual_list import VirtualList
 if TYPE_CHECKING:
     from attscope.capture.live import LiveCapture
 
-TABS = ("connections", "flow", "transactions", "gatt", "violations", "packets", "devices")
+TABS = ("connections", "flow", "transactions", "gatt", "violations", "packets", "devices",
+        "security")  # fmt: skip
 LIVE_GATT_REFRESH = 2.0  # s between redraws of the GATT tree while a live stream runs
 LIVE_RESORT = 1.0  # s between re-sorts of a sorted transactions table while live
 NOTES_PER_TICK = 3  # live packet-level notes shown at once; a burst of them is summed up
@@ -161,6 +164,7 @@ class AttscopeApp(App[None]):
         Binding("5", "tab('violations')", "Violations", show=False),
         Binding("6", "tab('packets')", "Packets", show=False),
         Binding("7", "tab('devices')", "Devices", show=False),
+        Binding("8", "tab('security')", "Security", show=False),
         Binding("escape", "escape", "Back", show=False),
         Binding("q", "quit", "Quit"),
     ]
@@ -238,6 +242,12 @@ class AttscopeApp(App[None]):
             with TabPane("7 Devices", id="devices"):
                 yield VirtualList(device_header, id="devices-list")
                 yield Static(Text(""), id="device-detail", classes="detail")
+            with TabPane("8 Security", id="security"):
+                yield VirtualList(
+                    lambda width: security_header(width, max(12, connection_width(self.model))),
+                    id="security-list",
+                )
+                yield Static(Text(""), id="security-detail", classes="detail")
         yield Prompt(id="search")
         yield Footer()
 
@@ -246,6 +256,8 @@ class AttscopeApp(App[None]):
         self.list("connections").set_source(self._connections)
         self._devices = DeviceRows(self.model)
         self.list("devices").set_source(self._devices)
+        self._security = SecurityRows(self.model)
+        self.list("security").set_source(self._security)
         self._rebuild_views()
         self.set_interval(0.1, self._tick)
         self.ingest()
@@ -284,11 +296,14 @@ class AttscopeApp(App[None]):
             return
         self._seen_version = model.version
         self._connections.refresh()
+        self._security.refresh()
         self._refresh_devices()
         if self.query_one(TabbedContent).active == "devices":
             self._show_device(self.list("devices").cursor)
-        for name in ("connections", "flow", "transactions", "violations", "packets"):
-            self.list(name).update_rows(changed=name == "connections")
+        for name in ("connections", "flow", "transactions", "violations", "packets", "security"):
+            self.list(name).update_rows(changed=name in ("connections", "security"))
+        if self.query_one(TabbedContent).active == "security":
+            self._show_security(self.list("security").cursor)
         self._advance_views()
         self._show_title()
         if live is not None and not model.done:
@@ -487,6 +502,42 @@ class AttscopeApp(App[None]):
             return
         lines = connection_lines(conn, self.model.first_ts or 0)
         detail.update(Text("\n".join(safe(line) for line in lines), no_wrap=True))
+
+    @on(VirtualList.Highlighted, "#security-list")
+    def _security_highlighted(self, event: VirtualList.Highlighted) -> None:
+        self._show_security(event.index)
+
+    def _show_security(self, index: int) -> None:
+        """The link's security in full, then its encryption events."""
+        conn = self._security.connection(index)
+        detail = self.query_one("#security-detail", Static)
+        if conn is None or conn.security is None:
+            detail.update(Text("No link in this capture shows its security (pairing, keys or "
+                               "encryption)."))  # fmt: skip
+            return
+        start = self.model.first_ts or 0
+        lines = [f"{conn.id}: {conn.central_address or conn.local_address or '?'} / "
+                 f"{conn.peripheral_address or conn.peer_address or '?'}"]  # fmt: skip
+        lines += security_lines(conn.security)
+        lines += [
+            f"{e.frame:>7} {(e.ts_us - start) / 1e6:>11.6f} {e.kind}: {e.detail}"
+            for e in conn.timeline
+            if e.kind.startswith("encryption")
+        ]
+        detail.update(Text("\n".join(safe(line) for line in lines), no_wrap=True))
+
+    @on(TabbedContent.TabActivated, "#tabs")
+    def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id == "security":  # by key or by click: its detail is drawn now
+            self._show_security(self.list("security").cursor)
+
+    @on(VirtualList.Chosen, "#security-list")
+    def _choose_secured(self, event: VirtualList.Chosen) -> None:
+        conn = self._security.connection(event.index)
+        if conn is not None:
+            self.focus_conn = self.model.connection_index(conn.id)
+            self._rebuild_views()
+            self.notify(f"focus: {safe(self._focus_name())}", timeout=2)
 
     @on(VirtualList.Highlighted, "#devices-list")
     def _device_highlighted(self, event: VirtualList.Highlighted) -> None:

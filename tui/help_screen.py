@@ -52,6 +52,8 @@ class HelpScreen(ModalScreen[None]):
             "space opens a long read or queued write into its exchanges.\n"
             "Devices: s cycles the order (first heard, signal, packets, name); the filter's "
             "free words, name: and uuid: narrow them.\n"
+            "Security: each link's pairing, the keys found and what was decrypted, or what "
+            "is missing; enter focuses every view on the link.\n"
         )
         with VerticalScroll():
             yield Static(text)

@@ -22,6 +22,7 @@ from attscope.dissector.analysis.analysis_records import (
 from attscope.dissector.decoding.ad_structures import appearance_name, company_text
 from attscope.dissector.decoding.att_pdus import opcode_title
 from attscope.dissector.decoding.decoder import Packet
+from attscope.dissector.decoding.ll_encryption import LinkSecurity
 from attscope.text.analysis_text import hex_preview, latency_text
 from attscope.text.packet_text import arrow, layer_names, summary
 from attscope.tui.model import CaptureModel, FlowRecord
@@ -287,6 +288,55 @@ def connection_row(model: CaptureModel, conn: Connection | None, width: int = 12
     row.append(f"{counts.errors:>6}", ERROR if counts.errors else "")
     row.append(f" {counts.violations:>5}", VIOLATION if counts.violations else "")
     return row
+
+
+# -- security of each link ------------------------------------------------------------------
+
+
+def security_header(width: int, conn_col: int = 12) -> str:
+    return (
+        f"{'connection':<{conn_col}} {'pairing':<32} {'encrypted':<9} {'decrypted':>9} "
+        f"{'unread':>6} {'keys':>4}  state"
+    )
+
+
+def security_row(model: CaptureModel, conn: Connection) -> Text:
+    """A link's security in one line: how it paired, how much was decrypted, and what
+    is missing."""
+    security = conn.security
+    assert security is not None
+    pairing = security.pairing
+    if pairing is None:
+        paired = "not in the capture"
+    else:
+        kind = "LE Secure Connections" if pairing.secure_connections else "legacy"
+        paired = f"{kind}, {pairing.method}"
+    decrypted = security.decrypted_pdus + security.sniffer_decrypted_pdus
+    state, style = security_state(security)
+    row = Text(no_wrap=True)
+    row.append(f"{safe(conn.id):<{max(12, connection_width(model))}} {paired[:32]:<32} ")
+    row.append(f"{'yes' if security.encrypted else 'no':<9} {decrypted:>9} ")
+    row.append(f"{security.ciphertext_pdus:>6}", ERROR if security.ciphertext_pdus else "")
+    row.append(f" {len(security.keys_found):>4}  ")
+    row.append(safe(state), style)
+    return row
+
+
+def security_state(security: LinkSecurity) -> tuple[str, str]:
+    """What matters most about a link's security, and the style to show it in."""
+    pairing = security.pairing
+    if pairing is not None and pairing.debug_key is not None:
+        return "debug key pair: no protection", ERROR
+    if security.ciphertext_pdus:
+        return security.why or "not decrypted", WARNING
+    if pairing is not None and pairing.failed:
+        return pairing.failed, WARNING
+    key = security.decrypted_with
+    if key is not None:
+        return f"decrypted with {key.source}", ""
+    if security.sniffer_decrypted_pdus:
+        return "decrypted by the sniffer", ""
+    return ("encrypted" if security.encrypted else "in the clear"), DIM
 
 
 # -- devices heard advertising ----------------------------------------------------------------

@@ -20,6 +20,7 @@ from attscope.tui.rows import (
     flow_row,
     packet_row,
     safe,
+    security_row,
     transaction_row,
     violation_row,
 )
@@ -199,6 +200,27 @@ class ConnectionRows:
                 row.append(f"  {safe(name)}", "italic")
             out.append(row)
         return out
+
+
+class SecurityRows:
+    """The links whose security the capture shows anything of."""
+
+    def __init__(self, model: CaptureModel) -> None:
+        self.model = model
+        self.links: list[Connection] = []
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.links = [c for c in self.model.connections() if c.security is not None]
+
+    def __len__(self) -> int:
+        return len(self.links)
+
+    def connection(self, index: int) -> Connection | None:
+        return self.links[index] if 0 <= index < len(self.links) else None
+
+    def rows(self, start: int, stop: int, width: int) -> list[Text]:
+        return [security_row(self.model, c) for c in self.links[start:stop]]
 
 
 def _weaker(rssi: int | None) -> int:
