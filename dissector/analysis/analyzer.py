@@ -330,6 +330,7 @@ class Analyzer:
     def gatt(self, device: str) -> GattDatabase | None:
         """The GATT database of a server device: its address, "local" (the HCI log's own
         host before its address is known) or "<connection id>/<side>"."""
+        self._gatt.resolve_all()
         return self._gatt.get(device)
 
     def gatt_for(self, connection: str, server_side: str) -> GattDatabase | None:
@@ -347,4 +348,5 @@ class Analyzer:
     @property
     def gatt_databases(self) -> dict[str, GattDatabase]:
         """Every server device's GATT database, by device key."""
+        self._gatt.resolve_all()
         return dict(self._gatt.all)

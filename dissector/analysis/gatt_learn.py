@@ -102,6 +102,22 @@ class GattDatabases:
         """A database by key; an address in any letter case."""
         return self.all.get(device) or self.all.get(device.upper())
 
+    def resolve_all(self) -> None:
+        """A database kept under a resolvable private address before the device's IRK
+        was known (most devices distribute it only after pairing, past the discovery)
+        moves to the identity address, when that has no database of its own. Its routes
+        hold the same object, so later PDUs reach it."""
+        resolve = self._resolve
+        if resolve is None:
+            return
+        for key in list(self.all):
+            identity = resolve(key)
+            if identity is None or identity.startswith("IRK ") or identity in self.all:
+                continue
+            db = self.all.pop(key)
+            db.device = db.address = identity
+            self.all[identity] = db
+
     def for_connection(self, connection: str, server_side: str) -> GattDatabase | None:
         """The database of the server at `server_side` of a connection (its id)."""
         route = self._routes.get((connection, server_side))
