@@ -115,6 +115,7 @@ class Analyzer:
         self._gatt = GattDatabases(self._on_violation, uuid_names, resolve)  # custom names
         self._bearers: dict[tuple[str, int], Bearer] = {}
         self._unreadable: dict[str, int] = {}  # encrypted PDUs no key read, per connection
+        self._missed: dict[str, int] = {}  # packets the acknowledgement bits show missed
         self._transactions: list[Transaction] = []
         self.violations: list[Violation] = []
         self._events: list[Event] = []
@@ -164,6 +165,8 @@ class Analyzer:
             # a link's own traffic (not an HCI event naming a handle, which may come after
             # the link is gone): it opens an inferred connection if it proves one
             conn = connections.connection_for(packet, sniffer)
+        if packet.missed_before and conn is not None:  # a packet the sniffer did not catch
+            self._missed[conn.id] = self._missed.get(conn.id, 0) + 1
         if frame.hci_type is not None:  # controller buffers (Vol 4 Part E 4.1)
             self._acl_flow.observe(frame, packet, conn.id if conn is not None else None)
         if conn is not None and (cid is not None or sniffer is not None or lost):
@@ -247,7 +250,7 @@ class Analyzer:
         frame, ts = packet.frame, packet.ts_us
         self._gatt.observe_pdu(conn, side, pdu, frame, ts, bearer.cid)
         unreadable = self._unreadable.get(conn.id, 0)
-        unseen = conn.missed_events + unreadable  # gaps in the streams
+        unseen = conn.missed_events + unreadable + self._missed.get(conn.id, 0)  # gaps
         self._att.feed(bearer, side, pdu, frame, ts, packet.pdu_length, unseen, unreadable)
 
     def _on_transaction(self, txn: Transaction) -> None:

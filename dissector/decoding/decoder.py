@@ -131,6 +131,9 @@ class Packet(msgspec.Struct, gc=False, omit_defaults=True):
     kframe: KFrame | None = None
     channel_changes: tuple[ChannelChange, ...] = ()
     side_guessed: bool = False  # an air packet whose sender nothing in the capture shows
+    # an air packet after which the acknowledgement bits show that the other side sent
+    # a packet the sniffer did not capture (see Decoder._missed_before)
+    missed_before: bool = False
 
     @property
     def pdu(self) -> Any:
@@ -219,6 +222,7 @@ class Decoder:
         self._conn_names: dict[tuple[int | None, int], Link] = {}
         self._air_names: dict[int, Link] = {}  # made once per access address, as above
         self._air_timing: dict[int, _AirTiming] = {}  # sides of a sniffer that says none
+        self._air_acks: dict[int, tuple[Direction, int, int]] = {}  # AA -> last side, SN, NESN
         self._air_links: dict[int, None] = {}  # access addresses with state, oldest first
 
     def decode(self, frame: Frame) -> Packet:
@@ -364,10 +368,28 @@ class Decoder:
                     self._air_timing_side(ll, side)
                     unsure = False
                 layers[0] = ll
+        missed = self._missed_before(ll, frame)
         packet = self._air_data(frame, conn, ll, layers)
         if unsure:
             packet.side_guessed = True
+        if missed:
+            packet.missed_before = True
         return packet
+
+    def _missed_before(self, ll: LlPacket, frame: Frame) -> bool:
+        """Whether the other side sent a packet the sniffer missed, from the link's
+        acknowledgement bits (Core 5.4 Vol 6 Part B 4.5.9): a side's NESN flips only on a
+        new packet from its peer, its SN only when the peer acknowledges, so two packets
+        of one side in a row whose bits differ had a packet of the peer between them.
+        (A side that got no answer repeats its bits: nothing was sent, nothing missed.)"""
+        header = ll.header
+        sniffer = frame.sniffer
+        if type(header) is not DataHeader or (sniffer is not None and sniffer.crc_ok is False):
+            return False  # a damaged header's bits say nothing
+        aa, side = ll.access_address, frame.direction
+        last = self._air_acks.get(aa)
+        self._air_acks[aa] = (side, header.sn, header.nesn)
+        return last is not None and last[0] == side and last[1:] != (header.sn, header.nesn)
 
     def _air_data(self, frame: Frame, conn: Link, ll: LlPacket, layers: list[Any]) -> Packet:
         """A data channel PDU, sided: into the link's L2CAP reassembly when it carries
@@ -474,6 +496,7 @@ class Decoder:
         for direction in (Direction.CENTRAL_TO_PERIPHERAL, Direction.PERIPHERAL_TO_CENTRAL):
             self._last_data.pop((access_address, direction), None)
         self._air_timing.pop(access_address, None)
+        self._air_acks.pop(access_address, None)
 
     def _close(self, conn: Link) -> None:
         """The link ended: unfinished PDUs are lost and its channels are gone."""
