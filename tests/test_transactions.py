@@ -571,6 +571,7 @@ def test_eatt_bearer_pairs_apart_from_the_fixed_channel() -> None:
 
 # -- the real captures ----------------------------------------------------------------------
 
+
 @cache
 def corpus_violations(name: str) -> list[Violation]:
     analyzer = Analyzer()
