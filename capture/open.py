@@ -9,6 +9,7 @@ from pathlib import Path
 from attscope.capture.btsnoop import MAGIC as BTSNOOP_MAGIC
 from attscope.capture.btsnoop import BtsnoopReader
 from attscope.capture.errors import CaptureError
+from attscope.capture.packetlogger import PacketLoggerReader, byte_order
 from attscope.capture.pcap import MAGICS as PCAP_MAGICS
 from attscope.capture.pcap import PcapReader
 from attscope.capture.pcap_layout import record_header_size
@@ -18,6 +19,7 @@ from attscope.capture.stream_input import ForwardStream, is_stream, open_stream,
 from attscope.capture.tshark_reader import TsharkReader
 
 PROBE_BYTES = 1 << 16  # enough for the first records of any pcap
+PKLG_PROBE = 4096  # PacketLogger has no header: its first records are checked instead
 
 
 def open_capture(path: str | os.PathLike[str]) -> CaptureReader:
@@ -31,7 +33,7 @@ def open_capture(path: str | os.PathLike[str]) -> CaptureReader:
         return _open_stream(p)
     try:
         with open(p, "rb") as f:
-            head = f.read(64)
+            head = f.read(PKLG_PROBE)
     except OSError as exc:
         raise CaptureError(f"{p}: {exc.strerror or exc}") from None
     if not head:
@@ -44,6 +46,8 @@ def open_capture(path: str | os.PathLike[str]) -> CaptureReader:
             return PcapReader(p, head, _pcap_record_header(p, PCAP_MAGICS[magic][0]))
         if magic == SHB:
             return PcapngReader(p, head)
+    if byte_order(head) is not None:
+        return PacketLoggerReader(p, head)
     return TsharkReader(p)
 
 
@@ -64,6 +68,8 @@ def _open_stream(p: Path) -> CaptureReader:
         return PcapReader(p, head, record_header_size(head[24:], order, complete), stream)
     if magic == SHB:
         return PcapngReader(p, head, stream)
+    if byte_order(head[:PKLG_PROBE]) is not None:
+        return PacketLoggerReader(p, head, stream)
     reader = TsharkReader(spool(stream))
     reader.name = str(p)
     return reader

@@ -12,8 +12,9 @@ from typing import Any
 
 from attscope.capture import linktypes as lt
 from attscope.capture.errors import CaptureError
-from attscope.capture.frame import Direction, Encap, Frame, HciType
+from attscope.capture.frame import Direction, Encap, Frame
 from attscope.capture.hci_records import h4_frame, monitor_frame
+from attscope.capture.packetlogger import HCI_TYPES
 from attscope.capture.reader import CaptureReader
 from attscope.capture.records import decoder_for
 
@@ -34,14 +35,6 @@ WTAP_PACKETLOGGER = 118
 WTAP_BLUETOOTH_HCI = 102  # H1: the packet type is in wiretap's pseudo-header
 H2C = Direction.HOST_TO_CONTROLLER
 C2H = Direction.CONTROLLER_TO_HOST
-PACKETLOGGER_TYPES = {
-    0x00: (HciType.COMMAND, H2C),
-    0x01: (HciType.EVENT, C2H),
-    0x02: (HciType.ACL, H2C),
-    0x03: (HciType.ACL, C2H),
-    0x08: (HciType.SCO, H2C),
-    0x09: (HciType.SCO, C2H),
-}
 
 
 def tshark_path() -> str | None:
@@ -144,7 +137,7 @@ class TsharkReader(CaptureReader):
         linktype = self._linktype(encap)
         p2p = _field(info, "p2p_dir", None)
         if encap == WTAP_PACKETLOGGER:
-            kind = PACKETLOGGER_TYPES.get(raw[0]) if raw else None
+            kind = HCI_TYPES.get(raw[0]) if raw else None
             if kind is None:
                 return Frame(index, ts_us, linktype, Encap.OTHER, Direction.UNKNOWN, raw)
             return Frame(index, ts_us, linktype, Encap.HCI, kind[1], raw[1:], hci_type=kind[0])

@@ -1,4 +1,5 @@
-"""Write frames as pcap, pcapng or btsnoop, converting the link type where that is possible."""
+"""Write frames as pcap, pcapng, btsnoop or PacketLogger, converting the link type where
+that is possible."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from collections.abc import Iterable
 from attscope.capture import linktypes as lt
 from attscope.capture.btsnoop import write_btsnoop
 from attscope.capture.frame import Frame
+from attscope.capture.packetlogger import write_packetlogger
 from attscope.capture.pcap import write_pcap
 from attscope.capture.pcapng import write_pcapng
 
-FORMATS = ("pcap", "pcapng", "btsnoop")
+FORMATS = ("pcap", "pcapng", "btsnoop", "pklg")
 # the format a file name asks for, by its extension (btsnoop_hci.log, Frontline's .cfa)
 EXTENSIONS = {
     ".pcap": "pcap",
@@ -20,14 +22,17 @@ EXTENSIONS = {
     ".btsnoop": "btsnoop",
     ".log": "btsnoop",
     ".cfa": "btsnoop",
+    ".pklg": "pklg",
 }
 # btsnoop datalinks have pcap link types carrying the same information
 PCAP_EQUIVALENT = {
+    lt.WTAP_ENCAP_BASE + 118: lt.BLUETOOTH_HCI_H4_WITH_PHDR,  # PacketLogger's HCI records
     lt.BTSNOOP_H1: lt.BLUETOOTH_HCI_H4_WITH_PHDR,
     lt.BTSNOOP_H4: lt.BLUETOOTH_HCI_H4_WITH_PHDR,
     lt.BTSNOOP_MONITOR: lt.BLUETOOTH_LINUX_MONITOR,
 }
 BTSNOOP_EQUIVALENT = {
+    lt.WTAP_ENCAP_BASE + 118: lt.BTSNOOP_H4,
     lt.BLUETOOTH_HCI_H4: lt.BTSNOOP_H4,
     lt.BLUETOOTH_HCI_H4_WITH_PHDR: lt.BTSNOOP_H4,
     lt.BLUETOOTH_LINUX_MONITOR: lt.BTSNOOP_MONITOR,
@@ -53,6 +58,8 @@ def write_capture(
     with open(path, "wb") as f:
         if fmt == "btsnoop":
             return write_btsnoop(f, frames, BTSNOOP_EQUIVALENT.get(linktype, linktype))
+        if fmt == "pklg":  # HCI records only, whatever the link type said
+            return write_packetlogger(f, frames)
         linktype = PCAP_EQUIVALENT.get(linktype, linktype)
         if fmt == "pcap":
             return write_pcap(f, frames, linktype)

@@ -26,6 +26,7 @@ import smart_lock
 
 from attscope.capture import Frame, write_capture
 from attscope.capture.linktypes import BTSNOOP_H4
+from attscope.capture.packetlogger import LINKTYPE as PACKETLOGGER
 
 HERE = Path(__file__).resolve().parent
 
@@ -33,7 +34,7 @@ HERE = Path(__file__).resolve().parent
 @dataclass(frozen=True)
 class Sample:
     file: str
-    fmt: str  # "btsnoop", "pcap" or "pcapng" (attscope.capture.write_capture)
+    fmt: str  # "btsnoop", "pcap", "pcapng" or "pklg" (attscope.capture.write_capture)
     linktype: int
     scenario: Callable[[], list[Frame]]
     about: str
@@ -53,6 +54,13 @@ SAMPLES = [
         BTSNOOP_H4,
         smart_lock.smart_lock,
         "Android phone and a smart lock whose firmware breaks four ATT rules",
+    ),
+    Sample(
+        "heart_rate.pklg",
+        "pklg",
+        PACKETLOGGER,
+        heart_rate.heart_rate,
+        "the heart-rate session as Apple's PacketLogger writes it (big-endian records)",
     ),
 ]
 

@@ -19,7 +19,7 @@ from attscope.capture import open_capture
 
 SCRIPT = SAMPLES / "make_samples.py"
 HEART_RATE = SAMPLES / "heart_rate.btsnoop"
-CAPTURE_SUFFIXES = {".btsnoop", ".pcap", ".pcapng", ".log"}
+CAPTURE_SUFFIXES = {".btsnoop", ".pcap", ".pcapng", ".log", ".pklg"}
 
 
 @pytest.fixture(scope="module")
@@ -58,13 +58,14 @@ def test_two_runs_are_byte_identical(regenerated: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.tshark
-def test_tshark_reads_every_frame_cleanly() -> None:
-    frames = list(open_capture(HEART_RATE))
+@pytest.mark.parametrize("sample", [HEART_RATE, SAMPLES / "heart_rate.pklg"])
+def test_tshark_reads_every_frame_cleanly(sample: Path) -> None:
+    frames = list(open_capture(sample))
     assert all(f.problem is None for f in frames)
-    rows = tshark_fields(HEART_RATE, ["frame.number"])
+    rows = tshark_fields(sample, ["frame.number"])
     assert len(rows) == len(frames)
     flagged = tshark_fields(
-        HEART_RATE,
+        sample,
         ["frame.number", "_ws.expert.message"],
         "-Y",
         "_ws.malformed || _ws.expert.severity >= warning",

@@ -1,4 +1,5 @@
-"""Formats attscope has no reader of its own for are read through tshark."""
+"""Formats attscope has no reader of its own for are read through tshark. PacketLogger,
+which attscope now reads itself, serves as the example: both readers must agree."""
 
 from __future__ import annotations
 
@@ -37,13 +38,13 @@ def test_the_fallback_works_after_asyncio_run(tmp_path: Path) -> None:
     # asyncio.run() leaves the thread without a current loop; pyshark needs one
     need_tshark()
     asyncio.run(asyncio.sleep(0))
-    assert len(list(open_capture(_packetlogger(tmp_path / "session.pklg")))) == 5
+    assert len(list(TsharkReader(_packetlogger(tmp_path / "session.pklg")))) == 5
 
 
-def test_packetlogger_through_tshark(tmp_path: Path) -> None:
+def test_packetlogger_through_tshark_agrees_with_the_native_reader(tmp_path: Path) -> None:
     need_tshark()
-    reader = open_capture(_packetlogger(tmp_path / "session.pklg"))
-    assert isinstance(reader, TsharkReader)
+    path = _packetlogger(tmp_path / "session.pklg")
+    reader = TsharkReader(path)
     assert "PacketLogger" in reader.format
     frames = list(reader)
     assert [f.index for f in frames] == [1, 2, 3, 4, 5]
@@ -63,6 +64,10 @@ def test_packetlogger_through_tshark(tmp_path: Path) -> None:
     assert frames[4].encap == Encap.OTHER
     assert frames[0].ts_us == 1_700_000_000_250_000
     assert frames[4].ts_us == 1_700_000_004_250_000
+    native = list(open_capture(path))
+    fields = [(f.index, f.ts_us, f.encap, f.direction, f.hci_type, f.payload) for f in frames]
+    assert [(f.index, f.ts_us, f.encap, f.direction, f.hci_type, f.payload)
+            for f in native] == fields  # fmt: skip
 
 
 def test_modified_pcap_variant_through_tshark(tmp_path: Path) -> None:
@@ -102,8 +107,10 @@ def test_without_tshark_the_message_names_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(tshark_reader, "tshark_path", lambda: None)
+    unknown = tmp_path / "session.cap"  # no format attscope reads itself
+    unknown.write_bytes(b"\x34\xcd\xb2\xa1" + bytes(60))
     with pytest.raises(CaptureError, match="install Wireshark's tshark"):
-        open_capture(_packetlogger(tmp_path / "session.pklg"))
+        open_capture(unknown)
 
 
 def test_a_format_tshark_opens_without_packet_records(

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 import msgspec
 
 from attscope.capture.frame import Direction, Encap, Frame, HciType, SnifferInfo
+from attscope.capture.linktypes import WTAP_ENCAP_BASE
 from attscope.dissector.decoding import l2cap_signalling as sig
 from attscope.dissector.decoding.att_pdus import decode_att
 from attscope.dissector.decoding.channels import (
@@ -53,6 +54,7 @@ from attscope.dissector.decoding.smp_pdus import decode_smp
 from attscope.dissector.decoding.ti_att import TiAtt, ti_to_att
 
 PB_CONTINUATION = 0b01
+PACKETLOGGER = WTAP_ENCAP_BASE + 118  # Apple PacketLogger records (capture.packetlogger)
 SAME_EVENT_US = 5000  # see Decoder._side_by_link_layer: longer than a packet and its answer
 C2P = Direction.CENTRAL_TO_PERIPHERAL
 P2C = Direction.PERIPHERAL_TO_CENTRAL
@@ -70,6 +72,23 @@ class L2capPayload(msgspec.Struct, frozen=True, gc=False, tag="l2cap_payload"):
 
     def summary(self) -> str:
         return f"L2CAP CID 0x{self.cid:04x} {len(self.data)} bytes"
+
+
+class LoggerNote(msgspec.Struct, frozen=True, gc=False, tag="packetlogger_note"):
+    """A PacketLogger record that is no HCI packet: LMP, a syslog or kernel line, an error,
+    a power event, a note, the configuration, a new controller."""
+
+    kind: int  # the record type
+    data: bytes
+
+    def summary(self) -> str:
+        from attscope.capture.packetlogger import LMP_TYPES, NOTE_TYPES
+
+        name = NOTE_TYPES.get(self.kind, f"record type 0x{self.kind:02x}")
+        if self.kind in LMP_TYPES or self.kind not in NOTE_TYPES:
+            return f"PacketLogger {name}: {self.data.hex()}"
+        text = self.data.split(b"\x00", 1)[0].decode("utf-8", "replace")
+        return f"PacketLogger {name}: {text!r}"
 
 
 class L2capPending(msgspec.Struct, frozen=True, gc=False, tag="l2cap_pending"):
@@ -238,6 +257,8 @@ class Decoder:
         other: list[Any] = []
         if frame.monitor_opcode is not None:
             other.append(MonitorRecord(frame.monitor_opcode, frame.payload))
+        elif frame.linktype == PACKETLOGGER and frame.payload:
+            other.append(LoggerNote(frame.payload[0], frame.payload[1:]))
         return Packet(frame.index, frame.ts_us, frame.direction, None, other)
 
     # -- HCI ----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from typing import Any
 from attscope.atomic import error_text, exit_on_signals, replaced_on_success
 from attscope.capture import Frame, open_capture, write_capture
 from attscope.capture import linktypes as lt
+from attscope.capture.packetlogger import LINKTYPE as PACKETLOGGER
 from attscope.capture.printable import printable
 from attscope.capture.records import carries
 from attscope.capture.write import (
@@ -37,7 +38,7 @@ LINKTYPE_CHOICES = {
 def register(sub: Any) -> None:
     p = sub.add_parser(
         "convert",
-        help="rewrite a capture as pcap, pcapng or btsnoop",
+        help="rewrite a capture as pcap, pcapng, btsnoop or PacketLogger",
         description="Rewrite a capture. Air captures convert between nordic_ble (272) and "
         "the LE pseudo-header (256); HCI logs between btsnoop H4/monitor and pcap 201/254.",
     )
@@ -116,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
     for w in reader.warnings:
         say(f"attscope: warning: {args.input}: {w}")
     table = BTSNOOP_EQUIVALENT if fmt == "btsnoop" else PCAP_EQUIVALENT
-    linktype = table.get(linktype, linktype)
+    linktype = PACKETLOGGER if fmt == "pklg" else table.get(linktype, linktype)
     note = f"; {left_out} records without a packet left out" if left_out else ""
     if decrypting is not None:
         note += f"; {decrypting.decrypted} PDUs decrypted"
