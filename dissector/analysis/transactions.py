@@ -290,6 +290,11 @@ class AttTracker:
         # after a capture gap the older requests' answers are the likelier ones lost
         txn = _matching(stream.pending, pdu, newest_first=self._gap)
         mismatched = txn is None
+        if txn is None and self._gap:
+            # the request it answers went unseen, and the pending ones' answers with it
+            while stream.pending:
+                self._close(stream.pending.pop(0), "incomplete")
+            return
         if txn is None:
             txn = stream.pending[0]
             self._report(

@@ -322,7 +322,10 @@ class Decoder:
         if size != length:
             reason = f"ACL length says {length} bytes, packet has {size}"
             layers.append(Malformed("hci", reason, payload))
-            return Packet(frame.index, frame.ts_us, direction, conn, layers)
+            # cut by the log's writer (a phone's btsnooz buffer, a snap length): what it
+            # carried is lost to the streams, as a packet the capture missed is
+            cut = frame.orig_len is not None and size < length
+            return Packet(frame.index, frame.ts_us, direction, conn, layers, lost=cut)
         partials = self._acl.partials
         if pb != PB_CONTINUATION:
             if size >= 4:

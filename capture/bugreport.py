@@ -1,0 +1,182 @@
+"""Android bug reports straight in: the zip `adb bugreport` writes, the same unzipped into
+a folder, or its main text file alone.
+
+A bug report holds the phone's HCI snoop logs when the developer option was on (under
+FS/data/misc/bluetooth/logs/ as btsnoop_hci.log, the rotated btsnoop_hci.log.last, or
+where the maker put them, some with a .cfa name): those are read, oldest first, as one
+capture. Without them, the btsnooz ring buffer in the dumpsys text is read instead
+(capture.btsnooz), and said to cut ACL payloads.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+import zipfile
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import IO, BinaryIO, cast
+
+import msgspec
+
+from attscope.capture import linktypes as lt
+from attscope.capture.btsnoop import EPOCH_DELTA_US, BtsnoopReader
+from attscope.capture.btsnoop import MAGIC as BTSNOOP_MAGIC
+from attscope.capture.btsnooz import Btsnooz, find_btsnooz
+from attscope.capture.errors import CaptureError, CaptureWarning
+from attscope.capture.frame import Frame
+from attscope.capture.reader import CaptureReader
+from attscope.capture.stream_input import ForwardStream
+
+ZIP_MAGIC = b"PK\x03\x04"
+MAX_TEXT = 512 << 20  # a bug report's text is tens of MB; past this it is not searched
+# the names snoop logs go by: btsnoop_hci.log, .log.last, btsnoop_hci_*.log, *.cfa
+_SNOOP_NAME = re.compile(r"(btsnoop[^/]*\.(log|cfa)(\.last|\.\d+)?|\.cfa)$", re.IGNORECASE)
+_FIRST_RECORD = struct.Struct(">IIIIq")
+
+
+def is_bugreport_text(path: Path) -> bool:
+    """Whether a file holds a btsnooz section (a bug report's text, a dumpsys output)."""
+    try:
+        with open(path, "rb") as f:
+            return find_btsnooz(f.read(MAX_TEXT)) is not None
+    except OSError:
+        return False
+
+
+class _Log:
+    """One snoop log inside the report: where it is and when it starts."""
+
+    __slots__ = ("first_us", "name")
+
+    def __init__(self, name: str, first_us: int) -> None:
+        self.name, self.first_us = name, first_us
+
+
+class BugreportReader(CaptureReader):
+    format = "android bug report"
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self._zip = path.is_file() and _starts_with(path, ZIP_MAGIC)
+        self._logs = self._find_logs()
+        self.linktypes = [lt.BTSNOOP_H4]
+        if self._logs:
+            names = ", ".join(f"{log.name}" for log in self._logs)
+            self.detail = f"snoop logs read oldest first: {names}"
+            return
+        self._text = self._find_text()
+        if self._text is None:
+            raise CaptureError(f"{path}: an Android bug report without a snoop log or a "
+                               "btsnooz section: turn on the Bluetooth HCI snoop log in "
+                               "the developer options, reproduce, and take the report "
+                               "again")  # fmt: skip
+        self.detail = f"btsnooz section of {self._text}: ACL payloads are cut by the phone"
+
+    # -- what the report holds ------------------------------------------------------------
+
+    def _members(self) -> list[str]:
+        if self._zip:
+            with zipfile.ZipFile(self.path) as archive:
+                return [i.filename for i in archive.infolist() if not i.is_dir()]
+        if self.path.is_dir():
+            return [str(p.relative_to(self.path)) for p in sorted(self.path.rglob("*"))
+                    if p.is_file()]  # fmt: skip
+        return []
+
+    def _open_member(self, name: str, stack: ExitStack) -> IO[bytes]:
+        if self._zip:
+            archive = stack.enter_context(zipfile.ZipFile(self.path))
+            return stack.enter_context(archive.open(name))
+        return stack.enter_context(open(self.path / name, "rb"))
+
+    def _find_logs(self) -> list[_Log]:
+        try:
+            members = self._members()
+        except (OSError, zipfile.BadZipFile) as exc:
+            raise CaptureError(f"{self.path}: not a readable zip ({exc})") from None
+        logs = []
+        for name in members:
+            if not _SNOOP_NAME.search(name):
+                continue
+            with ExitStack() as stack:
+                head = self._open_member(name, stack).read(16 + _FIRST_RECORD.size)
+            if head.startswith(BTSNOOP_MAGIC):
+                first = (_FIRST_RECORD.unpack_from(head, 16)[4] - EPOCH_DELTA_US
+                         if len(head) >= 16 + _FIRST_RECORD.size else 0)  # fmt: skip
+                logs.append(_Log(name, first))
+        return sorted(logs, key=lambda log: log.first_us)
+
+    def _find_text(self) -> str | None:
+        """The member (or the file itself) holding the btsnooz section."""
+        if not self._zip and self.path.is_file():
+            return self.path.name if is_bugreport_text(self.path) else None
+        texts = [n for n in self._members() if n.lower().endswith(".txt")]
+        for name in sorted(texts, key=lambda n: n.count("/")):  # the main text first
+            with ExitStack() as stack:
+                if find_btsnooz(self._open_member(name, stack).read(MAX_TEXT)) is not None:
+                    return name
+        return None
+
+    # -- frames -----------------------------------------------------------------------------
+
+    def __iter__(self) -> Iterator[Frame]:
+        self.warnings = []
+        if self._logs:
+            yield from self._snoop_logs()
+            return
+        assert self._text is not None
+        with ExitStack() as stack:
+            if self._zip:
+                text = self._open_member(self._text, stack).read(MAX_TEXT)
+            else:
+                text = stack.enter_context(open(self.path, "rb")).read(MAX_TEXT)
+        blob = find_btsnooz(text)
+        assert blob is not None
+        snooz = Btsnooz(blob, f"{self.path}: {self._text}")
+        cut = 0
+        first_cut = None
+        for frame in snooz.frames():
+            if frame.orig_len is not None:
+                cut += 1
+                first_cut = first_cut or frame.index
+            yield frame
+        self.warnings.extend(snooz.warnings)
+        if snooz.version == 1:
+            self.warn(0, "btsnooz version 1 does not record packet lengths: ACL payloads "
+                      "may be cut, so ATT values may be missing")  # fmt: skip
+        elif cut:
+            self.warn(0, f"{cut} packets cut short by the phone's btsnooz buffer, from "
+                      f"frame {first_cut}: ATT values in them are missing")  # fmt: skip
+
+    def _snoop_logs(self) -> Iterator[Frame]:
+        index = 0
+        for log in self._logs:
+            with ExitStack() as stack:
+                raw = self._open_member(log.name, stack)
+                head = raw.read(16)
+                stream = ForwardStream(cast(BinaryIO, raw), head, Path(log.name))
+                try:
+                    reader = BtsnoopReader(Path(log.name), head, stream)
+                except CaptureError as exc:
+                    self.warn(0, f"{log.name}: {exc}")
+                    continue
+                for frame in reader:
+                    index += 1
+                    yield (
+                        frame
+                        if frame.index == index
+                        else msgspec.structs.replace(frame, index=index)
+                    )
+                self.warnings.extend(
+                    CaptureWarning(w.offset, f"{log.name}: {w.message}") for w in reader.warnings
+                )
+
+
+def _starts_with(path: Path, magic: bytes) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return f.read(len(magic)) == magic
+    except OSError:
+        return False
