@@ -15,6 +15,7 @@ from typing import BinaryIO
 
 from attscope.capture import linktypes as lt
 from attscope.capture.chunked import ChunkedInput
+from attscope.capture.cut_records import CutRecords
 from attscope.capture.errors import CaptureError
 from attscope.capture.frame import Direction, Encap, Frame, HciType
 from attscope.capture.hci_records import h4_bytes, h4_frame, monitor_frame, monitor_opcode_of
@@ -58,6 +59,7 @@ class BtsnoopReader(CaptureReader):
         hci = Encap.HCI
         unpack = _RECORD.unpack_from
         check = TimeCheck()
+        cuts = CutRecords()
         last = -1
         try:
             with self._open() as f:
@@ -106,7 +108,10 @@ class BtsnoopReader(CaptureReader):
                         check.backwards(index, inp.base + pos, last - ts_us)
                     last = ts_us
                     offset = inp.base + pos
-                    orig = None if _orig == incl else _orig
+                    orig = None
+                    if _orig != incl:
+                        orig = _orig
+                        cuts.add(index, offset, incl, _orig)
                     if h4:
                         direction = C2H if flags & 1 else H2C
                         if incl:  # h4_frame inlined, the indicator split off without a copy
@@ -143,7 +148,7 @@ class BtsnoopReader(CaptureReader):
                     pos = end
 
         finally:
-            self.warnings.extend(check.warnings())
+            self.warnings.extend(check.warnings() + cuts.warnings())
 
 
 def _h1_frame(

@@ -24,6 +24,7 @@ from attscope.capture import linktypes as lt
 from attscope.capture.btsnoop import EPOCH_DELTA_US, BtsnoopReader
 from attscope.capture.btsnoop import MAGIC as BTSNOOP_MAGIC
 from attscope.capture.btsnooz import Btsnooz, find_btsnooz
+from attscope.capture.cut_records import CutRecords
 from attscope.capture.errors import CaptureError, CaptureWarning
 from attscope.capture.frame import Frame
 from attscope.capture.reader import CaptureReader
@@ -135,20 +136,15 @@ class BugreportReader(CaptureReader):
         blob = find_btsnooz(text)
         assert blob is not None
         snooz = Btsnooz(blob, f"{self.path}: {self._text}")
-        cut = 0
-        first_cut = None
+        cuts = CutRecords()
         for frame in snooz.frames():
             if frame.orig_len is not None:
-                cut += 1
-                first_cut = first_cut or frame.index
+                cuts.add(frame.index, frame.offset, len(frame.payload), frame.orig_len)
             yield frame
-        self.warnings.extend(snooz.warnings)
+        self.warnings.extend(snooz.warnings + cuts.warnings())
         if snooz.version == 1:
             self.warn(0, "btsnooz version 1 does not record packet lengths: ACL payloads "
                       "may be cut, so ATT values may be missing")  # fmt: skip
-        elif cut:
-            self.warn(0, f"{cut} packets cut short by the phone's btsnooz buffer, from "
-                      f"frame {first_cut}: ATT values in them are missing")  # fmt: skip
 
     def _snoop_logs(self) -> Iterator[Frame]:
         index = 0

@@ -10,6 +10,7 @@ from typing import BinaryIO
 import msgspec
 
 from attscope.capture.chunked import ChunkedInput
+from attscope.capture.cut_records import CutRecords
 from attscope.capture.errors import CaptureError
 from attscope.capture.frame import Frame
 from attscope.capture.reader import MAX_RECORD, CaptureReader
@@ -62,6 +63,7 @@ class PcapReader(CaptureReader):
         decode = decoder_for(self.linktype)
         nanos = self.nanoseconds
         limit = 1_000_000_000 if nanos else 1_000_000
+        cuts = CutRecords()
         check = TimeCheck(
             "nanosecond field of 1,000,000,000" if nanos else "microsecond field of 1,000,000"
         )
@@ -105,6 +107,8 @@ class PcapReader(CaptureReader):
                             return
                     index += 1
                     ts_us = sec * 1_000_000 + (frac // 1000 if nanos else frac)
+                    if orig != incl:
+                        cuts.add(index, inp.base + pos, incl, orig)
                     frame = decode(
                         index,
                         ts_us,
@@ -124,7 +128,7 @@ class PcapReader(CaptureReader):
                     pos = end
 
         finally:
-            self.warnings.extend(check.warnings())
+            self.warnings.extend(check.warnings() + cuts.warnings())
 
 
 _FILE_HEADER = struct.Struct("<IHHiIII")

@@ -13,6 +13,7 @@ import msgspec
 
 from attscope.capture import linktypes as lt
 from attscope.capture.chunked import ChunkedInput
+from attscope.capture.cut_records import CutRecords
 from attscope.capture.errors import CaptureError
 from attscope.capture.frame import Direction, Frame
 from attscope.capture.reader import CaptureReader
@@ -163,6 +164,7 @@ class PcapngReader(CaptureReader):
         self.linktypes = []
         index = 0
         check = TimeCheck()
+        cuts = CutRecords()
         last = -1
         try:
             for kind, offset, order, body in self._blocks():
@@ -190,6 +192,8 @@ class PcapngReader(CaptureReader):
                     if ts_us < last:
                         check.backwards(index, offset, last - ts_us)
                     last = ts_us
+                    if origlen != caplen:
+                        cuts.add(index, offset, caplen, origlen)
                     frame = iface.decode(
                         index, ts_us, data, offset, iface_id, None if origlen == caplen else origlen
                     )
@@ -205,6 +209,7 @@ class PcapngReader(CaptureReader):
                     origlen = struct.unpack_from(order + "I", body)[0]
                     caplen = min(origlen, len(body) - 4, iface.snaplen or origlen)
                     index += 1
+                    cuts.add(index, offset, caplen, origlen)
                     yield iface.decode(
                         index,
                         0,
@@ -229,6 +234,7 @@ class PcapngReader(CaptureReader):
                     if ts_us < last:
                         check.backwards(index, offset, last - ts_us)
                     last = ts_us
+                    cuts.add(index, offset, caplen, origlen)
                     yield iface.decode(
                         index,
                         ts_us,
@@ -253,7 +259,7 @@ class PcapngReader(CaptureReader):
                 elif kind == SHB:
                     interfaces = []  # interface ids restart in every section
         finally:
-            self.warnings.extend(check.warnings())
+            self.warnings.extend(check.warnings() + cuts.warnings())
 
 
 def _with_epb_direction(frame: Frame, body: bytes, start: int, order: str) -> Frame:

@@ -94,7 +94,8 @@ def test_a_btsnooz_log_says_it_cut_the_acl_payloads(tmp_path: Path) -> None:
     cut = [f for f in read if f.orig_len is not None]
     assert cut and all(len(f.payload) == 12 and f.orig_len > 12 for f in cut)
     (warning,) = reader.warnings
-    assert f"{len(cut)} packets cut short" in warning.message and "ATT values" in warning.message
+    assert f"{len(cut)} record(s) cut short" in warning.message and "ATT values" in warning.message
+    assert f"the first at frame {cut[0].index}" in warning.message
     path.write_bytes(_text(version=1))
     reader = open_capture(path)
     assert len(list(reader)) == len(_hci())
