@@ -76,10 +76,10 @@ class Btsnooz:
         except zlib.error as exc:
             raise CaptureError(f"{name}: the btsnooz section does not inflate ({exc})") from None
         if inflate.unconsumed_tail:
-            self.warnings.append(CaptureWarning(0, f"btsnooz data past {MAX_DECOMPRESSED} "
+            self.warnings.append(CaptureWarning(None, f"btsnooz data past {MAX_DECOMPRESSED} "
                                                 "bytes is not read"))  # fmt: skip
         elif not inflate.eof:
-            self.warnings.append(CaptureWarning(0, "the btsnooz section is cut short: "
+            self.warnings.append(CaptureWarning(None, "the btsnooz section is cut short: "
                                                 "the records after the cut are lost"))  # fmt: skip
 
     def _records(self) -> Iterator[tuple[int, int, int, int, int]]:
@@ -95,13 +95,13 @@ class Btsnooz:
                 length, delta, kind = header.unpack_from(data, pos)
                 original = length
             if length < 1 or pos + header.size + length - 1 > len(data):
-                self.warnings.append(CaptureWarning(pos, "btsnooz record cut short; "
+                self.warnings.append(CaptureWarning(None, "btsnooz record cut short; "
                                                     "the log ends there"))  # fmt: skip
                 return
             yield pos + header.size, length - 1, original - 1, delta, kind
             pos += header.size + length - 1
         if pos != len(data):
-            self.warnings.append(CaptureWarning(pos, "btsnooz record header cut short"))
+            self.warnings.append(CaptureWarning(None, "btsnooz record header cut short"))
 
     def frames(self) -> Iterator[Frame]:
         # the header gives the last record's time; each record the step from the one
@@ -116,13 +116,14 @@ class Btsnooz:
             found = TYPES.get(kind)
             data = self.data[pos : pos + length]
             if found is None:
-                self.warnings.append(CaptureWarning(pos, f"btsnooz record {index}: unknown "
+                self.warnings.append(CaptureWarning(None, f"btsnooz record {index}: unknown "
                                                     f"type 0x{kind:02x}"))  # fmt: skip
                 yield Frame(index, ts_ms * 1000, lt.BTSNOOP_H4, Encap.OTHER, Direction.UNKNOWN,
-                            data, pos)  # fmt: skip
+                            data)  # fmt: skip
                 continue
             orig = original if original > length else None
-            yield Frame(index, ts_ms * 1000, lt.BTSNOOP_H4, Encap.HCI, found[1], data, pos, 0,
+            # no file offset: the records are inside a compressed section
+            yield Frame(index, ts_ms * 1000, lt.BTSNOOP_H4, Encap.HCI, found[1], data, 0, 0,
                         orig, found[0])  # fmt: skip
 
 

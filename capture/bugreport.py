@@ -139,12 +139,13 @@ class BugreportReader(CaptureReader):
         cuts = CutRecords()
         for frame in snooz.frames():
             if frame.orig_len is not None:
-                cuts.add(frame.index, frame.offset, len(frame.payload), frame.orig_len)
+                cuts.add(frame.index, None, len(frame.payload), frame.orig_len)
             yield frame
         self.warnings.extend(snooz.warnings + cuts.warnings())
         if snooz.version == 1:
-            self.warn(0, "btsnooz version 1 does not record packet lengths: ACL payloads "
-                      "may be cut, so ATT values may be missing")  # fmt: skip
+            self.warnings.append(CaptureWarning(None, "btsnooz version 1 does not record packet "
+                                 "lengths: ACL payloads may be cut, so ATT values may be "
+                                 "missing"))  # fmt: skip
 
     def _snoop_logs(self) -> Iterator[Frame]:
         index = 0
@@ -156,7 +157,7 @@ class BugreportReader(CaptureReader):
                 try:
                     reader = BtsnoopReader(Path(log.name), head, stream)
                 except CaptureError as exc:
-                    self.warn(0, f"{log.name}: {exc}")
+                    self.warnings.append(CaptureWarning(None, str(exc)))
                     continue
                 for frame in reader:
                     index += 1

@@ -16,10 +16,10 @@ class CutRecords:
     def __init__(self) -> None:
         self.count = 0
         self.first = 0  # the first cut record's frame
-        self.first_offset = 0
+        self.first_offset: int | None = 0
         self.longest_kept = 0
 
-    def add(self, index: int, offset: int, kept: int, original: int) -> None:
+    def add(self, index: int, offset: int | None, kept: int, original: int) -> None:
         if original <= kept:
             return  # an original length that says nothing more (some writers give 0)
         if not self.count:

@@ -13,8 +13,10 @@ class CaptureError(Exception):
 class CaptureWarning(msgspec.Struct, frozen=True):
     """Damage found while reading: where it is and what it means for the frames."""
 
-    offset: int  # byte offset in the file
+    offset: int | None  # byte offset in the file; None where bytes have no place in it
     message: str
 
     def __str__(self) -> str:
+        if self.offset is None:  # a compressed section's records, say
+            return self.message
         return f"at byte {self.offset}: {self.message}"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ import heart_rate
 import smart_lock
 
 from attscope.capture import Frame, write_capture
+from attscope.capture.btsnooz import btsnooz_section
 from attscope.capture.linktypes import BTSNOOP_H4
 from attscope.capture.packetlogger import LINKTYPE as PACKETLOGGER
 
@@ -38,6 +40,26 @@ class Sample:
     linktype: int
     scenario: Callable[[], list[Frame]]
     about: str
+    writer: Callable[[Path, list[Frame]], int] | None = None  # for formats of no capture writer
+
+
+def bugreport_zip(path: Path, frames: list[Frame]) -> int:
+    """An `adb bugreport` zip as a phone writes it without the snoop log turned on: the
+    main text holds the btsnooz buffer, version 2, its ACL packets cut to 16 bytes as a
+    phone cuts them. Fixed member times, so the bytes are the same on every run."""
+    text = (
+        b"========================================================\n"
+        b"== dumpstate: 2026-03-14 09:27:30\n"
+        b"========================================================\n"
+        b"DUMP OF SERVICE bluetooth_manager:\n"
+        b"Bluetooth Status\n  enabled: true\n  state: ON\n\n"
+        + btsnooz_section(frames, version=2, acl_bytes=16)
+    )
+    member = zipfile.ZipInfo("bugreport-sample-2026-03-14-09-27-30.txt", (2026, 3, 14, 9, 27, 30))
+    member.compress_type = zipfile.ZIP_DEFLATED
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(member, text)
+    return len(frames)
 
 
 SAMPLES = [
@@ -62,6 +84,14 @@ SAMPLES = [
         heart_rate.heart_rate,
         "the heart-rate session as Apple's PacketLogger writes it (big-endian records)",
     ),
+    Sample(
+        "heart_rate_bugreport.zip",
+        "bugreport",
+        BTSNOOP_H4,
+        heart_rate.heart_rate,
+        "the heart-rate session in an Android bug report's btsnooz buffer (ACL cut to 16 bytes)",
+        bugreport_zip,
+    ),
 ]
 
 
@@ -77,7 +107,10 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     for sample in chosen:
         path = args.out / sample.file
-        count = write_capture(path, sample.scenario(), sample.fmt, sample.linktype)
+        if sample.writer is not None:
+            count = sample.writer(path, sample.scenario())
+        else:
+            count = write_capture(path, sample.scenario(), sample.fmt, sample.linktype)
         print(f"{path}: {count} frames ({sample.about})")
     return 0
 

@@ -19,7 +19,7 @@ from attscope.capture import open_capture
 
 SCRIPT = SAMPLES / "make_samples.py"
 HEART_RATE = SAMPLES / "heart_rate.btsnoop"
-CAPTURE_SUFFIXES = {".btsnoop", ".pcap", ".pcapng", ".log", ".pklg"}
+CAPTURE_SUFFIXES = {".btsnoop", ".pcap", ".pcapng", ".log", ".pklg", ".zip"}
 
 
 @pytest.fixture(scope="module")
