@@ -1,18 +1,21 @@
-"""Android bug reports straight in: the zip `adb bugreport` writes, the same unzipped into
-a folder, or its main text file alone.
+"""Phone reports straight in: the zip `adb bugreport` writes, the same unzipped into a
+folder, its main text file alone, and an iOS sysdiagnose archive (.tar.gz).
 
-A bug report holds the phone's HCI snoop logs when the developer option was on (under
-FS/data/misc/bluetooth/logs/ as btsnoop_hci.log, the rotated btsnoop_hci.log.last, or
-where the maker put them, some with a .cfa name): those are read, oldest first, as one
-capture. Without them, the btsnooz ring buffer in the dumpsys text is read instead
-(capture.btsnooz), and said to cut ACL payloads.
+An Android bug report holds the phone's HCI snoop logs when the developer option was on
+(under FS/data/misc/bluetooth/logs/ as btsnoop_hci.log, the rotated btsnoop_hci.log.last,
+or where the maker put them, some with a .cfa name); a sysdiagnose holds PacketLogger
+files (logs/Bluetooth/*.pklg) when the Bluetooth logging profile was installed. Those
+are read, oldest first, as one capture. Without them, the btsnooz ring buffer in the
+dumpsys text is read instead (capture.btsnooz), and said to cut ACL payloads.
 """
 
 from __future__ import annotations
 
 import re
 import struct
+import tarfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -27,13 +30,16 @@ from attscope.capture.btsnooz import Btsnooz, find_btsnooz
 from attscope.capture.cut_records import CutRecords
 from attscope.capture.errors import CaptureError, CaptureWarning
 from attscope.capture.frame import Frame
+from attscope.capture.packetlogger import LINKTYPE as PACKETLOGGER
+from attscope.capture.packetlogger import PacketLoggerReader, byte_order
 from attscope.capture.reader import CaptureReader
 from attscope.capture.stream_input import ForwardStream
 
 ZIP_MAGIC = b"PK\x03\x04"
 MAX_TEXT = 512 << 20  # a bug report's text is tens of MB; past this it is not searched
 # the names snoop logs go by: btsnoop_hci.log, .log.last, btsnoop_hci_*.log, *.cfa
-_SNOOP_NAME = re.compile(r"(btsnoop[^/]*\.(log|cfa)(\.last|\.\d+)?|\.cfa)$", re.IGNORECASE)
+_SNOOP_NAME = re.compile(r"(btsnoop[^/]*\.(log|cfa)(\.last|\.\d+)?|\.cfa|\.pklg)$", re.IGNORECASE)
+_PKLG_HEAD = 4096  # PacketLogger has no header: its first records tell it
 _FIRST_RECORD = struct.Struct(">IIIIq")
 
 
@@ -46,13 +52,21 @@ def is_bugreport_text(path: Path) -> bool:
         return False
 
 
+def is_tar(path: Path) -> bool:
+    """Whether a file is a tar archive, compressed or not (a sysdiagnose)."""
+    try:
+        return tarfile.is_tarfile(path)
+    except (OSError, EOFError, zlib.error, tarfile.TarError):  # a damaged compressed file
+        return False
+
+
 class _Log:
-    """One snoop log inside the report: where it is and when it starts."""
+    """One log inside the report: where it is, its kind and when it starts."""
 
-    __slots__ = ("first_us", "name")
+    __slots__ = ("first_us", "name", "pklg")
 
-    def __init__(self, name: str, first_us: int) -> None:
-        self.name, self.first_us = name, first_us
+    def __init__(self, name: str, first_us: int, pklg: bool) -> None:
+        self.name, self.first_us, self.pklg = name, first_us, pklg
 
 
 class BugreportReader(CaptureReader):
@@ -61,12 +75,20 @@ class BugreportReader(CaptureReader):
     def __init__(self, path: Path) -> None:
         super().__init__(path)
         self._zip = path.is_file() and _starts_with(path, ZIP_MAGIC)
+        self._tar = not self._zip and path.is_file() and is_tar(path)
         self._logs = self._find_logs()
         self.linktypes = [lt.BTSNOOP_H4]
         if self._logs:
             names = ", ".join(f"{log.name}" for log in self._logs)
-            self.detail = f"snoop logs read oldest first: {names}"
+            kind = "PacketLogger files" if self._logs[0].pklg else "snoop logs"
+            self.detail = f"{kind} read oldest first: {names}"
+            if self._logs[0].pklg:
+                self.format, self.linktypes = "archive of PacketLogger files", [PACKETLOGGER]
             return
+        if self._tar:
+            raise CaptureError(f"{path}: an archive without PacketLogger files (on an "
+                               "iPhone, install Apple's Bluetooth logging profile, "
+                               "reproduce, and take the sysdiagnose again)")  # fmt: skip
         self._text = self._find_text()
         if self._text is None:
             raise CaptureError(f"{path}: an Android bug report without a snoop log or a "
@@ -81,6 +103,9 @@ class BugreportReader(CaptureReader):
         if self._zip:
             with zipfile.ZipFile(self.path) as archive:
                 return [i.filename for i in archive.infolist() if not i.is_dir()]
+        if self._tar:
+            with tarfile.open(self.path) as archive:
+                return [m.name for m in archive.getmembers() if m.isfile()]
         if self.path.is_dir():
             return [str(p.relative_to(self.path)) for p in sorted(self.path.rglob("*"))
                     if p.is_file()]  # fmt: skip
@@ -90,28 +115,39 @@ class BugreportReader(CaptureReader):
         if self._zip:
             archive = stack.enter_context(zipfile.ZipFile(self.path))
             return stack.enter_context(archive.open(name))
+        if self._tar:
+            tar = stack.enter_context(tarfile.open(self.path))  # noqa: SIM115 (the stack closes it)
+            member = tar.extractfile(name)
+            if member is None:
+                raise CaptureError(f"{self.path}: {name} cannot be read from the archive")
+            return stack.enter_context(member)
         return stack.enter_context(open(self.path / name, "rb"))
 
     def _find_logs(self) -> list[_Log]:
         try:
             members = self._members()
-        except (OSError, zipfile.BadZipFile) as exc:
-            raise CaptureError(f"{self.path}: not a readable zip ({exc})") from None
+        except (OSError, zipfile.BadZipFile, tarfile.TarError) as exc:
+            raise CaptureError(f"{self.path}: not a readable archive ({exc})") from None
         logs = []
         for name in members:
             if not _SNOOP_NAME.search(name):
                 continue
             with ExitStack() as stack:
-                head = self._open_member(name, stack).read(16 + _FIRST_RECORD.size)
+                head = self._open_member(name, stack).read(_PKLG_HEAD)
             if head.startswith(BTSNOOP_MAGIC):
                 first = (_FIRST_RECORD.unpack_from(head, 16)[4] - EPOCH_DELTA_US
                          if len(head) >= 16 + _FIRST_RECORD.size else 0)  # fmt: skip
-                logs.append(_Log(name, first))
-        return sorted(logs, key=lambda log: log.first_us)
+                logs.append(_Log(name, first, pklg=False))
+            elif (order := byte_order(head)) is not None:
+                secs, usecs = struct.unpack_from(order + "II", head, 4)
+                logs.append(_Log(name, secs * 1_000_000 + usecs, pklg=True))
+        # one kind, btsnoop before PacketLogger: the two do not make one capture
+        kind = [log for log in logs if not log.pklg] or logs
+        return sorted(kind, key=lambda log: log.first_us)
 
     def _find_text(self) -> str | None:
         """The member (or the file itself) holding the btsnooz section."""
-        if not self._zip and self.path.is_file():
+        if not (self._zip or self._tar) and self.path.is_file():
             return self.path.name if is_bugreport_text(self.path) else None
         texts = [n for n in self._members() if n.lower().endswith(".txt")]
         for name in sorted(texts, key=lambda n: n.count("/")):  # the main text first
@@ -152,10 +188,14 @@ class BugreportReader(CaptureReader):
         for log in self._logs:
             with ExitStack() as stack:
                 raw = self._open_member(log.name, stack)
-                head = raw.read(16)
+                head = raw.read(_PKLG_HEAD if log.pklg else 16)
                 stream = ForwardStream(cast(BinaryIO, raw), head, Path(log.name))
+                reader: CaptureReader
                 try:
-                    reader = BtsnoopReader(Path(log.name), head, stream)
+                    if log.pklg:
+                        reader = PacketLoggerReader(Path(log.name), head, stream)
+                    else:
+                        reader = BtsnoopReader(Path(log.name), head, stream)
                 except CaptureError as exc:
                     self.warnings.append(CaptureWarning(None, str(exc)))
                     continue

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from attscope.capture.btsnoop import MAGIC as BTSNOOP_MAGIC
 from attscope.capture.btsnoop import BtsnoopReader
-from attscope.capture.bugreport import ZIP_MAGIC, BugreportReader, is_bugreport_text
+from attscope.capture.bugreport import ZIP_MAGIC, BugreportReader, is_bugreport_text, is_tar
 from attscope.capture.errors import CaptureError
 from attscope.capture.packetlogger import PacketLoggerReader, byte_order
 from attscope.capture.pcap import MAGICS as PCAP_MAGICS
@@ -51,7 +51,7 @@ def open_capture(path: str | os.PathLike[str]) -> CaptureReader:
             return PcapngReader(p, head)
     if byte_order(head) is not None:
         return PacketLoggerReader(p, head)
-    if head.startswith(ZIP_MAGIC) or is_bugreport_text(p):
+    if head.startswith(ZIP_MAGIC) or is_tar(p) or is_bugreport_text(p):
         return BugreportReader(p)
     return TsharkReader(p)
 

@@ -3,6 +3,9 @@ in them oldest first, or the btsnooz section with what it cuts said."""
 
 from __future__ import annotations
 
+import base64
+import io
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -118,8 +121,6 @@ def test_a_report_without_any_log_is_one_line_and_exit_2(
 @settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=300))
 def test_any_btsnooz_bytes_give_records_or_one_clear_error(data: bytes) -> None:
-    import base64
-
     try:
         snooz = Btsnooz(base64.b64encode(data), "fuzz")
     except CaptureError:
@@ -132,3 +133,36 @@ def test_the_section_is_found_among_the_dumpsys_text() -> None:
     assert find_btsnooz(b"nothing") is None
     blob = find_btsnooz(_text())
     assert blob is not None and b"\n" not in blob and b"BEGIN" not in blob
+
+
+def test_a_sysdiagnose_archive_reads_its_packetlogger_files_oldest_first(tmp_path: Path) -> None:
+    frames = _hci()
+    half = len(frames) // 2
+    parts = []
+    for name, chunk in (("bluetoothd-hci-latest.pklg", frames[half:]),
+                        ("bluetoothd-hci-2026-03-14.pklg", frames[:half])):  # fmt: skip
+        path = tmp_path / name
+        write_capture(path, chunk, "pklg", 1002)
+        parts.append((name, path.read_bytes()))
+    archive = tmp_path / "sysdiagnose_2026.03.14_09-30-00_iPhone.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        for name, data in parts:
+            member = tarfile.TarInfo(f"sysdiagnose_2026.03.14/logs/Bluetooth/{name}")
+            member.size = len(data)
+            tar.addfile(member, io.BytesIO(data))
+    reader = open_capture(archive)
+    assert isinstance(reader, BugreportReader) and "PacketLogger" in reader.format
+    assert reader.detail.index("2026-03-14.pklg") < reader.detail.index("latest.pklg")
+    read = list(reader)
+    assert [(f.ts_us, f.payload) for f in read] == [(f.ts_us, f.payload) for f in frames]
+    assert _requests(read) == _requests(frames)
+
+
+def test_a_sysdiagnose_without_bluetooth_logs_says_what_to_install(tmp_path: Path) -> None:
+    archive = tmp_path / "sysdiagnose.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        member = tarfile.TarInfo("sysdiagnose/logs/readme.txt")
+        member.size = 5
+        tar.addfile(member, io.BytesIO(b"hello"))
+    with pytest.raises(CaptureError, match="Bluetooth logging profile"):
+        open_capture(archive)
