@@ -72,11 +72,15 @@ class _Log:
 class BugreportReader(CaptureReader):
     format = "android bug report"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, log: str | None = None) -> None:
+        """`log`: read only the log of that name (or path inside the report), or
+        "btsnooz" for the dumpsys buffer even when snoop logs are there."""
         super().__init__(path)
         self._zip = path.is_file() and _starts_with(path, ZIP_MAGIC)
         self._tar = not self._zip and path.is_file() and is_tar(path)
         self._logs = self._find_logs()
+        if log is not None:
+            self._logs = self._chosen(log)
         self.linktypes = [lt.BTSNOOP_H4]
         if self._logs:
             names = ", ".join(f"{log.name}" for log in self._logs)
@@ -96,6 +100,17 @@ class BugreportReader(CaptureReader):
                                "the developer options, reproduce, and take the report "
                                "again")  # fmt: skip
         self.detail = f"btsnooz section of {self._text}: ACL payloads are cut by the phone"
+
+    def _chosen(self, log: str) -> list[_Log]:
+        if log == "btsnooz":
+            return []
+        wanted = log.strip("/")
+        chosen = [g for g in self._logs if g.name == wanted or g.name.endswith("/" + wanted)]
+        if not chosen:
+            held = ", ".join(g.name for g in self._logs) or "no snoop log"
+            raise CaptureError(f"{self.path}: no log {log!r} in it; it holds: {held}, and "
+                               "--log btsnooz reads its btsnooz section")  # fmt: skip
+        return chosen
 
     # -- what the report holds ------------------------------------------------------------
 

@@ -23,13 +23,19 @@ PROBE_BYTES = 1 << 16  # enough for the first records of any pcap
 PKLG_PROBE = 4096  # PacketLogger has no header: its first records are checked instead
 
 
-def open_capture(path: str | os.PathLike[str]) -> CaptureReader:
-    """A reader for the capture at `path`; iterate it for frames.
+def open_capture(path: str | os.PathLike[str], log: str | None = None) -> CaptureReader:
+    """A reader for the capture at `path`; iterate it for frames. `log` picks one log of
+    a bug report or an archive that holds several (see BugreportReader).
 
     Raises CaptureError, with a one-line message, when the file cannot be read or is no
     capture. Damage further in is reported in the reader's `warnings` while iterating.
     """
     p = Path(path)
+    if log is not None:
+        if is_stream(path) or not (p.is_dir() or _is_report(p)):
+            raise CaptureError(f"{p}: --log picks one log of a bug report or an archive, "
+                               "and this is neither")  # fmt: skip
+        return BugreportReader(p, log)
     if is_stream(path):
         return _open_stream(p)
     if p.is_dir():  # an unzipped Android bug report
@@ -54,6 +60,15 @@ def open_capture(path: str | os.PathLike[str]) -> CaptureReader:
     if head.startswith(ZIP_MAGIC) or is_tar(p) or is_bugreport_text(p):
         return BugreportReader(p)
     return TsharkReader(p)
+
+
+def _is_report(p: Path) -> bool:
+    try:
+        with open(p, "rb") as f:
+            head = f.read(len(ZIP_MAGIC))
+    except OSError as exc:
+        raise CaptureError(f"{p}: {exc.strerror or exc}") from None
+    return head == ZIP_MAGIC or is_tar(p) or is_bugreport_text(p)
 
 
 def _open_stream(p: Path) -> CaptureReader:

@@ -166,3 +166,28 @@ def test_a_sysdiagnose_without_bluetooth_logs_says_what_to_install(tmp_path: Pat
         tar.addfile(member, io.BytesIO(b"hello"))
     with pytest.raises(CaptureError, match="Bluetooth logging profile"):
         open_capture(archive)
+
+
+def test_log_picks_one_log_of_a_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    frames = _hci()
+    half = len(frames) // 2
+    older, newer = tmp_path / "older.btsnoop", tmp_path / "newer.btsnoop"
+    write_capture(older, frames[:half], "btsnoop", 1002)
+    write_capture(newer, frames[half:], "btsnoop", 1002)
+    report = tmp_path / "bugreport.zip"
+    with zipfile.ZipFile(report, "w") as archive:
+        archive.writestr("bugreport-x.txt", _text())
+        archive.write(newer, LOGS + "btsnoop_hci.log")
+        archive.write(older, LOGS + "btsnoop_hci.log.last")
+    assert len(list(open_capture(report, "btsnoop_hci.log.last"))) == half
+    assert len(list(open_capture(report, LOGS + "btsnoop_hci.log"))) == len(frames) - half
+    snooz = open_capture(report, "btsnooz")  # the buffer, though the logs are there
+    assert "btsnooz section" in snooz.detail and len(list(snooz)) == len(frames)
+    assert main(["info", "--log", "btsnoop_hci.log.last", str(report)]) == 0
+    assert f"Frames:      {half}" in capsys.readouterr().out
+    for args in (["dump", "--log", "nope", str(report)], ["info", "--log", "x", str(older)]):
+        assert main(args) == 2
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert main(["dump", "--log", "nope", str(report)]) == 2
+    assert "btsnoop_hci.log.last" in capsys.readouterr().err  # it says what the report holds

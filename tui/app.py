@@ -107,9 +107,10 @@ class Source:
         self.live = live
 
     @classmethod
-    def file(cls, path: str) -> Source:
-        """A capture file; opening it raises CaptureError when it cannot be read."""
-        reader = open_capture(path)
+    def file(cls, path: str, log: str | None = None) -> Source:
+        """A capture file (`log`: which log of a bug report); opening it raises
+        CaptureError when it cannot be read."""
+        reader = open_capture(path, log)
         info = {"format": reader.format, "detail": reader.detail, "path": path}
         size = os.path.getsize(path) if os.path.isfile(path) else None
         return cls(
@@ -873,10 +874,13 @@ class AttscopeApp(App[None]):
 
 
 def make_app(
-    source: str | Source, uuid_names: dict[str, str] | None = None, keys: Keys | None = None
+    source: str | Source,
+    uuid_names: dict[str, str] | None = None,
+    keys: Keys | None = None,
+    log: str | None = None,
 ) -> AttscopeApp:
-    """The app over a capture file's path, or over any `Source` (a live stream);
-    `keys` decrypt its encrypted air links."""
+    """The app over a capture file's path (`log`: which log of a bug report), or over any
+    `Source` (a live stream); `keys` decrypt its encrypted air links."""
     if isinstance(source, str):
-        source = Source.file(source)
+        source = Source.file(source, log)
     return AttscopeApp(source, uuid_names, keys)

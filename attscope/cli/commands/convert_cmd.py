@@ -21,6 +21,7 @@ from attscope.capture.write import (
     format_for_name,
 )
 from attscope.cli.key_args import add_key_arguments, keys_of
+from attscope.cli.log_arg import add_log_argument
 from attscope.cli.messages import say
 from attscope.export.decrypted_capture import Decrypting
 
@@ -60,6 +61,7 @@ def register(sub: Any) -> None:
         "input's has no flags to say so",
     )
     add_key_arguments(p)
+    add_log_argument(p)
     p.add_argument(
         "--linktype",
         help="nordic (272), le-phdr (256), le-ll (251), h4 (201 / btsnoop 1002), "
@@ -81,7 +83,7 @@ def _linktype(text: str | None, fallback: int) -> int | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    reader = open_capture(args.input)
+    reader = open_capture(args.input, args.log)
     if not reader.linktypes:
         say(f"attscope: {args.input}: no link type declared, nothing to convert")
         return 2

@@ -9,6 +9,7 @@ from typing import Any, TextIO
 
 from attscope.capture import Frame, open_capture
 from attscope.cli.key_args import add_key_arguments, keys_of
+from attscope.cli.log_arg import add_log_argument
 from attscope.cli.messages import say
 from attscope.cli.uuid_file import load_uuid_names
 from attscope.dissector.analysis.analysis_records import Connection, Transaction, Violation
@@ -54,6 +55,7 @@ def add_print_options(p: argparse.ArgumentParser) -> None:
         help="names for custom UUIDs: a JSON object, or lines of 'UUID name' (# comments)",
     )
     add_key_arguments(p)
+    add_log_argument(p)
 
 
 def verbose(packet: Packet, frame: Frame, out: TextIO) -> None:
@@ -141,7 +143,7 @@ def printer(
 
 def run(args: argparse.Namespace) -> int:
     names = load_uuid_names(args.uuid_names)  # a bad file is an error whatever is printed
-    reader = open_capture(args.file)
+    reader = open_capture(args.file, getattr(args, "log", None))
     lines = printer(args, sys.stdout, names)
     for frame in reader:
         lines.feed(frame)

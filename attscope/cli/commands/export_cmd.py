@@ -12,6 +12,7 @@ from typing import IO, Any
 from attscope.atomic import error_text, exit_on_signals, replaced_on_success
 from attscope.capture import CaptureError, open_capture
 from attscope.cli.key_args import add_key_arguments, keys_of
+from attscope.cli.log_arg import add_log_argument
 from attscope.cli.messages import say
 from attscope.cli.uuid_file import load_uuid_names
 from attscope.export.schema import schema_json
@@ -69,6 +70,7 @@ def register(sub: Any) -> None:
         help="names for custom UUIDs: a JSON object, or lines of 'UUID name' (# comments)",
     )
     add_key_arguments(p)
+    add_log_argument(p)
     p.set_defaults(run=run)
 
 
@@ -79,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
         say("attscope export: a capture FILE is needed (or --schema)")
         return EXIT_ERROR
     names = load_uuid_names(args.uuid_names)
-    reader = open_capture(args.file)  # an unreadable file: one line and exit 2, in main
+    reader = open_capture(args.file, args.log)  # an unreadable file: one line and exit 2, in main
     errors = 0
 
     warnings: list[str] = []

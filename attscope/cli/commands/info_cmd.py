@@ -11,6 +11,7 @@ import msgspec
 from attscope.capture import open_capture
 from attscope.capture.printable import printable
 from attscope.capture.summary import CaptureSummary, summarize
+from attscope.cli.log_arg import add_log_argument
 
 DIRECTION_LABELS = {
     "host_to_controller": "host->controller",
@@ -24,6 +25,7 @@ DIRECTION_LABELS = {
 def register(sub: Any) -> None:
     p = sub.add_parser("info", help="format, link types, frame count and time span of a capture")
     p.add_argument("file", help="capture file (btsnoop, pcap, pcapng, or anything tshark reads)")
+    add_log_argument(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(run=run)
 
@@ -62,7 +64,7 @@ def render_text(s: CaptureSummary) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    summary = summarize(open_capture(args.file))
+    summary = summarize(open_capture(args.file, args.log))
     if args.json:
         sys.stdout.write(msgspec.json.format(msgspec.json.encode(summary)).decode() + "\n")
     else:

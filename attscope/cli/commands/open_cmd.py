@@ -11,6 +11,7 @@ from typing import Any
 from attscope.capture import CaptureError, open_capture
 from attscope.capture.stream_input import is_stream, spool_path
 from attscope.cli.key_args import add_key_arguments, keys_of
+from attscope.cli.log_arg import add_log_argument
 from attscope.cli.messages import say
 from attscope.cli.uuid_file import load_uuid_names
 
@@ -32,6 +33,7 @@ def register(sub: Any) -> None:
         help="names for custom UUIDs: a JSON object, or lines of 'UUID name' (# comments)",
     )
     add_key_arguments(p)
+    add_log_argument(p)
     p.add_argument(
         "--exit-after",
         choices=("first-screen", "analysed"),
@@ -41,10 +43,10 @@ def register(sub: Any) -> None:
     p.set_defaults(run=run)
 
 
-def probe(path: str) -> None:
+def probe(path: str, log: str | None = None) -> None:
     """Read `path` up to its first frame, so that a file that is no capture, or holds no
     frame to show, is a CaptureError (one line, exit 2) before any UI starts."""
-    reader = open_capture(path)
+    reader = open_capture(path, log)
     frames = iter(reader)
     try:
         if next(frames, None) is not None:
@@ -68,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     path = args.file
     if is_stream(path):  # a pipe is read once; the UI opens the capture more than once
         path = str(spool_path(path))
-    probe(path)
+    probe(path, args.log)
     if not args.exit_after and not has_terminal():
         say(
             "attscope: the terminal UI needs a terminal (standard input and output are not "
@@ -80,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     from attscope.tui.app import make_app  # Textual loads only for the TUI
     from attscope.tui.crash import run_app
 
-    app = make_app(path, names, keys_of(args))
+    app = make_app(path, names, keys_of(args), args.log)
     if args.exit_after:
         app.exit_after = args.exit_after
         return run_app(app, headless=True, size=(120, 40))

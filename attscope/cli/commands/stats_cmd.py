@@ -12,6 +12,7 @@ import msgspec
 
 from attscope.capture import open_capture
 from attscope.cli.key_args import add_key_arguments, keys_of
+from attscope.cli.log_arg import add_log_argument
 from attscope.cli.messages import say
 from attscope.dissector.decoding.att_pdus import AttUnknown
 from attscope.dissector.decoding.decoder import Decoder
@@ -38,11 +39,14 @@ def register(sub: Any) -> None:
     p.add_argument("file")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     add_key_arguments(p)
+    add_log_argument(p)
     p.set_defaults(run=run)
 
 
-def count(path: str, keys: Keys | None = None) -> tuple[int, Counter[tuple[str, str]], list[str]]:
-    reader = open_capture(path)
+def count(
+    path: str, keys: Keys | None = None, log: str | None = None
+) -> tuple[int, Counter[tuple[str, str]], list[str]]:
+    reader = open_capture(path, log)
     decoder = Decoder(keys)
     seen: dict[Any, int] = {}
     examples: dict[Any, Any] = {}
@@ -110,7 +114,7 @@ def _instance_name(record: Any) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    frames, kinds, warnings = count(args.file, keys_of(args))
+    frames, kinds, warnings = count(args.file, keys_of(args), args.log)
     rows = sorted(kinds.items(), key=lambda item: (item[0][0], -item[1], item[0][1]))
     if args.json:
         doc = {
