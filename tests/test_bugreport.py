@@ -40,7 +40,10 @@ def _requests(frames: object) -> list:
     return [t.request for t in analyzer.transactions()]
 
 
-def test_a_zip_with_the_current_and_rotated_logs_reads_them_oldest_first(tmp_path: Path) -> None:
+def _two_logs(tmp_path: Path, text: bytes) -> tuple[Path, int]:
+    """A bug report zip holding the sample split in two: the current log (its second
+    half, listed first) and the rotated one (its first half), and a main text; returns
+    it and the older log's frame count."""
     frames = _hci()
     half = len(frames) // 2
     older, newer = tmp_path / "older.btsnoop", tmp_path / "newer.btsnoop"
@@ -48,9 +51,15 @@ def test_a_zip_with_the_current_and_rotated_logs_reads_them_oldest_first(tmp_pat
     write_capture(newer, frames[half:], "btsnoop", 1002)
     report = tmp_path / "bugreport-panther-2026-12-06.zip"
     with zipfile.ZipFile(report, "w") as archive:
-        archive.writestr("bugreport-panther-2026-12-06.txt", b"no btsnooz here\n")
+        archive.writestr("bugreport-panther-2026-12-06.txt", text)
         archive.write(newer, LOGS + "btsnoop_hci.log")  # listed first, yet newer
         archive.write(older, LOGS + "btsnoop_hci.log.last")
+    return report, half
+
+
+def test_a_zip_with_the_current_and_rotated_logs_reads_them_oldest_first(tmp_path: Path) -> None:
+    frames = _hci()
+    report, _half = _two_logs(tmp_path, b"no btsnooz here\n")
     reader = open_capture(report)
     assert isinstance(reader, BugreportReader)
     names = reader.detail.split(": ", 1)[1].split(", ")
@@ -170,15 +179,8 @@ def test_a_sysdiagnose_without_bluetooth_logs_says_what_to_install(tmp_path: Pat
 
 def test_log_picks_one_log_of_a_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     frames = _hci()
-    half = len(frames) // 2
-    older, newer = tmp_path / "older.btsnoop", tmp_path / "newer.btsnoop"
-    write_capture(older, frames[:half], "btsnoop", 1002)
-    write_capture(newer, frames[half:], "btsnoop", 1002)
-    report = tmp_path / "bugreport.zip"
-    with zipfile.ZipFile(report, "w") as archive:
-        archive.writestr("bugreport-x.txt", _text())
-        archive.write(newer, LOGS + "btsnoop_hci.log")
-        archive.write(older, LOGS + "btsnoop_hci.log.last")
+    report, half = _two_logs(tmp_path, _text())
+    older = tmp_path / "older.btsnoop"
     assert len(list(open_capture(report, "btsnoop_hci.log.last"))) == half
     assert len(list(open_capture(report, LOGS + "btsnoop_hci.log"))) == len(frames) - half
     snooz = open_capture(report, "btsnooz")  # the buffer, though the logs are there
