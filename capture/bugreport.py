@@ -30,8 +30,8 @@ from attscope.capture.btsnooz import Btsnooz, find_btsnooz
 from attscope.capture.cut_records import CutRecords
 from attscope.capture.errors import CaptureError, CaptureWarning
 from attscope.capture.frame import Frame
-from attscope.capture.packetlogger import LINKTYPE as PACKETLOGGER
 from attscope.capture.packetlogger import PacketLoggerReader, byte_order
+from attscope.capture.packetlogger_types import LINKTYPE as PACKETLOGGER
 from attscope.capture.reader import CaptureReader
 from attscope.capture.stream_input import ForwardStream
 

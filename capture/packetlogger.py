@@ -20,38 +20,20 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from attscope.capture import linktypes as lt
 from attscope.capture.chunked import ChunkedInput
 from attscope.capture.errors import CaptureError
-from attscope.capture.frame import Direction, Encap, Frame, HciType
+from attscope.capture.frame import Direction, Encap, Frame
+from attscope.capture.packetlogger_types import (
+    HCI_TYPES,
+    LINKTYPE,
+    NOTE_TYPES,
+    RECORD_TYPES,
+)
 from attscope.capture.reader import MAX_RECORD, CaptureReader
 from attscope.capture.stream_input import ForwardStream
 from attscope.capture.time_check import TimeCheck
 
-LINKTYPE = lt.WTAP_ENCAP_BASE + 118  # Wireshark's encapsulation for these records
 H2C, C2H = Direction.HOST_TO_CONTROLLER, Direction.CONTROLLER_TO_HOST
-HCI_TYPES: dict[int, tuple[int, Direction]] = {
-    0x00: (HciType.COMMAND, H2C),
-    0x01: (HciType.EVENT, C2H),
-    0x02: (HciType.ACL, H2C),
-    0x03: (HciType.ACL, C2H),
-    0x08: (HciType.SCO, H2C),
-    0x09: (HciType.SCO, C2H),
-}
-NOTE_TYPES = {
-    0x0A: "LMP sent",
-    0x0B: "LMP received",
-    0xF7: "syslog",
-    0xF8: "kernel",
-    0xF9: "kernel debug",
-    0xFA: "error",
-    0xFB: "power",
-    0xFC: "note",
-    0xFD: "config",
-    0xFE: "new controller",
-}
-LMP_TYPES = frozenset({0x0A, 0x0B})  # binary: shown in hex
-RECORD_TYPES = frozenset(HCI_TYPES) | frozenset(NOTE_TYPES)
 _HEADER = 12  # length, seconds, microseconds
 _PROBE_RECORDS = 3  # records checked before a file is taken as PacketLogger
 

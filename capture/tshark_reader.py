@@ -14,7 +14,7 @@ from attscope.capture import linktypes as lt
 from attscope.capture.errors import CaptureError
 from attscope.capture.frame import Direction, Encap, Frame
 from attscope.capture.hci_records import h4_frame, monitor_frame
-from attscope.capture.packetlogger import HCI_TYPES
+from attscope.capture.packetlogger_types import HCI_TYPES
 from attscope.capture.reader import CaptureReader
 from attscope.capture.records import decoder_for
 

@@ -28,7 +28,7 @@ import smart_lock
 from attscope.capture import Frame, write_capture
 from attscope.capture.btsnooz import btsnooz_section
 from attscope.capture.linktypes import BTSNOOP_H4
-from attscope.capture.packetlogger import LINKTYPE as PACKETLOGGER
+from attscope.capture.packetlogger_types import LINKTYPE as PACKETLOGGER
 
 HERE = Path(__file__).resolve().parent
 

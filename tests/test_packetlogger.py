@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from attscope.capture import CaptureError, Encap, open_capture, write_capture
-from attscope.capture.packetlogger import LINKTYPE, PacketLoggerReader, byte_order
+from attscope.capture.packetlogger import PacketLoggerReader, byte_order
+from attscope.capture.packetlogger_types import LINKTYPE
 from attscope.dissector.analysis.analyzer import Analyzer
 from attscope.dissector.decoding.decoder import Decoder, LoggerNote
 

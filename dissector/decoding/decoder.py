@@ -82,7 +82,7 @@ class LoggerNote(msgspec.Struct, frozen=True, gc=False, tag="packetlogger_note")
     data: bytes
 
     def summary(self) -> str:
-        from attscope.capture.packetlogger import LMP_TYPES, NOTE_TYPES
+        from attscope.capture.packetlogger_types import LMP_TYPES, NOTE_TYPES
 
         name = NOTE_TYPES.get(self.kind, f"record type 0x{self.kind:02x}")
         if self.kind in LMP_TYPES or self.kind not in NOTE_TYPES:

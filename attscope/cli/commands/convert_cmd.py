@@ -10,7 +10,7 @@ from typing import Any
 from attscope.atomic import error_text, exit_on_signals, replaced_on_success
 from attscope.capture import Frame, open_capture, write_capture
 from attscope.capture import linktypes as lt
-from attscope.capture.packetlogger import LINKTYPE as PACKETLOGGER
+from attscope.capture.packetlogger_types import LINKTYPE as PACKETLOGGER
 from attscope.capture.printable import printable
 from attscope.capture.records import carries
 from attscope.capture.write import (
