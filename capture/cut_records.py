@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from attscope.capture.errors import CaptureWarning
 
+CUT = "cut short by the log's writer"  # in the warning: how a viewer tells it apart
+
 
 class CutRecords:
     """Collects the cut records while a reader iterates; `warnings()` says them."""
@@ -31,7 +33,7 @@ class CutRecords:
         if not self.count:
             return []
         return [CaptureWarning(self.first_offset,
-                               f"{self.count} record(s) cut short by the log's writer (at most "
+                               f"{self.count} record(s) {CUT} (at most "
                                f"{self.longest_kept} bytes kept), the first at frame "
                                f"{self.first}: ATT values and anything else past the cut are "
                                "missing")]  # fmt: skip

@@ -42,6 +42,8 @@ GOLDEN_CAPTURES = [
     "android_yeelock_indications.btsnoop",
     "heart_rate.btsnoop",
     "smart_lock.btsnoop",
+    "heart_rate.pklg",
+    "heart_rate_bugreport.zip",
 ]
 
 
@@ -354,6 +356,15 @@ def test_indication_is_sent_by_the_server(tmp_path: Path) -> None:
 # -- golden files -----------------------------------------------------------------------------
 
 
+def golden_name(name: str) -> str:
+    """The golden file of a capture: its stem, and the format too where the same
+    recording is kept in another format (heart_rate.pklg beside heart_rate.btsnoop)."""
+    path = Path(name)
+    if path.suffix in (".btsnoop", ".pcap", ".pcapng"):
+        return f"{path.stem}.json"
+    return f"{path.stem}_{path.suffix.lstrip('.')}.json"
+
+
 def golden_source(name: str) -> Path:
     sample = SAMPLES / name  # the generated samples: checked on a fresh clone too
     return sample if sample.is_file() else need_corpus(name)
@@ -376,7 +387,7 @@ def test_golden(name: str, tmp_path: Path, update_golden: bool) -> None:
     """Reviewed exports of varied captures, stored pretty-printed (one record after the
     other); `pytest --update-golden` rewrites them (read the diff before committing it)."""
     fresh = pretty(comparable(export(tmp_path, golden_source(name)).read_bytes()))
-    golden = GOLDEN / f"{Path(name).stem}.json"
+    golden = GOLDEN / golden_name(name)
     if update_golden:
         GOLDEN.mkdir(exist_ok=True)
         golden.write_text(fresh)

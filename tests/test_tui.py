@@ -414,3 +414,18 @@ async def test_the_security_panel_says_when_no_link_shows_its_security():
         await until(pilot, lambda: "No link in this capture" in detail.render().plain,
                     "the empty panel explains itself")  # fmt: skip
         assert shown(app.list("security")) == []
+
+
+@run_async
+async def test_a_log_whose_packets_were_cut_says_so_in_the_title():
+    app = make_app(str(SAMPLES / "heart_rate_bugreport.zip"))  # btsnooz, ACL cut to 16 bytes
+    async with app.run_test(size=(160, 30)) as pilot:
+        await settle(pilot, app)
+        title = app.query_one("#title", Static)
+        await until(pilot, lambda: "packets cut by the log" in title.render().plain,
+                    "the title says the log lost data")  # fmt: skip
+        assert "28 record(s) cut short" in app.query_one("#warnings", Static).render().plain
+    clean = make_app(SAMPLE)
+    async with clean.run_test(size=(160, 30)) as pilot:
+        await settle(pilot, clean)
+        assert "packets cut" not in clean.query_one("#title", Static).render().plain

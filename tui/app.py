@@ -31,6 +31,7 @@ from textual.widgets import (
 from textual.worker import get_current_worker
 
 from attscope.capture import CaptureError, open_capture
+from attscope.capture.cut_records import CUT
 from attscope.capture.frame import Frame
 from attscope.dissector.analysis.analysis_records import Connection
 from attscope.dissector.decoding.le_keys import Keys
@@ -363,6 +364,8 @@ class AttscopeApp(App[None]):
         )
         if not self.filter.empty:
             title.append("  [filtered]", "yellow")
+        if any(CUT in warning for warning in model.warnings):
+            title.append("  [packets cut by the log: ATT values missing]", "bold red")
         self.query_one("#title", Static).update(title)
         bar = self.query_one("#progress", ProgressBar)
         bar.update(progress=model.progress * 100)
