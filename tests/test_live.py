@@ -37,7 +37,8 @@ from attscope.capture.nrf_device import DeviceConfig, Fault, State
 from attscope.capture.nrf_emulator import Emulator, PlayedOut, air_capture
 from attscope.capture.nrf_serial import NrfSerial
 from attscope.capture.nrf_uart import PacketId
-from attscope.cli.main import main
+from attscope.cli.commands.live_cmd import live_keys
+from attscope.cli.main import build_parser, main
 from attscope.dissector.analysis.analysis_records import Transaction
 from attscope.dissector.analysis.analyzer import Analyzer
 from attscope.export.convert import Clock
@@ -505,18 +506,22 @@ def test_the_ltk_and_irk_given_are_given_to_the_sniffer(tmp_path: Path) -> None:
     [("--passkey", bytes(13) + (123456).to_bytes(3, "big")), ("--oob", bytes(range(16)))],
 )
 def test_a_passkey_oob_key_and_private_key_given_are_given_to_the_sniffer(
-    tmp_path: Path, option: str, tk: bytes, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, option: str, tk: bytes
 ) -> None:
     private_key = bytes(range(1, 33))
     value = "123456" if option == "--passkey" else tk.hex()
     keys = tmp_path / "keys.txt"
     keys.write_text(f"{option[2:]} {value}\nsc-private-key {private_key.hex()}\n")
+    args = build_parser().parse_args(["live", "--follow", MOUSE_ADDRESS, "--keys", str(keys)])
+    chosen = live_keys(args)  # what `attscope live` gives the sniffer from these options
+    assert chosen == {"tk": tk, "private_key": private_key}
     with replay(need_corpus(MOUSE)) as emulator:
-        status = main(["live", "--port", emulator.path, "--follow", MOUSE_ADDRESS,
-                       "--no-tui", "--count", "50", "--keys", str(keys)])  # fmt: skip
+        session = LiveCapture(NrfSerial(emulator.path), follow=MOUSE_ADDRESS, **chosen)
+        session.open()
+        play_out(session, emulator)  # the replay is over: every command was read
+        session.close()
         keys_seen = emulator.device.keys
-    assert status == 0
     # the nRF Sniffer takes key material most significant octet first (5.3)
     assert keys_seen[PacketId.SET_TEMPORARY_KEY] == tk
     assert keys_seen[PacketId.SET_PRIVATE_KEY] == private_key
-    assert "the sniffer has the TK" in capsys.readouterr().err
+    assert any("the sniffer has the TK" in note for note in session.notes)

@@ -102,9 +102,6 @@ def run(args: argparse.Namespace) -> int:
     irks = [k for k in keys.irks if not k.learnt]
     own = [k for k in irks if args.follow and k.identity == args.follow.upper()]
     irk = (own or irks)[0] if irks else None
-    # one TK (a passkey or an OOB key) and one private key, likewise
-    tk = _chosen([s for s in keys.secrets if s.kind in (PASSKEY, OOB_KEY)], args.follow)
-    private_key = _chosen([s for s in keys.secrets if s.kind == PRIVATE_KEY], args.follow)
     emulator = None
     if args.emulate:
         emulator = Emulator(air_capture(args.emulate), rate=args.rate)
@@ -125,8 +122,7 @@ def run(args: argparse.Namespace) -> int:
             max_frames=args.count,
             ltk=ltk.value if ltk is not None else None,
             irk=irk.value if irk is not None else None,
-            tk=_tk_bytes(tk) if tk is not None else None,
-            private_key=private_key.value.to_bytes(32, "big") if private_key else None,
+            **live_keys(args, keys),
         )
         session.open()
         if headless:
@@ -136,6 +132,19 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if emulator is not None:
             emulator.stop()
+
+
+def live_keys(args: argparse.Namespace, keys: Keys | None = None) -> dict[str, bytes | None]:
+    """The pairing secrets the sniffer is given, as LiveCapture takes them: one TK (a
+    passkey or an OOB key) and one private key, each the one tied to the followed device,
+    else the first given."""
+    keys = keys if keys is not None else keys_of(args)
+    tk = _chosen([s for s in keys.secrets if s.kind in (PASSKEY, OOB_KEY)], args.follow)
+    private_key = _chosen([s for s in keys.secrets if s.kind == PRIVATE_KEY], args.follow)
+    return {
+        "tk": _tk_bytes(tk) if tk is not None else None,
+        "private_key": private_key.value.to_bytes(32, "big") if private_key else None,
+    }
 
 
 def _chosen(secrets: list[PairingSecret], follow: str | None) -> PairingSecret | None:
