@@ -26,7 +26,7 @@ import msgspec
 from attscope.capture import linktypes as lt
 from attscope.capture.btsnoop import EPOCH_DELTA_US, BtsnoopReader
 from attscope.capture.btsnoop import MAGIC as BTSNOOP_MAGIC
-from attscope.capture.btsnooz import Btsnooz, find_btsnooz
+from attscope.capture.btsnooz import BEGIN, Btsnooz, find_btsnooz
 from attscope.capture.cut_records import CutRecords
 from attscope.capture.errors import CaptureError, CaptureWarning
 from attscope.capture.frame import Frame
@@ -37,6 +37,7 @@ from attscope.capture.stream_input import ForwardStream
 
 ZIP_MAGIC = b"PK\x03\x04"
 MAX_TEXT = 512 << 20  # a bug report's text is tens of MB; past this it is not searched
+_CHUNK = 1 << 20
 # the names snoop logs go by: btsnoop_hci.log, .log.last, btsnoop_hci_*.log, *.cfa
 _SNOOP_NAME = re.compile(r"(btsnoop[^/]*\.(log|cfa)(\.last|\.\d+)?|\.cfa|\.pklg)$", re.IGNORECASE)
 _PKLG_HEAD = 4096  # PacketLogger has no header: its first records tell it
@@ -47,7 +48,21 @@ def is_bugreport_text(path: Path) -> bool:
     """Whether a file holds a btsnooz section (a bug report's text, a dumpsys output)."""
     try:
         with open(path, "rb") as f:
-            return find_btsnooz(f.read(MAX_TEXT)) is not None
+            # the marker is looked for a chunk at a time: a big file of another kind is
+            # not held in memory; the section itself is read from the marker on
+            tail = b""
+            for offset in range(0, MAX_TEXT, _CHUNK):
+                chunk = f.read(_CHUNK)
+                if not chunk:
+                    return False
+                window = tail + chunk
+                found = window.find(BEGIN)
+                if found >= 0:
+                    start = offset - len(tail) + found
+                    f.seek(start)
+                    return find_btsnooz(f.read(MAX_TEXT - start)) is not None
+                tail = window[-len(BEGIN) :]
+            return False
     except OSError:
         return False
 

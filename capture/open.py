@@ -57,18 +57,21 @@ def open_capture(path: str | os.PathLike[str], log: str | None = None) -> Captur
             return PcapngReader(p, head)
     if byte_order(head) is not None:
         return PacketLoggerReader(p, head)
-    if head.startswith(ZIP_MAGIC) or is_tar(p) or is_bugreport_text(p):
+    if _is_report(p, head):
         return BugreportReader(p)
     return TsharkReader(p)
 
 
-def _is_report(p: Path) -> bool:
-    try:
-        with open(p, "rb") as f:
-            head = f.read(len(ZIP_MAGIC))
-    except OSError as exc:
-        raise CaptureError(f"{p}: {exc.strerror or exc}") from None
-    return head == ZIP_MAGIC or is_tar(p) or is_bugreport_text(p)
+def _is_report(p: Path, head: bytes | None = None) -> bool:
+    """An Android bug report (zip or text) or an archive (tar); `head`: the file's first
+    bytes when already read."""
+    if head is None:
+        try:
+            with open(p, "rb") as f:
+                head = f.read(len(ZIP_MAGIC))
+        except OSError as exc:
+            raise CaptureError(f"{p}: {exc.strerror or exc}") from None
+    return head.startswith(ZIP_MAGIC) or is_tar(p) or is_bugreport_text(p)
 
 
 def _open_stream(p: Path) -> CaptureReader:

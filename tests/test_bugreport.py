@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from attscope.capture import CaptureError, Encap, open_capture, write_capture
 from attscope.capture.btsnooz import Btsnooz, btsnooz_section, find_btsnooz
-from attscope.capture.bugreport import BugreportReader
+from attscope.capture.bugreport import BugreportReader, is_bugreport_text
 from attscope.cli.main import main
 from attscope.dissector.analysis.analyzer import Analyzer
 
@@ -193,3 +193,13 @@ def test_log_picks_one_log_of_a_report(tmp_path: Path, capsys: pytest.CaptureFix
         assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert main(["dump", "--log", "nope", str(report)]) == 2
     assert "btsnoop_hci.log.last" in capsys.readouterr().err  # it says what the report holds
+
+
+@pytest.mark.parametrize("before", [0, (1 << 20) - 10, 3 << 20])
+def test_the_section_is_found_wherever_the_text_puts_it(tmp_path: Path, before: int) -> None:
+    # the marker is looked for a megabyte at a time: here also across two chunks
+    path = tmp_path / "bugreport.txt"
+    path.write_bytes(b"x" * before + _text())
+    assert is_bugreport_text(path)
+    path.write_bytes(b"x" * before + _text().split(b"--- END")[0])  # no end marker
+    assert not is_bugreport_text(path)

@@ -417,26 +417,21 @@ class Encryption:
             return
         self._cracked(state, pairing, tk, stk_for(tk, pairing), frame, "")
 
-    def _tks(self, state: LinkEncryption, pairing: Pairing) -> tuple[tuple[int, ...], bool]:
-        """The TKs the user gave for a legacy pairing (passkeys, OOB keys in both byte
-        orders), and whether to search every passkey after them (not for OOB, whose TK
-        is 128 random bits)."""
-        given: list[int] = []
+    def _given_tks(self, state: LinkEncryption) -> dict[int, PairingSecret]:
+        """The TKs the user's passkeys and OOB keys (in both byte orders) stand for on this
+        link, each with the secret it came from."""
+        given: dict[int, PairingSecret] = {}
         for secret in self.keys.secrets_for(PASSKEY, state.addresses):
-            given.append(secret.value)
+            given.setdefault(secret.value, secret)
         for secret in self.keys.secrets_for(OOB_KEY, state.addresses):
-            given.append(secret.value)
-            given.append(int.from_bytes(secret.value.to_bytes(16, "big"), "little"))
-        return tuple(dict.fromkeys(given)), pairing.method() != OOB
+            given.setdefault(secret.value, secret)
+            given.setdefault(int.from_bytes(secret.value.to_bytes(16, "big"), "little"), secret)
+        return given
 
-    def _given(self, state: LinkEncryption, tk: int) -> PairingSecret | None:
-        """The passkey or OOB key the user gave that is this TK."""
-        for secret in self.keys.secrets:
-            if secret.kind in (PASSKEY, OOB_KEY) and secret.fits(state.addresses):
-                swapped = int.from_bytes(secret.value.to_bytes(16, "big"), "little")
-                if tk in (secret.value, swapped if secret.kind == OOB_KEY else -1):
-                    return secret
-        return None
+    def _tks(self, state: LinkEncryption, pairing: Pairing) -> tuple[tuple[int, ...], bool]:
+        """The TKs to try first, and whether to search every passkey after them (not for
+        OOB, whose TK is 128 random bits)."""
+        return tuple(self._given_tks(state)), pairing.method() != OOB
 
     def _sc_paired(self, state: LinkEncryption, pairing: Pairing, frame: int) -> None:
         """A Secure Connections pairing's nonces are all in: its LTK, when one side's
@@ -486,7 +481,7 @@ class Encryption:
             what = f"OOB key {tk.to_bytes(16, 'big').hex()}"
         else:
             what = "TK 0" if method == JUST_WORKS and tk == 0 else f"passkey {tk:06d}"
-        given = self._given(state, tk)
+        given = self._given_tks(state).get(tk)
         verb = f"found with {given.source}" if given is not None else f"cracked{how}"
         source = f"STK of the legacy pairing {verb} ({method}, {what})"
         responder = state.responder
