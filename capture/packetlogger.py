@@ -33,7 +33,6 @@ from attscope.capture.reader import MAX_RECORD, CaptureReader
 from attscope.capture.stream_input import ForwardStream
 from attscope.capture.time_check import TimeCheck
 
-H2C, C2H = Direction.HOST_TO_CONTROLLER, Direction.CONTROLLER_TO_HOST
 _HEADER = 12  # length, seconds, microseconds
 _PROBE_RECORDS = 3  # records checked before a file is taken as PacketLogger
 

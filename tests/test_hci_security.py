@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from corpus import need_corpus, tshark_fields
 from frames import ACL_HANDLE, Script
 
@@ -61,6 +62,8 @@ def test_a_legacy_pairings_first_key_is_named_the_stk(tmp_path: Path) -> None:
     assert ltk.what.startswith("LTK distributed by the peripheral (remote) (EDIV 0x00c0")
 
 
+@pytest.mark.corpus
+@pytest.mark.tshark
 def test_the_ec521_log_gives_the_keys_tshark_shows() -> None:
     path = need_corpus("android_ec521_smp.btsnoop")
     analyzer = Analyzer()
