@@ -24,11 +24,28 @@ from attscope.dissector.decoding.channels import (
     SduReassembler,
 )
 from attscope.dissector.decoding.hci_acl import AclHeader, decode_iso, decode_sco
-from attscope.dissector.decoding.hci_commands import TiAttCommand, decode_hci_command
+from attscope.dissector.decoding.hci_commands import (
+    HciCommandRaw,
+    ReadLocalVersionReturn,
+    TiAttCommand,
+    decode_hci_command,
+)
 from attscope.dissector.decoding.hci_events import (
+    CommandComplete,
+    ConnectionComplete,
     DisconnectionComplete,
+    HciEventRaw,
+    LeConnectionComplete,
+    LeEnhancedConnectionComplete,
+    LeEnhancedConnectionCompleteV2,
     TiAttEvent,
     decode_hci_event,
+)
+from attscope.dissector.decoding.hci_names import is_vendor
+from attscope.dissector.decoding.hci_vendor import (
+    DEBUG_ACL_HANDLE,
+    vendor_command_name,
+    vendor_event_name,
 )
 from attscope.dissector.decoding.l2cap import (
     CID_ATT,
@@ -89,6 +106,24 @@ class LoggerNote(msgspec.Struct, frozen=True, gc=False, tag="packetlogger_note")
             return f"PacketLogger {name}: {self.data.hex()}"
         text = self.data.split(b"\x00", 1)[0].decode("utf-8", "replace")
         return f"PacketLogger {name}: {text!r}"
+
+
+class VendorDebugData(msgspec.Struct, frozen=True, gc=False, tag="hci_vendor_debug"):
+    """ACL data on a handle no connection was given that controllers use for their own logs
+    (hci_vendor.DEBUG_ACL_HANDLE): the controller's debug output, not a link's traffic."""
+
+    handle: int
+    data: bytes
+
+    @property
+    def name(self) -> str:
+        return "Controller debug data"
+
+    def summary(self) -> str:
+        return (
+            f"controller debug data on ACL handle 0x{self.handle:04x} (no connection has this "
+            f"handle; Qualcomm controllers send their logs on it), {len(self.data)} bytes"
+        )
 
 
 class L2capPending(msgspec.Struct, frozen=True, gc=False, tag="l2cap_pending"):
@@ -229,6 +264,18 @@ class _AirTiming:
         self.last_bits: tuple[int, int] | None = None  # its SN and NESN, when a reference
 
 
+# the events the decoder follows, by exact type (see Decoder._track_event)
+_TRACKED: dict[type, str] = {
+    DisconnectionComplete: "closed",
+    ConnectionComplete: "opened",
+    LeConnectionComplete: "opened",
+    LeEnhancedConnectionComplete: "opened",
+    LeEnhancedConnectionCompleteV2: "opened",
+    CommandComplete: "complete",
+    HciEventRaw: "vendor",
+}
+
+
 class Decoder:
     """Decodes the frames of one capture, in order."""
 
@@ -243,6 +290,9 @@ class Decoder:
         self._air_timing: dict[int, _AirTiming] = {}  # sides of a sniffer that says none
         self._air_acks: dict[int, tuple[Direction, int, int]] = {}  # AA -> last side, SN, NESN
         self._air_links: dict[int, None] = {}  # access addresses with state, oldest first
+        self._makers: dict[int | None, int] = {}  # adapter -> its controller's company id
+        self._vendor_sent: dict[tuple[int | None, int], str] = {}  # named vendor commands
+        self._opened: set[tuple[int | None, int]] = set()  # handles a connection was given
 
     def decode(self, frame: Frame) -> Packet:
         if frame.hci_type == _ACL and frame.problem is None:
@@ -273,12 +323,14 @@ class Decoder:
             command = decode_hci_command(data)
             if isinstance(command, TiAttCommand):  # TI's vendor ATT: the same ATT records
                 return self._ti(frame, command)
+            if isinstance(command, HciCommandRaw) and is_vendor(command.opcode):
+                command = self._vendor_command(frame.adapter, command)
             layers = [command]
         elif kind == HciType.EVENT:
             event = decode_hci_event(data)
             if isinstance(event, TiAttEvent):
                 return self._ti(frame, event)
-            self._track_event(frame.adapter, event)
+            event = self._track_event(frame.adapter, event)
             layers = [event]
         elif kind in (HciType.SCO, HciType.ISO):
             decoded = decode_sco(data) if kind == HciType.SCO else decode_iso(data)
@@ -298,10 +350,39 @@ class Decoder:
             layers.append(converted.pdu)
         return Packet(frame.index, frame.ts_us, frame.direction, conn, layers)
 
-    def _track_event(self, adapter: int | None, event: Any) -> None:
-        if isinstance(event, DisconnectionComplete) and event.status == 0:
-            # some controllers set the flag bits of the handle field in events
-            self._close(hci_connection(adapter, event.handle & 0x0FFF))
+    def _track_event(self, adapter: int | None, event: Any) -> Any:
+        """Follow what an event changes; the event again, a vendor one named. One lookup
+        by type for the events it ignores (Number Of Completed Packets: a third of a log)."""
+        kind = _TRACKED.get(type(event))
+        if kind is None:
+            return event
+        if kind == "closed":
+            if event.status == 0:  # some controllers set the flag bits of the handle field
+                self._close(hci_connection(adapter, event.handle & 0x0FFF))
+        elif kind == "opened":
+            if event.status == 0:
+                self._opened.add((adapter, event.handle & 0x0FFF))
+        elif kind == "complete":
+            if isinstance(event.ret, ReadLocalVersionReturn) and event.ret.status == 0:
+                self._makers[adapter] = event.ret.company_id  # whose vendor commands these are
+            elif is_vendor(event.opcode):
+                name = self._vendor_sent.get((adapter, event.opcode)) or vendor_command_name(
+                    event.opcode, b"", self._makers.get(adapter)
+                )
+                if name is not None:
+                    return msgspec.structs.replace(event, vendor_name=name)
+        else:
+            name = vendor_event_name(event.code, event.params, self._makers.get(adapter))
+            if name is not None:
+                return msgspec.structs.replace(event, vendor_name=name)
+        return event
+
+    def _vendor_command(self, adapter: int | None, command: HciCommandRaw) -> HciCommandRaw:
+        name = vendor_command_name(command.opcode, command.params, self._makers.get(adapter))
+        if name is None:
+            return command
+        self._vendor_sent[adapter, command.opcode] = name  # names its Command Complete
+        return msgspec.structs.replace(command, vendor_name=name)
 
     def _acl_packet(self, frame: Frame) -> Packet:
         # the hottest path of an HCI log: attributes read once, the common case first
@@ -319,6 +400,9 @@ class Decoder:
         )
         layers: list[Any] = [header]
         size = len(payload)
+        if handle == DEBUG_ACL_HANDLE and (frame.adapter, handle) not in self._opened:
+            layers.append(VendorDebugData(handle, payload))
+            return Packet(frame.index, frame.ts_us, direction, None, layers)
         if size != length:
             reason = f"ACL length says {length} bytes, packet has {size}"
             layers.append(Malformed("hci", reason, payload))

@@ -120,6 +120,13 @@ class HciCommandRaw(HciCommand, frozen=True, tag="hci_command_raw"):
 
     opcode: int  # type: ignore[misc]  # an instance field here, a class constant elsewhere
     params: bytes
+    vendor_name: str | None = None  # what the controller's maker calls it (hci_vendor.py)
+
+    @property
+    def name(self) -> str:
+        if self.vendor_name is not None:
+            return f"{self.vendor_name} (0x{self.opcode:04x})"
+        return command_name(self.opcode)
 
     def encode_body(self) -> bytes:
         return self.params

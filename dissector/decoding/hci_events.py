@@ -123,6 +123,11 @@ class HciEventRaw(HciEvent, frozen=True, tag="hci_event_raw"):
 
     code: int  # type: ignore[misc]  # an instance field here, a class constant elsewhere
     params: bytes
+    vendor_name: str | None = None  # a vendor event its controller's maker names (hci_vendor.py)
+
+    @property
+    def name(self) -> str:
+        return event_name(self.code) if self.vendor_name is None else self.vendor_name
 
     def encode_body(self) -> bytes:
         return self.params
@@ -280,6 +285,7 @@ class CommandComplete(HciEvent, frozen=True, tag="hci_command_complete"):
     num_packets: int
     opcode: int
     ret: ReturnParams
+    vendor_name: str | None = None  # the vendor command's name (hci_vendor.py)
 
     @classmethod
     def decode_body(cls, body: bytes) -> Self:
@@ -300,8 +306,11 @@ class CommandComplete(HciEvent, frozen=True, tag="hci_command_complete"):
         return status_of(self.ret)
 
     def describe(self) -> str:
+        name = command_name(self.opcode)
+        if self.vendor_name is not None:
+            name = f"{self.vendor_name} (0x{self.opcode:04x})"
         text = self.ret.describe()
-        return f"{command_name(self.opcode)} {text}" if text else command_name(self.opcode)
+        return f"{name} {text}" if text else name
 
 
 @hci_event(0x0F)
