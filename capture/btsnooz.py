@@ -12,6 +12,11 @@ The ring buffer keeps only the first bytes of most ACL packets: v2 says how long
 packet was, and every record cut short is a frame with its original length (`orig_len`),
 which the analysis treats as cut. v1 does not say, so a v1 log is reported as one whose
 ACL payloads may be cut.
+
+Outside a bug report the same log turns up as a file of its own: the base64 text alone
+(the section copied out), the decoded bytes (header and zlib stream), or the header and
+the records uncompressed, as tools that extract the buffer write it. `sniff_btsnooz`
+tells them from the first bytes of a file.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import zlib
 from collections.abc import Iterator
 
 from attscope.capture import linktypes as lt
+from attscope.capture.cut_records import CutRecords
 from attscope.capture.errors import CaptureError, CaptureWarning
 from attscope.capture.frame import Direction, Encap, Frame, HciType
 
@@ -44,6 +50,46 @@ TYPES: dict[int, tuple[int, Direction]] = {
 }
 
 
+# the header's time (ms since 1970) of any log a phone wrote: 2005 to 2100
+_PLAUSIBLE_MS = range(1_100_000_000_000, 4_100_000_000_000)
+_BASE64 = re.compile(rb"[A-Za-z0-9+/=\s]*")
+
+
+def sniff_btsnooz(head: bytes) -> str | None:
+    """'base64' or 'binary' when a file starting with `head` is a btsnooz log of its own,
+    else None. A version byte and a plausible time are needed, and a zlib stream or a
+    first record of a known type after them."""
+    if len(head) >= 16 and _BASE64.fullmatch(head[:4096]):
+        text = re.sub(rb"\s+", b"", head[:4096])
+        try:
+            raw = base64.b64decode(text[: len(text) // 4 * 4])
+        except (binascii.Error, ValueError):
+            return None
+        return "base64" if _plausible(raw) else None
+    return "binary" if _plausible(head) else None
+
+
+def _plausible(raw: bytes) -> bool:
+    if len(raw) < _HEADER.size + 2:
+        return False
+    version, last_ms = _HEADER.unpack_from(raw)
+    if version not in (1, 2) or last_ms not in _PLAUSIBLE_MS:
+        return False
+    body = raw[_HEADER.size :]
+    if _is_zlib(body):
+        return True
+    header = _V2 if version == 2 else _V1
+    if len(body) < header.size:
+        return False
+    *_, kind = header.unpack_from(body)
+    return kind in TYPES and body[0] | body[1] << 8 >= 1
+
+
+def _is_zlib(body: bytes) -> bool:
+    """A zlib stream's header: deflate, and the check bits (RFC 1950 2.2)."""
+    return len(body) >= 2 and body[0] & 0x0F == 8 and (body[0] << 8 | body[1]) % 31 == 0
+
+
 def find_btsnooz(text: bytes) -> bytes | None:
     """The base64 blob between the markers of a bug report's text, or None."""
     start = text.find(BEGIN)
@@ -57,22 +103,35 @@ def find_btsnooz(text: bytes) -> bytes | None:
 
 
 class Btsnooz:
-    """A decoded btsnooz log: `frames()` gives its records as btsnoop H4 frames."""
+    """A decoded btsnooz log: `frames()` gives its records as btsnoop H4 frames.
 
-    def __init__(self, blob: bytes, name: str) -> None:
+    `raw`: the header and the records, compressed (as in a bug report) or not."""
+
+    @classmethod
+    def from_base64(cls, blob: bytes, name: str) -> Btsnooz:
         try:
             raw = base64.b64decode(blob, validate=True)
         except (binascii.Error, ValueError):
             raise CaptureError(f"{name}: the btsnooz section is not base64") from None
+        return cls(raw, name)
+
+    def __init__(self, raw: bytes, name: str) -> None:
         if len(raw) < _HEADER.size:
             raise CaptureError(f"{name}: the btsnooz section is {len(raw)} bytes, too short")
         self.version, self.last_ms = _HEADER.unpack_from(raw)
         if self.version not in (1, 2):
             raise CaptureError(f"{name}: btsnooz version {self.version} is not 1 or 2")
         self.warnings: list[CaptureWarning] = []
+        body = raw[_HEADER.size :]
+        if not _is_zlib(body):  # the records as they are
+            self.data = body[:MAX_DECOMPRESSED]
+            if len(body) > MAX_DECOMPRESSED:
+                self.warnings.append(CaptureWarning(None, f"btsnooz data past {MAX_DECOMPRESSED} "
+                                                    "bytes is not read"))  # fmt: skip
+            return
         inflate = zlib.decompressobj()
         try:
-            self.data = inflate.decompress(raw[_HEADER.size :], MAX_DECOMPRESSED)
+            self.data = inflate.decompress(body, MAX_DECOMPRESSED)
         except zlib.error as exc:
             raise CaptureError(f"{name}: the btsnooz section does not inflate ({exc})") from None
         if inflate.unconsumed_tail:
@@ -106,8 +165,9 @@ class Btsnooz:
     def frames(self) -> Iterator[Frame]:
         # the header gives the last record's time; each record the step from the one
         # before: a first pass sums the steps back to the first record's time
+        said = len(self.warnings)
         total = sum(delta for _pos, _len, _orig, delta, _kind in self._records())
-        self.warnings.clear()  # the second pass says it again
+        del self.warnings[said:]  # the second pass says it again
         ts_ms = self.last_ms - total
         index = 0
         for pos, length, original, delta, kind in self._records():
@@ -125,6 +185,19 @@ class Btsnooz:
             # no file offset: the records are inside a compressed section
             yield Frame(index, ts_ms * 1000, lt.BTSNOOP_H4, Encap.HCI, found[1], data, 0, 0,
                         orig, found[0])  # fmt: skip
+
+    def read(self) -> Iterator[Frame]:
+        """`frames()`, then the cut records and the v1 caveat said in `warnings`."""
+        cuts = CutRecords()
+        for frame in self.frames():
+            if frame.orig_len is not None:
+                cuts.add(frame.index, None, len(frame.payload), frame.orig_len)
+            yield frame
+        self.warnings.extend(cuts.warnings())
+        if self.version == 1:
+            self.warnings.append(CaptureWarning(None, "btsnooz version 1 does not record packet "
+                                 "lengths: ACL payloads may be cut, so ATT values may be "
+                                 "missing"))  # fmt: skip
 
 
 _CODES = {value: code for code, value in TYPES.items()}

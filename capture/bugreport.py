@@ -27,7 +27,6 @@ from attscope.capture import linktypes as lt
 from attscope.capture.btsnoop import EPOCH_DELTA_US, BtsnoopReader
 from attscope.capture.btsnoop import MAGIC as BTSNOOP_MAGIC
 from attscope.capture.btsnooz import BEGIN, Btsnooz, find_btsnooz
-from attscope.capture.cut_records import CutRecords
 from attscope.capture.errors import CaptureError, CaptureWarning
 from attscope.capture.frame import Frame
 from attscope.capture.packetlogger import PacketLoggerReader, byte_order
@@ -201,17 +200,9 @@ class BugreportReader(CaptureReader):
                 text = stack.enter_context(open(self.path, "rb")).read(MAX_TEXT)
         blob = find_btsnooz(text)
         assert blob is not None
-        snooz = Btsnooz(blob, f"{self.path}: {self._text}")
-        cuts = CutRecords()
-        for frame in snooz.frames():
-            if frame.orig_len is not None:
-                cuts.add(frame.index, None, len(frame.payload), frame.orig_len)
-            yield frame
-        self.warnings.extend(snooz.warnings + cuts.warnings())
-        if snooz.version == 1:
-            self.warnings.append(CaptureWarning(None, "btsnooz version 1 does not record packet "
-                                 "lengths: ACL payloads may be cut, so ATT values may be "
-                                 "missing"))  # fmt: skip
+        snooz = Btsnooz.from_base64(blob, f"{self.path}: {self._text}")
+        yield from snooz.read()
+        self.warnings.extend(snooz.warnings)
 
     def _snoop_logs(self) -> Iterator[Frame]:
         index = 0

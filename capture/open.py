@@ -8,6 +8,8 @@ from pathlib import Path
 
 from attscope.capture.btsnoop import MAGIC as BTSNOOP_MAGIC
 from attscope.capture.btsnoop import BtsnoopReader
+from attscope.capture.btsnooz import sniff_btsnooz
+from attscope.capture.btsnooz_file import BtsnoozReader
 from attscope.capture.bugreport import ZIP_MAGIC, BugreportReader, is_bugreport_text, is_tar
 from attscope.capture.errors import CaptureError
 from attscope.capture.packetlogger import PacketLoggerReader, byte_order
@@ -55,6 +57,8 @@ def open_capture(path: str | os.PathLike[str], log: str | None = None) -> Captur
             return PcapReader(p, head, _pcap_record_header(p, PCAP_MAGICS[magic][0]))
         if magic == SHB:
             return PcapngReader(p, head)
+    if (snooz := sniff_btsnooz(head)) is not None:  # before PacketLogger: it is stricter
+        return BtsnoozReader(p, snooz)
     if byte_order(head) is not None:
         return PacketLoggerReader(p, head)
     if _is_report(p, head):

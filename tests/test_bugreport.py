@@ -131,11 +131,26 @@ def test_a_report_without_any_log_is_one_line_and_exit_2(
 @given(st.binary(max_size=300))
 def test_any_btsnooz_bytes_give_records_or_one_clear_error(data: bytes) -> None:
     try:
-        snooz = Btsnooz(base64.b64encode(data), "fuzz")
+        snooz = Btsnooz.from_base64(base64.b64encode(data), "fuzz")
     except CaptureError:
         return
     frames = list(snooz.frames())
     assert [f.index for f in frames] == list(range(1, len(frames) + 1))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from([1, 2]), st.binary(max_size=300))
+def test_any_uncompressed_btsnooz_records_give_records_or_one_clear_error(
+    version: int, records: bytes
+) -> None:
+    header = bytes([version]) + (1_765_000_000_000).to_bytes(8, "little")
+    try:
+        snooz = Btsnooz(header + records, "fuzz")
+    except CaptureError:
+        return
+    frames = list(snooz.read())
+    assert [f.index for f in frames] == list(range(1, len(frames) + 1))
+    assert sum(len(f.payload) for f in frames) <= len(records)
 
 
 def test_the_section_is_found_among_the_dumpsys_text() -> None:
