@@ -126,3 +126,25 @@ def test_a_btsnooz_file_cut_short_keeps_every_whole_record(tmp_path: Path) -> No
     frames = list(reader)
     assert len(frames) == len(_hci()) - 1
     assert any("cut short" in w.message for w in reader.warnings)
+
+
+def test_a_cut_answer_says_which_answer_it_was_and_ends_its_request(tmp_path: Path) -> None:
+    from attscope.dissector.decoding.att_pdus import AttCut
+    from attscope.dissector.decoding.decoder import CutRest, Decoder
+
+    path = _files(tmp_path)["binary"]
+    decoder = Decoder()
+    packets = {f.index: decoder.decode(f) for f in open_capture(path)}
+    # frame 54 starts the Read By Group Type Response (27 + 9 bytes in two ACL packets),
+    # cut to 16 bytes: its opcode and 7 parameter bytes are left
+    start, rest = packets[54].pdu, packets[55].pdu
+    assert isinstance(start, AttCut) and start.opcode == 0x11 and start.length == 32
+    assert len(start.kept) == 7 and not packets[54].lost
+    assert isinstance(rest, CutRest) and rest.first == 54
+    analyzer = Analyzer()
+    for frame in open_capture(path):
+        analyzer.feed(frame)
+    analyzer.finish()
+    txn = next(t for t in analyzer.transactions() if t.request_frame == 52)
+    assert (txn.response_frame, txn.outcome, txn.value) == (54, "cut", None)
+    assert not txn.capture_gap and analyzer.violations == []

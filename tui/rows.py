@@ -187,7 +187,7 @@ def transaction_header(width: int, conn_col: int = 8) -> str:
 
 
 _OUTCOME_STYLE = {"ok": SERVER, "error": ERROR, "timeout": ERROR, "cancelled": WARNING,
-                  "incomplete": WARNING, "encrypted": WARNING}  # fmt: skip
+                  "incomplete": WARNING, "encrypted": WARNING, "cut": WARNING}  # fmt: skip
 
 
 def transaction_row(

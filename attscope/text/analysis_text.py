@@ -36,6 +36,8 @@ def transaction_line(txn: Transaction, start_us: int) -> str:
     name = getattr(txn, "characteristic_name", None) or getattr(txn, "descriptor_name", None)
     named = f" ({name})" if name else ""
     outcome = txn.outcome if txn.error_name is None else f"error: {txn.error_name}"
+    if txn.outcome == "cut":
+        outcome = "answered (cut by the log: value unknown)"
     value = txn.value if txn.value is not None else None
     decoded = getattr(txn, "decoded", None)
     shown = f" = {decoded}" if decoded else (f" [{hex_preview(value)}]" if value else "")

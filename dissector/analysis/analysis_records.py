@@ -23,8 +23,9 @@ OTHER_SIDE: dict[Side, Side] = {LOCAL: REMOTE, REMOTE: LOCAL, CENTRAL: PERIPHERA
                                 PERIPHERAL: CENTRAL, UNKNOWN_SIDE: UNKNOWN_SIDE}  # fmt: skip
 
 # "incomplete": its answer is not in the capture (the sniffer missed it, or the capture
-# ended); "encrypted": a PDU no key could decrypt may have been its answer
-Outcome = Literal["ok", "error", "timeout", "cancelled", "incomplete", "encrypted"]
+# ended); "encrypted": a PDU no key could decrypt may have been its answer; "cut": it was
+# answered, but the log's writer kept only the answer's first bytes (its value unknown)
+Outcome = Literal["ok", "error", "timeout", "cancelled", "incomplete", "encrypted", "cut"]
 TransactionKind = Literal[
     "exchange_mtu", "find_information", "find_by_type_value", "read_by_type", "read",
     "read_blob", "read_multiple", "read_by_group_type", "read_multiple_variable", "write",

@@ -47,7 +47,7 @@ from attscope.dissector.analysis.transactions import (
     AttTracker,
     Bearer,
 )
-from attscope.dissector.decoding.att_pdus import AttPdu
+from attscope.dissector.decoding.att_pdus import AttCut, AttPdu
 from attscope.dissector.decoding.decoder import Decoder, Packet
 from attscope.dissector.decoding.hci_commands import (
     LeEnableEncryption,
@@ -180,7 +180,7 @@ class Analyzer:
                         self._hci_security.smp(conn.id, packet.pdu, frame.direction,
                                                conn.local_role, packet.frame)  # fmt: skip
                 pdu = packet.pdu
-                if isinstance(pdu, AttPdu):
+                if isinstance(pdu, AttPdu | AttCut):
                     self._att_pdu(conn, packet, pdu, unknown)
         conn_id = conn.id if conn is not None else None
         if self._events or connections.opened or connections.closed:
@@ -219,7 +219,11 @@ class Analyzer:
         return self._flush()
 
     def _att_pdu(
-        self, conn: LiveConnection, packet: Packet, pdu: AttPdu, frame_direction_unknown: bool
+        self,
+        conn: LiveConnection,
+        packet: Packet,
+        pdu: AttPdu | AttCut,
+        frame_direction_unknown: bool,
     ) -> None:
         cid = packet.cid
         assert cid is not None
@@ -248,7 +252,8 @@ class Analyzer:
             bearer.guessed_sides = True
         side = SIDE_OF[packet.direction]
         frame, ts = packet.frame, packet.ts_us
-        self._gatt.observe_pdu(conn, side, pdu, frame, ts, bearer.cid)
+        if not isinstance(pdu, AttCut):  # a cut answer's values are unknown
+            self._gatt.observe_pdu(conn, side, pdu, frame, ts, bearer.cid)
         unreadable = self._unreadable.get(conn.id, 0)
         unseen = conn.missed_events + unreadable + self._missed.get(conn.id, 0)  # gaps
         self._att.feed(bearer, side, pdu, frame, ts, packet.pdu_length, unseen, unreadable)

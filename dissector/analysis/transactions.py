@@ -33,6 +33,7 @@ from attscope.dissector.analysis.flow_rules import AFTER_TIMEOUT, STEPS, Role
 from attscope.dissector.analysis.flow_rules import ViolationKind as Kind
 from attscope.dissector.decoding import att_pdus as att
 from attscope.dissector.decoding.att_errors import error_name
+from attscope.dissector.decoding.att_pdus import AttCut
 
 ATT_TIMEOUT_US = 30_000_000  # Vol 3 Part F 3.3.3
 LE_DEFAULT_MTU = 23  # Vol 3 Part F 3.2.8
@@ -182,6 +183,7 @@ class AttTracker:
         self._compact_at = MIN_COMPACT  # heap size at which ended entries are dropped
         self._seq = 0
         self._gap = False  # the sniffer missed events since the bearer's previous PDU
+        self._cut = False  # the PDU being fed is an answer the log's writer cut (AttCut)
         self.untimed = False  # the PDU being fed has a time the capture cannot vouch for
 
     # -- feeding ------------------------------------------------------------------------
@@ -202,6 +204,7 @@ class AttTracker:
         encrypted PDUs no key read (`unreadable`, also counted on its own). The caller
         calls `expire` first with the PDU's time (the analyzer does, once per frame)."""
         opcode = pdu.opcode
+        self._cut = isinstance(pdu, AttCut)
         self._gap = missed != bearer.missed
         if self._gap:  # what is outstanding may have been answered unseen
             bearer.missed = missed
@@ -308,6 +311,9 @@ class AttTracker:
             while stream.pending[0] is not txn:
                 self._close(stream.pending.pop(0), "incomplete")
         stream.pending.remove(txn)
+        if self._cut:
+            self._cut_answer(stream, txn, frame, ts)
+            return
         txn.response = pdu
         txn.response_frame = frame
         txn.frames.append(frame)
@@ -326,6 +332,24 @@ class AttTracker:
             if isinstance(pdu, att.ExchangeMtuResponse):
                 self._mtu_response(bearer, txn, pdu, frame)
         self._complete(bearer, stream, txn)
+
+    def _cut_answer(self, stream: _Stream, txn: _Open, frame: int, ts: int) -> None:
+        """`txn` was answered, but the log's writer cut the answer: it ends, its value
+        unknown; so does a long read it continued, and queued writes stay queued."""
+        txn.response_frame = frame
+        txn.frames.append(frame)
+        txn.end_us, txn.latency_us = ts, self._latency(txn, ts)
+        txn.exchanges.append(Exchange(txn.request_frame, frame))
+        txn.outcome = "cut"
+        if isinstance(txn.request, att.ReadBlobRequest) and stream.long_read is not None:
+            long_read, stream.long_read = stream.long_read, None
+            _join_read(long_read, txn)
+            long_read.outcome, long_read.value = "cut", None
+            txn = long_read
+        if isinstance(txn.request, att.PrepareWriteRequest):
+            stream.queue.append(txn)  # Execute Write still ends the queue
+            return
+        self._finish(txn)
 
     def _complete(self, bearer: Bearer, stream: _Stream, txn: _Open) -> None:
         """A request was answered: join it to a long read or queued write, or report it."""
@@ -571,6 +595,8 @@ class AttTracker:
         frames: tuple[int, ...],
         pending: int | None = None,
     ) -> None:
+        if self._cut:
+            return  # nothing is said of a PDU only partly seen
         found = violation(kind, message, bearer.conn, frames, bearer.cid, pending)
         if bearer.guessed_sides and found.severity == "error":
             # who sent what was inferred, not recorded: a wrong guess looks like a violation

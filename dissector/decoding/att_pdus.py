@@ -776,3 +776,27 @@ class MultipleHandleValueNotification(AttPdu, frozen=True, tag="att_multiple_han
 
 
 decode_att = ATT.decode  # the layer boundary: the ATT PDU in an L2CAP SDU; never raises
+
+
+class AttCut(msgspec.Struct, frozen=True, gc=False, tag="att_cut"):
+    """An ATT response of which the log's writer kept only the first bytes (a phone's
+    btsnooz buffer or filtered snoop log): which PDU it was is known, what it said is not.
+    `length` is the PDU's own length from its L2CAP header."""
+
+    opcode: int
+    kept: bytes  # the parameters that are left
+    length: int
+
+    @property
+    def title(self) -> str:
+        return opcode_title(self.opcode)
+
+    @property
+    def name(self) -> str:
+        return opcode_name(self.opcode)
+
+    def summary(self) -> str:
+        return (
+            f"{self.title}, cut by the log's writer: {1 + len(self.kept)} of {self.length} "
+            "bytes kept, its values unknown"
+        )

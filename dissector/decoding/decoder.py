@@ -16,7 +16,7 @@ import msgspec
 from attscope.capture.frame import Direction, Encap, Frame, HciType, SnifferInfo
 from attscope.capture.linktypes import WTAP_ENCAP_BASE
 from attscope.dissector.decoding import l2cap_signalling as sig
-from attscope.dissector.decoding.att_pdus import decode_att
+from attscope.dissector.decoding.att_pdus import RESPONSES, AttCut, AttOpcode, decode_att
 from attscope.dissector.decoding.channels import (
     Channel,
     ChannelChange,
@@ -124,6 +124,16 @@ class VendorDebugData(msgspec.Struct, frozen=True, gc=False, tag="hci_vendor_deb
             f"controller debug data on ACL handle 0x{self.handle:04x} (no connection has this "
             f"handle; Qualcomm controllers send their logs on it), {len(self.data)} bytes"
         )
+
+
+class CutRest(msgspec.Struct, frozen=True, gc=False, tag="l2cap_cut_rest"):
+    """A continuation of an ATT answer whose start the log's writer cut (see AttCut)."""
+
+    first: int  # the frame of the answer's start
+    length: int  # the bytes it carried, as its ACL header says
+
+    def summary(self) -> str:
+        return f"the rest of frame {self.first}'s ATT answer, {self.length} bytes (cut by the log)"
 
 
 class L2capPending(msgspec.Struct, frozen=True, gc=False, tag="l2cap_pending"):
@@ -264,6 +274,8 @@ class _AirTiming:
         self.last_bits: tuple[int, int] | None = None  # its SN and NESN, when a reference
 
 
+_CUT_ANSWERS = RESPONSES - {AttOpcode.ERROR_RSP}  # see Decoder._cut_answer
+
 # the events the decoder follows, by exact type (see Decoder._track_event)
 _TRACKED: dict[type, str] = {
     DisconnectionComplete: "closed",
@@ -293,6 +305,8 @@ class Decoder:
         self._makers: dict[int | None, int] = {}  # adapter -> its controller's company id
         self._vendor_sent: dict[tuple[int | None, int], str] = {}  # named vendor commands
         self._opened: set[tuple[int | None, int]] = set()  # handles a connection was given
+        # the bytes still to come of a cut ATT answer, and its frame
+        self._cut_rest: dict[tuple[Link, Direction], tuple[int, int]] = {}
 
     def decode(self, frame: Frame) -> Packet:
         if frame.hci_type == _ACL and frame.problem is None:
@@ -403,12 +417,26 @@ class Decoder:
         if handle == DEBUG_ACL_HANDLE and (frame.adapter, handle) not in self._opened:
             layers.append(VendorDebugData(handle, payload))
             return Packet(frame.index, frame.ts_us, direction, None, layers)
+        if self._cut_rest and pb == PB_CONTINUATION and (conn, direction) in self._cut_rest:
+            layers.append(self._rest_of_cut((conn, direction), length))
+            return Packet(frame.index, frame.ts_us, direction, conn, layers, lost=False)
         if size != length:
             reason = f"ACL length says {length} bytes, packet has {size}"
             layers.append(Malformed("hci", reason, payload))
             # cut by the log's writer (a phone's btsnooz buffer, a snap length): what it
             # carried is lost to the streams, as a packet the capture missed is
             cut = frame.orig_len is not None and size < length
+            if (
+                cut
+                and pb != PB_CONTINUATION
+                and (answer := self._cut_answer(payload, length))
+                and (conn, direction) not in self._acl.partials
+            ):  # but a whole ATT answer's start says which answer came
+                layers[1:] = answer
+                if answer[0].length + 4 > length:  # its continuations are part of the cut
+                    self._cut_rest[conn, direction] = (answer[0].length + 4 - length, frame.index)
+                return Packet(frame.index, frame.ts_us, direction, conn, layers, CID_ATT,
+                              (), False, answer[1].length)  # fmt: skip
             return Packet(frame.index, frame.ts_us, direction, conn, layers, lost=cut)
         partials = self._acl.partials
         if pb != PB_CONTINUATION:
@@ -426,6 +454,28 @@ class Decoder:
         else:
             whole, damage = self._acl.cont((conn, direction), payload, frame.index)
         return self._l2cap(frame, conn, layers, whole, damage, payload)
+
+    def _rest_of_cut(self, key: tuple[Link, Direction], length: int) -> CutRest:
+        """A continuation of a cut ATT answer (`length`: the ACL packet's own)."""
+        left, first = self._cut_rest[key]
+        if left <= length:
+            del self._cut_rest[key]
+        else:
+            self._cut_rest[key] = (left - length, first)
+        return CutRest(first, length)
+
+    @staticmethod
+    def _cut_answer(payload: bytes, length: int) -> tuple[L2capHeader, AttCut] | None:
+        """The L2CAP header and what is left of an ATT response the log's writer cut, when
+        its opcode survived (`length`: the ACL packet's; continuations may follow); an Error
+        Response is short enough to keep whole, so a cut one is damage, not a cut answer."""
+        if len(payload) < 5:
+            return None
+        l2len, cid = _L2CAP_HEADER.unpack_from(payload)
+        opcode = payload[4]
+        if cid != CID_ATT or l2len + 4 < length or opcode not in _CUT_ANSWERS:
+            return None
+        return L2capHeader(l2len, cid), AttCut(opcode, payload[5:], l2len)
 
     def _hci_conn(self, adapter: int | None, handle: int) -> Link:
         """The connection's name, made once per handle (this runs for every ACL packet)."""
