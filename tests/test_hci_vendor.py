@@ -4,7 +4,10 @@ extensions named for any maker, and a controller's debug data on ACL handle 0x0E
 
 from __future__ import annotations
 
+import struct
+
 import pytest
+from corpus import need_corpus
 
 from attscope.capture import Direction, Encap, Frame, HciType
 from attscope.capture.linktypes import BTSNOOP_H4
@@ -22,8 +25,6 @@ from attscope.dissector.decoding.hci_vendor import (
     vendor_event_name,
 )
 from attscope.text.packet_text import line
-from samples import hci_pdus as hci
-from tests.corpus import need_corpus
 
 
 @pytest.mark.parametrize(
@@ -78,6 +79,27 @@ def test_vendor_events() -> None:
     assert vendor_event_name(0xFF, b"", BROADCOM) is None
 
 
+# the HCI packets these tests send (Vol 4 Part E 5.4)
+def _command(opcode: int, params: bytes = b"") -> bytes:
+    return struct.pack("<HB", opcode, len(params)) + params
+
+
+def _event(code: int, params: bytes) -> bytes:
+    return bytes([code, len(params)]) + params
+
+
+def _command_complete(opcode: int, ret: bytes) -> bytes:
+    return _event(0x0E, struct.pack("<BH", 1, opcode) + ret)
+
+
+def _le_meta(subevent: int, params: bytes) -> bytes:
+    return _event(0x3E, bytes([subevent]) + params)
+
+
+def _acl(handle: int, pb: int, data: bytes) -> bytes:
+    return struct.pack("<HH", handle | pb << 12, len(data)) + data
+
+
 def _frames(packets: list[tuple[HciType, Direction, bytes]]) -> list[Packet]:
     decoder = Decoder()
     out = []
@@ -95,17 +117,17 @@ def _version(company: int) -> bytes:
     """Read Local Version Information Complete: Core 5.3, the given company."""
     ret = bytes([0, 0x0C]) + (0x1234).to_bytes(2, "little") + bytes([0x0C])
     ret += company.to_bytes(2, "little") + (0x5678).to_bytes(2, "little")
-    return hci.command_complete(0x1001, ret)
+    return _command_complete(0x1001, ret)
 
 
 def test_the_decoder_names_vendor_commands_once_it_knows_the_controllers_maker() -> None:
     packets = _frames(
         [
-            (CMD, TO, hci.command(0xFC4C, b"\x00\x00\x21\x00")),  # before the maker is known
+            (CMD, TO, _command(0xFC4C, b"\x00\x00\x21\x00")),  # before the maker is known
             (EVT, FROM, _version(BROADCOM)),
-            (CMD, TO, hci.command(0xFC4C, b"\x00\x00\x21\x00")),
-            (EVT, FROM, hci.command_complete(0xFC4C, b"\x00")),
-            (EVT, FROM, hci.event(0xFF, b"\xb4\x01\x02")),
+            (CMD, TO, _command(0xFC4C, b"\x00\x00\x21\x00")),
+            (EVT, FROM, _command_complete(0xFC4C, b"\x00")),
+            (EVT, FROM, _event(0xFF, b"\xb4\x01\x02")),
         ]
     )
     first, _, named, complete, event = (p.pdu for p in packets)
@@ -120,8 +142,8 @@ def test_the_decoder_names_vendor_commands_once_it_knows_the_controllers_maker()
 def test_a_command_complete_names_the_sub_operation_its_command_had() -> None:
     packets = _frames(
         [
-            (CMD, TO, hci.command(0xFD57, b"\x00\x01")),  # APCF Enable
-            (EVT, FROM, hci.command_complete(0xFD57, b"\x00\x00\x01")),
+            (CMD, TO, _command(0xFD57, b"\x00\x01")),  # APCF Enable
+            (EVT, FROM, _command_complete(0xFD57, b"\x00\x00\x01")),
         ]
     )
     complete = packets[1].pdu
@@ -130,11 +152,11 @@ def test_a_command_complete_names_the_sub_operation_its_command_had() -> None:
 
 
 def test_debug_data_on_handle_0x0edc_is_shown_as_such_unless_a_connection_has_it() -> None:
-    debug = hci.acl(0x0EDC, 0b10, b"\x01\x02\x03\x04\x05\x06")
+    debug = _acl(0x0EDC, 0b10, b"\x01\x02\x03\x04\x05\x06")
     packets = _frames(
         [
             (ACL, FROM, debug),
-            (EVT, FROM, hci.le_meta(0x01, bytes([0]) + (0x0EDC).to_bytes(2, "little") + bytes(15))),
+            (EVT, FROM, _le_meta(0x01, bytes([0]) + (0x0EDC).to_bytes(2, "little") + bytes(15))),
             (ACL, FROM, debug),
         ]
     )
