@@ -358,7 +358,7 @@ async def test_the_tui_follows_the_stream_and_ends_with_the_files_analysis(tmp_p
             got = list(app.model.transactions)
             assert msgspec.json.encode(got) == msgspec.json.encode(done)
             await pilot.press("7")
-            rows = shown(app.list("devices"))
+            rows = shown(app.list_of("devices"))
             assert len(rows) == 1 and rows[0].startswith("E2:E0:6B:31:00:54 public BT5.0 Mouse")
         assert session.closed  # leaving the app released the port
 
@@ -381,7 +381,7 @@ async def test_a_sorted_table_takes_in_transactions_as_they_come(tmp_path: Path)
         app = make_app(Source("mouse (paced)", lambda: paced(session.frames()), live=session))
         async with app.run_test(size=(120, 30)) as pilot:
             await pilot.press("3", "s")  # by latency, before the first one came
-            table = app.list("transactions")
+            table = app.list_of("transactions")
             while len(table.source) < 10:
                 await pilot.pause(0.02)
             table.move_to(5)
@@ -412,7 +412,7 @@ async def test_enter_on_a_device_follows_it(tmp_path: Path) -> None:
         app = make_app(Source("adverts (emulated)", session.frames, live=session))
         async with app.run_test(size=(120, 30)) as pilot:
             assert app.query_one("#tabs").active == "devices"  # scanning: devices first
-            devices = app.list("devices")
+            devices = app.list_of("devices")
             deadline = Deadline()
             while len(devices.source) < 2:
                 deadline.check("two devices heard")

@@ -38,7 +38,7 @@ async def test_every_panel_by_keyboard():
     app = make_app(SAMPLE)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, app)
-        conns = shown(app.list("connections"))
+        conns = shown(app.list_of("connections"))
         assert conns[0].startswith("(all)") and "0x0040" in conns[1]
         assert "Lena's HR2" in conns[1]  # the Device Name the capture read
         await pilot.press("down", "enter")  # focus on the connection
@@ -46,18 +46,18 @@ async def test_every_panel_by_keyboard():
         assert app.focus_conn == 0
         await pilot.press("2")
         assert app.query_one(TabbedContent).active == "flow"
-        flow = shown(app.list("flow"))
+        flow = shown(app.list_of("flow"))
         assert len(flow) == facts(SAMPLE).att_pdus  # the sample has one connection
         assert "Exchange MTU Request" in flow[0] and "▶" in flow[0]
         assert "◀" in flow[1] and "54.1 ms" in flow[1]  # the answer, with its latency
         assert any("Heart Rate Measurement" in row for row in flow)
         await pilot.press("3")
-        rows = shown(app.list("transactions"))
+        rows = shown(app.list_of("transactions"))
         assert len(rows) == facts(SAMPLE).transactions
         await pilot.press("s")  # sort by latency
         await settle(pilot, app)
-        assert app.sort == "latency"
-        txns = app.list("transactions").source
+        assert app.panel("transactions").sort == "latency"
+        txns = app.list_of("transactions").source
         latencies = [txns.transaction(i).latency_us or -1 for i in range(len(txns))]
         assert latencies == sorted(latencies)
         await pilot.press("4")
@@ -65,7 +65,7 @@ async def test_every_panel_by_keyboard():
         labels = [n.label.plain for n in tree.root.children[0].children]
         assert any("Heart Rate (180d)" in label for label in labels)
         await pilot.press("5")
-        assert shown(app.list("violations")) == []
+        assert shown(app.list_of("violations")) == []
         await pilot.press("6", "down", "down")
         detail = app.query_one(PacketDetail)
         fields = app.query_one("#fields", Tree)
@@ -88,7 +88,7 @@ async def test_long_read_expands_into_its_exchanges(tmp_path: Path):
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot, app)
         await pilot.press("3")
-        widget = app.list("transactions")
+        widget = app.list_of("transactions")
         rows = shown(widget)
         assert "long_read" in rows[0]
         assert rows[0].startswith("▸") and len(rows) == 1
@@ -99,7 +99,7 @@ async def test_long_read_expands_into_its_exchanges(tmp_path: Path):
         # sorted, then re-sorted as a live table is: the row stays open, the cursor on it
         await pilot.press("s", "space")
         widget.move_to(2)
-        app._set_transactions(keep_cursor=True)
+        app.panel("transactions").set_rows(keep_cursor=True)
         await pilot.pause()
         assert shown(widget) == rows and widget.cursor == 2
 
@@ -114,11 +114,11 @@ async def test_filter_search_and_go_to_frame():
         await pilot.press(*"handle:0x0016", "enter")
         await settle(pilot, app)
         await pilot.press("2")
-        flow = shown(app.list("flow"))
+        flow = shown(app.list_of("flow"))
         assert flow and all("0x0016" in row for row in flow)
         assert all("Battery Level" in row for row in flow)
         await pilot.press("3")
-        assert all("0x0016" in row for row in shown(app.list("transactions")))
+        assert all("0x0016" in row for row in shown(app.list_of("transactions")))
         # a broken filter says why and keeps the last one
         await pilot.press("f", "ctrl+u", *"handle:zz", "enter")
         assert app.query_one("#filter", Input).has_class("error")
@@ -126,7 +126,7 @@ async def test_filter_search_and_go_to_frame():
         await pilot.press("ctrl+u", "enter")  # an empty filter shows everything
         await settle(pilot, app)
         await pilot.press("6")
-        packets = app.list("packets")
+        packets = app.list_of("packets")
         assert len(packets.source) == facts(SAMPLE).frames
         rows = shown(packets)
         found = next(i for i, row in enumerate(rows) if "Disconnect" in row)
@@ -164,7 +164,7 @@ async def test_violation_jumps_to_its_frames(tmp_path: Path):
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot, app)
         await pilot.press("5")
-        rows = shown(app.list("violations"))
+        rows = shown(app.list_of("violations"))
         assert len(rows) == 1 and rows[0].startswith("ERROR")
         detail = app.query_one("#violation-detail", Static).render().plain
         assert "Core 5.4" in detail
@@ -174,8 +174,8 @@ async def test_violation_jumps_to_its_frames(tmp_path: Path):
         )
         assert app.query_one(TabbedContent).active == "packets"
         first = app.model.violations[0].frames[0]
-        assert app.list("packets").cursor == first - 1
-        flow = app.list("flow")
+        assert app.list_of("packets").cursor == first - 1
+        flow = app.list_of("flow")
         assert flow.source.frame_at(flow.cursor) == first
 
 
@@ -186,7 +186,7 @@ async def test_click_copy_and_export(tmp_path: Path, monkeypatch):
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, app)
         await pilot.press("3")
-        widget = app.list("transactions")
+        widget = app.list_of("transactions")
         # the first row with a value below the first row, on the screen even when the
         # detail pane grows to show the value
         visible = range(1, min(len(shown(widget)), widget.size.height - 8))
@@ -228,7 +228,7 @@ async def test_untrusted_text_stays_text(tmp_path: Path):
     app = make_app(str(path))
     async with app.run_test(size=(160, 30)) as pilot:
         await settle(pilot, app)
-        conn_row = app.list("connections").source.rows(1, 2, 160)[0]
+        conn_row = app.list_of("connections").source.rows(1, 2, 160)[0]
         # the name is there letter for letter, the escape shown as text, no style from it
         assert "[bold red]x[/]" in conn_row.plain
         assert "\\x1b[31mRED" in conn_row.plain and "\x1b" not in conn_row.plain
@@ -240,7 +240,7 @@ async def test_untrusted_text_stays_text(tmp_path: Path):
         text = "\n".join(_labels(tree.root))
         assert "[bold red]x[/]" in text and "\x1b" not in text
         await pilot.press("3")
-        rows = shown(app.list("transactions"))
+        rows = shown(app.list_of("transactions"))
         assert any("[bold red]x[/]" in row for row in rows)
         # what reached the screen: the brackets are there, nothing was made bold red
         screen = app.export_screenshot()
@@ -264,7 +264,7 @@ async def test_multiconnection_capture_panels_match_the_analyzer():
     app = make_app(str(path))
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(pilot, app, timeout=60)
-        rows = shown(app.list("connections"))
+        rows = shown(app.list_of("connections"))
         assert len(rows) == len(analyzer.connections) + 1
         for conn, row in zip(analyzer.connections, rows[1:], strict=True):
             assert row.startswith(conn.id)
@@ -273,15 +273,15 @@ async def test_multiconnection_capture_panels_match_the_analyzer():
         # focus each connection in turn: the transactions table is that connection's
         for index, conn in enumerate(analyzer.connections[:4], start=1):
             await pilot.press("1")
-            app.list("connections").move_to(index)
+            app.list_of("connections").move_to(index)
             await pilot.pause()
             await pilot.press("enter")
             await settle(pilot, app)
-            assert len(app.list("transactions").source) == len(analyzer.transactions(conn.id))
+            assert len(app.list_of("transactions").source) == len(analyzer.transactions(conn.id))
         await pilot.press("a")
         await settle(pilot, app)
-        assert len(app.list("transactions").source) == len(analyzer.transactions())
-        assert len(app.list("packets").source) == app.model.frames.__len__()
+        assert len(app.list_of("transactions").source) == len(analyzer.transactions())
+        assert len(app.list_of("packets").source) == app.model.frames.__len__()
         dbs = analyzer.gatt_databases
         await pilot.press("4")
         tree = app.query_one("#gatt-tree", Tree)
@@ -299,7 +299,7 @@ async def test_devices_are_narrowed_by_the_filter_and_sorted():
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(pilot, app)
         await pilot.press("7")
-        devices = app.list("devices")
+        devices = app.list_of("devices")
         assert [row.split()[0] for row in shown(devices)] == [d.address for d in heard]
         devices.move_to(5)
         await pilot.pause()
@@ -343,15 +343,16 @@ async def test_devices_are_narrowed_by_the_filter_and_sorted():
 
 
 @run_async
-async def test_a_tick_during_shutdown_does_nothing():
-    # The refresh timer outlives the widgets while the app shuts down (a live session hit
-    # it on the Devices panel): a tick then must not look for them.
+async def test_a_change_during_shutdown_does_nothing():
+    # News of the model can come while the app shuts down (a live session hit it on the
+    # Devices panel): it then must not look for the widgets.
     app = make_app(SAMPLE)
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot, app)
         await pilot.press("7")
     app.model.version += 1
-    app._tick()
+    app._model_changed()
+    app._source_paused()
 
 
 # -- snapshots (pytest-textual-snapshot; `pytest --snapshot-update` after reviewing) --------
@@ -378,7 +379,7 @@ async def test_keys_given_to_the_tui_decrypt_and_the_connection_says_so():
         await until(pilot, lambda: "decrypted: 7 PDUs" in detail.render().plain,
                     "the connection detail shows the decryption")  # fmt: skip
         await pilot.press("3")
-        rows = shown(app.list("transactions"))
+        rows = shown(app.list_of("transactions"))
         assert any("read_by_type" in row and " ok " in row for row in rows)
 
 
@@ -390,8 +391,8 @@ async def test_the_security_panel_lists_each_links_pairing_and_keys():
         await settle(pilot, app)
         await pilot.press("8")
         assert app.query_one(TabbedContent).active == "security"
-        await until(pilot, lambda: len(shown(app.list("security"))) == 1, "one secured link")
-        (row,) = shown(app.list("security"))
+        await until(pilot, lambda: len(shown(app.list_of("security"))) == 1, "one secured link")
+        (row,) = shown(app.list_of("security"))
         assert "legacy, Just Works" in row and "decrypted with STK" in row
         detail = app.query_one("#security-detail", Static)
         await until(pilot, lambda: "TK 000000 found" in detail.render().plain,
@@ -413,7 +414,7 @@ async def test_the_security_panel_says_when_no_link_shows_its_security():
         detail = app.query_one("#security-detail", Static)
         await until(pilot, lambda: "No link in this capture" in detail.render().plain,
                     "the empty panel explains itself")  # fmt: skip
-        assert shown(app.list("security")) == []
+        assert shown(app.list_of("security")) == []
 
 
 @run_async

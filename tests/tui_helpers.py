@@ -17,10 +17,7 @@ from attscope.tui.virtual_list import VirtualList
 async def settle(pilot: Pilot, app: AttscopeApp, timeout: float = 20.0) -> None:
     """Wait until the capture is analysed, the filters have run and the screen is drawn."""
     waited = 0.0
-    while waited < timeout:
-        views_done = all(v.complete for v in app._views.values())
-        if app.model.done and views_done and app._seen_version == app.model.version:
-            break
+    while waited < timeout and not app.settled():
         await pilot.pause(0.05)
         waited += 0.05
     assert app.model.done, "analysis did not finish"

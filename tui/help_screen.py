@@ -28,19 +28,24 @@ class HelpScreen(ModalScreen[None]):
     """
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
 
-    def __init__(self, bindings: list[BindingType]) -> None:
+    def __init__(
+        self,
+        bindings: list[BindingType],
+        panel_keys: list[tuple[str, list[BindingType]]] | None = None,
+    ) -> None:
+        """`bindings`: the App's keys; `panel_keys`: each panel's title and own keys."""
         super().__init__()
         self._bindings_shown = bindings
+        self._panel_keys = panel_keys or []
 
     def compose(self) -> ComposeResult:
         text = Text()
         text.append("attscope keys\n\n", "bold")
-        for binding in self._bindings_shown:
-            if isinstance(binding, Binding):
-                keys = binding.key.replace("question_mark", "?").replace("slash", "/")
-                keys = keys.replace("colon", ":")
-                text.append(f"  {keys:<22}", "bold cyan")
-                text.append(f"{binding.description}\n")
+        _keys(text, self._bindings_shown)
+        for title, bindings in self._panel_keys:
+            if bindings:
+                text.append(f"\nIn {title.split(' ', 1)[-1]}\n", "bold")
+                _keys(text, bindings)
         text.append("\nIn the lists\n", "bold")
         for keys, what in LIST_KEYS:
             text.append(f"  {keys:<22}", "bold cyan")
@@ -57,3 +62,12 @@ class HelpScreen(ModalScreen[None]):
         )
         with VerticalScroll():
             yield Static(text)
+
+
+def _keys(text: Text, bindings: list[BindingType]) -> None:
+    for binding in bindings:
+        if isinstance(binding, Binding):
+            keys = binding.key.replace("question_mark", "?").replace("slash", "/")
+            keys = keys.replace("colon", ":")
+            text.append(f"  {keys:<22}", "bold cyan")
+            text.append(f"{binding.description}\n")

@@ -3,7 +3,8 @@ everything long (frames, ATT PDUs, transactions, violations) spilled to temporar
 
 One thread feeds frames (`ingest`); the UI thread reads. The analyzer's own state (its
 connections and GATT databases) is read under `lock`, which the feeding thread releases
-between batches. Packets are not kept: a row on screen is decoded again from the nearest
+between batches. After each batch the feeding thread calls `on_change` (the TUI posts a
+message: nothing polls the model). Packets are not kept: a row on screen is decoded again from the nearest
 decoder checkpoint, which gives exactly what the first pass saw.
 """
 
@@ -103,6 +104,7 @@ class CaptureModel:
         self.progress = 0.0  # 0..1 when the size is known
         self.status = ""  # what the source says about itself (live: port state)
         self.version = 0  # bumped whenever something readable changed
+        self.on_change: Callable[[], None] | None = None  # called (feeding thread) on a bump
         self._checkpoints: list[Decoder] = []
         self._cache: OrderedDict[int, Packet] = OrderedDict()
         self._cursor: tuple[int, Decoder] | None = None  # a decoder and the next position
@@ -119,15 +121,19 @@ class CaptureModel:
         total_bytes: int | None = None,
         stop: threading.Event | None = None,
         warnings: Callable[[], list[str]] | None = None,
+        on_pause: Callable[[], None] | None = None,
     ) -> None:
         """Analyse every frame; returns when the frames end (or `stop` is set). A None
-        among the frames publishes what came before it at once (a live source's pause).
-        `warnings`: what the source warns of once read (damage), known when `done` is."""
+        among the frames publishes what came before it at once (a live source's pause)
+        and calls `on_pause`. `warnings`: what the source warns of once read (damage),
+        known when `done` is."""
         batch: list[Frame] = []
         for frame in frames:
             if frame is None:  # a live source has nothing more for now: show what came
                 self.feed_batch(batch, total_bytes)
                 batch = []
+                if on_pause is not None:
+                    on_pause()
                 if stop is not None and stop.is_set():
                     break
                 continue
@@ -262,6 +268,8 @@ class CaptureModel:
         self.frames_pending = self._flows_pending = 0
         self._txns_pending = self._violations_pending = 0
         self.version += 1
+        if self.on_change is not None:
+            self.on_change()
 
     # -- reading (UI thread) --------------------------------------------------------------
 

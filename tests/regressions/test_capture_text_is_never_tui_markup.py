@@ -59,5 +59,5 @@ async def test_bidirectional_controls_are_escaped_in_the_tui(tmp_path: Path) -> 
     app = make_app(str(named_capture(tmp_path / "named.btsnoop")))
     async with app.run_test(size=(160, 30)) as pilot:
         await settle(pilot, app)
-        row = app.list("connections").source.rows(1, 2, 160)[0].plain
+        row = app.list_of("connections").source.rows(1, 2, 160)[0].plain
         assert "A\\u202eB" in row and "\u202e" not in row

@@ -19,7 +19,7 @@ async def test_an_air_capture_has_central_and_peripheral_and_arrows_both_ways() 
         await settle(pilot, app)
         await pilot.press("2")
         assert app.query_one(TabbedContent).active == "flow"
-        flow = app.list("flow")
+        flow = app.list_of("flow")
         header = flow.header(100).plain if callable(flow.header) else str(flow.header)
         assert "central" in header and "peripheral" in header and "local" not in header
         rows = shown(flow)
@@ -27,7 +27,7 @@ async def test_an_air_capture_has_central_and_peripheral_and_arrows_both_ways() 
         assert "Exchange MTU Request" in rows[0] and "▶" in rows[0]  # the central's
         assert "Exchange MTU Response" in rows[1] and "◀" in rows[1]
         await pilot.press("1")
-        assert any("aa:0x50656517" in row for row in shown(app.list("connections")))
+        assert any("aa:0x50656517" in row for row in shown(app.list_of("connections")))
 
 
 @run_async
@@ -35,9 +35,9 @@ async def test_ids_are_whole_in_every_panel_at_80_columns() -> None:
     app = make_app(str(need_corpus("nrf3_hid_mouse.pcapng")))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, app)
-        rows = [r.plain for r in app.list("connections").source.rows(0, 2, 80)]
+        rows = [r.plain for r in app.list_of("connections").source.rows(0, 2, 80)]
         assert "aa:0x50656517" in rows[1]
-        txns = app.list("transactions").source.rows(0, 1, 130)
+        txns = app.list_of("transactions").source.rows(0, 1, 130)
         assert "aa:0x50656517" in txns[0].plain
 
 
@@ -47,11 +47,11 @@ async def test_several_connections_get_a_connection_column() -> None:
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot, app)
         await pilot.press("2")
-        flow = app.list("flow")
+        flow = app.list_of("flow")
         assert "conn" in flow.header(120).plain
         rows = shown(flow)
         ids = {row.split()[1] for row in rows}
         assert len(ids) == 12 and all(i.startswith("0x") for i in ids)
         await pilot.press("1", "down", "down", "enter", "2")  # one connection: no column
         await settle(pilot, app)
-        assert "conn" not in app.list("flow").header(120).plain
+        assert "conn" not in app.list_of("flow").header(120).plain

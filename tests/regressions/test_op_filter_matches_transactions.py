@@ -59,6 +59,6 @@ async def test_op_filter_narrows_the_transactions_panel() -> None:
         assert isinstance(app.focused, Input)
         await pilot.press(*"op:read_req", "enter")
         await settle(pilot, app)
-        rows = app.list("transactions").source
+        rows = app.list_of("transactions").source
         found = [rows.transaction(i) for i in range(len(rows))]
         assert found and all(t is not None and t.kind == "read" for t in found)

@@ -1,0 +1,1 @@
+"""The TUI's panels, one widget each: its list, its detail and its keys."""

@@ -1,0 +1,52 @@
+"""1 Connections: "all connections" and each link, the highlighted one's timeline below;
+Enter narrows every panel to it."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.widgets import Static
+
+from attscope.text.analysis_text import connection_lines
+from attscope.tui.messages import FocusConnection
+from attscope.tui.panels.base import Panel
+from attscope.tui.rows import connection_header, connection_width, safe
+from attscope.tui.sources import ConnectionRows
+from attscope.tui.virtual_list import VirtualList
+
+
+class ConnectionsPanel(Panel):
+    KIND = "connections"
+    TITLE = "1 Connections"
+
+    def compose(self) -> ComposeResult:
+        model = self.model
+        yield VirtualList(
+            lambda width: connection_header(width, max(12, connection_width(model))),
+            id="connections-list",
+        )
+        yield Static(Text(""), id="connection-detail", classes="detail")
+
+    def on_mount(self) -> None:
+        self.rows = ConnectionRows(self.model)
+        self.list_widget().set_source(self.rows)
+
+    def model_changed(self) -> None:
+        self.rows.refresh()
+        self.list_widget().update_rows(changed=True)
+
+    @on(VirtualList.Chosen)
+    def _chosen(self, event: VirtualList.Chosen) -> None:
+        conn = self.rows.connection(event.index)
+        self.post_message(FocusConnection(None if conn is None else conn.id))
+
+    @on(VirtualList.Highlighted)
+    def _highlighted(self, event: VirtualList.Highlighted) -> None:
+        conn = self.rows.connection(event.index)
+        detail = self.query_one("#connection-detail", Static)
+        if conn is None:
+            detail.update(Text("All connections: choose one (Enter) to focus every view on it."))
+            return
+        lines = connection_lines(conn, self.model.first_ts or 0)
+        detail.update(Text("\n".join(safe(line) for line in lines), no_wrap=True))

@@ -1,0 +1,67 @@
+"""6 Packets: one row per frame, the chosen one's fields and bytes below."""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+
+from textual import on
+from textual.app import ComposeResult
+
+from attscope.tui.packet_detail import PacketDetail
+from attscope.tui.panels.base import Panel
+from attscope.tui.rows import PACKET_HEADER
+from attscope.tui.sources import PacketRows
+from attscope.tui.views import View, frame_view
+from attscope.tui.virtual_list import VirtualList
+
+
+class PacketsPanel(Panel):
+    KIND = "packets"
+    TITLE = "6 Packets"
+
+    def compose(self) -> ComposeResult:
+        yield VirtualList(PACKET_HEADER, id="packets-list")
+        yield PacketDetail()
+
+    def rebuild(self) -> None:
+        self.view = frame_view(self.model, self.focus_conn, self.wanted)
+        self.rows = PacketRows(self.model, self.view)
+        self.list_widget().set_source(self.rows)
+
+    def views(self) -> dict[str, View]:
+        return {self.KIND: self.view}
+
+    def model_changed(self) -> None:
+        self.list_widget().update_rows()
+
+    def index_of(self, frame: int) -> int | None:
+        """The row showing frame number `frame`, if the current scope shows it."""
+        view = self.view
+
+        class _Numbers:
+            def __len__(self) -> int:
+                return len(view)
+
+            def __getitem__(self, i: int) -> int:
+                return view[i] + 1
+
+        index = bisect_left(_Numbers(), frame)
+        return index if index < len(view) and view[index] + 1 == frame else None
+
+    def show_frame(self, index: int) -> None:
+        widget = self.list_widget()
+        widget.move_to(index)
+        widget.focus()
+
+    def selected_value(self) -> str | None:
+        widget = self.list_widget()
+        if not len(self.rows):
+            return None
+        found = self.model.packet(self.rows.frame_at(widget.cursor))
+        return None if found is None else found[0].payload.hex()
+
+    @on(VirtualList.Highlighted)
+    def _highlighted(self, event: VirtualList.Highlighted) -> None:
+        found = self.model.packet(self.rows.frame_at(event.index))
+        if found is not None:
+            self.query_one(PacketDetail).show(*found)

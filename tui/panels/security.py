@@ -1,0 +1,72 @@
+"""8 Security: each link's pairing, the keys found and what was decrypted, or what is
+missing; Enter narrows every panel to the link."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.widgets import Static
+
+from attscope.text.analysis_text import security_lines
+from attscope.tui.messages import FocusConnection
+from attscope.tui.panels.base import Panel
+from attscope.tui.rows import connection_width, safe, security_header
+from attscope.tui.sources import SecurityRows
+from attscope.tui.virtual_list import VirtualList
+
+
+class SecurityPanel(Panel):
+    KIND = "security"
+    TITLE = "8 Security"
+
+    def compose(self) -> ComposeResult:
+        model = self.model
+        yield VirtualList(
+            lambda width: security_header(width, max(12, connection_width(model))),
+            id="security-list",
+        )
+        yield Static(Text(""), id="security-detail", classes="detail")
+
+    def on_mount(self) -> None:
+        self.rows = SecurityRows(self.model)
+        self.list_widget().set_source(self.rows)
+
+    def model_changed(self) -> None:
+        self.rows.refresh()
+        widget = self.list_widget()
+        widget.update_rows(changed=True)
+        if self.is_shown:
+            self._show(widget.cursor)
+
+    def shown(self) -> None:
+        self._show(self.list_widget().cursor)
+
+    @on(VirtualList.Highlighted)
+    def _highlighted(self, event: VirtualList.Highlighted) -> None:
+        self._show(event.index)
+
+    def _show(self, index: int) -> None:
+        """The link's security in full, then its encryption events."""
+        conn = self.rows.connection(index)
+        detail = self.query_one("#security-detail", Static)
+        if conn is None or conn.security is None:
+            detail.update(Text("No link in this capture shows its security (pairing, keys or "
+                               "encryption)."))  # fmt: skip
+            return
+        start = self.model.first_ts or 0
+        lines = [f"{conn.id}: {conn.central_address or conn.local_address or '?'} / "
+                 f"{conn.peripheral_address or conn.peer_address or '?'}"]  # fmt: skip
+        lines += security_lines(conn.security)
+        lines += [
+            f"{e.frame:>7} {(e.ts_us - start) / 1e6:>11.6f} {e.kind}: {e.detail}"
+            for e in conn.timeline
+            if e.kind.startswith("encryption")
+        ]
+        detail.update(Text("\n".join(safe(line) for line in lines), no_wrap=True))
+
+    @on(VirtualList.Chosen)
+    def _chosen(self, event: VirtualList.Chosen) -> None:
+        conn = self.rows.connection(event.index)
+        if conn is not None:
+            self.post_message(FocusConnection(conn.id))

@@ -1,0 +1,132 @@
+"""3 Transactions: each request and its answer with latency and value; `s` cycles the
+order, space opens a long read or queued write into its exchanges, Enter opens the frame."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Static
+
+from attscope.tui.messages import GoToFrame
+from attscope.tui.model import CaptureModel
+from attscope.tui.panels.base import Panel
+from attscope.tui.rows import connection_width, safe, transaction_header
+from attscope.tui.sources import TransactionRows
+from attscope.tui.views import View, sorted_transactions, transaction_view
+from attscope.tui.virtual_list import VirtualList
+
+if TYPE_CHECKING:
+    from attscope.capture.live import LiveCapture
+
+SORTS = ("time", "latency", "handle", "outcome")
+LIVE_RESORT = 1.0  # s between re-sorts of a sorted table while a live stream runs
+
+
+class TransactionsPanel(Panel):
+    KIND = "transactions"
+    TITLE = "3 Transactions"
+    BINDINGS = [
+        Binding("s", "sort", "Sort"),
+        Binding("space", "toggle_row", "Expand"),
+    ]
+
+    def __init__(self, model: CaptureModel, live: LiveCapture | None) -> None:
+        super().__init__(model, live)
+        self.sort = "time"
+        self._sorted_at = 0.0
+
+    def compose(self) -> ComposeResult:
+        model = self.model
+        yield VirtualList(
+            lambda width: transaction_header(width, connection_width(model)),
+            id="transactions-list",
+        )
+        yield Static(Text(""), id="transaction-detail", classes="detail")
+
+    def rebuild(self) -> None:
+        self.view = transaction_view(self.model, self.focus_conn, self.wanted)
+        self.set_rows()
+
+    def views(self) -> dict[str, View]:
+        return {self.KIND: self.view}
+
+    def set_rows(self, keep_cursor: bool = False) -> None:
+        """The table in the chosen order; `keep_cursor`: re-sorted as it grew, the cursor
+        and the opened rows stay with their transactions."""
+        view = self.view
+        order = None
+        if self.sort != "time" and view.complete:
+            order = list(sorted_transactions(self.model, view, self.sort))
+        rows = TransactionRows(self.model, view, order)
+        widget = self.list_widget()
+        old = getattr(self, "rows", None)
+        self.rows = rows
+        if keep_cursor and isinstance(old, TransactionRows):
+            cursor = rows.take_over(old, widget.cursor)
+            widget.set_source(rows, keep_cursor=True)
+            widget.cursor = cursor
+            return
+        widget.set_source(rows)
+
+    def model_changed(self) -> None:
+        live = self.live is not None
+        if live and self.sort != "time" and time.monotonic() - self._sorted_at >= LIVE_RESORT:
+            self._sorted_at = time.monotonic()  # new ones take their place
+            self.set_rows(keep_cursor=True)
+        self.list_widget().update_rows()
+
+    def analysis_done(self) -> None:
+        if self.sort != "time":
+            self.set_rows(keep_cursor=True)
+        self.list_widget().update_rows(changed=True)
+
+    def scan_done(self) -> None:
+        super().scan_done()
+        if self.sort != "time":
+            self.set_rows(keep_cursor=True)
+
+    def action_sort(self) -> None:
+        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self.set_rows()
+        self.notify(f"transactions sorted by {self.sort}", timeout=2)
+
+    def action_toggle_row(self) -> None:
+        widget = self.list_widget()
+        self.rows.toggle(widget.cursor)
+        widget.update_rows(changed=True)
+
+    def selected_value(self) -> str | None:
+        txn = self.rows.transaction(self.list_widget().cursor)
+        if txn is not None and txn.value is not None:
+            return str(txn.value.hex())
+        return super().selected_value()
+
+    @on(VirtualList.Highlighted)
+    def _highlighted(self, event: VirtualList.Highlighted) -> None:
+        txn = self.rows.transaction(event.index)
+        if txn is None:
+            return
+        frames = ", ".join(map(str, txn.frames))
+        text = Text(no_wrap=True)
+        text.append(f"{txn.kind} on {safe(txn.connection)} bearer 0x{txn.bearer:04x}: ", "bold")
+        text.append(f"{safe(txn.client)} asks {safe(txn.server)}; frames {frames}\n")
+        names = [txn.service_name, txn.characteristic_name, txn.descriptor_name]
+        named = " / ".join(safe(n) for n in names if n)
+        if named:
+            text.append(f"{named}\n")
+        if txn.value is not None:
+            text.append(f"value {txn.value.hex(' ')}\n")
+        if txn.decoded:
+            text.append(f"decoded {safe(txn.decoded)}\n")
+        if txn.error_name:
+            text.append(f"error {safe(txn.error_name)}\n", "bold red")
+        self.query_one("#transaction-detail", Static).update(text)
+
+    @on(VirtualList.Chosen)
+    def _chosen(self, event: VirtualList.Chosen) -> None:
+        self.post_message(GoToFrame(self.rows.frame_at(event.index)))

@@ -1,0 +1,48 @@
+"""5 Violations: each rule broken, the rule and its Core citation below; Enter opens its
+first frame (and puts the Flow panel there)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.widgets import Static
+
+from attscope.text.analysis_text import violation_line
+from attscope.tui.messages import GoToFrame, ShowInFlow
+from attscope.tui.panels.base import Panel
+from attscope.tui.rows import VIOLATION_HEADER, safe
+from attscope.tui.sources import ViolationRows
+from attscope.tui.views import View, violation_view
+from attscope.tui.virtual_list import VirtualList
+
+
+class ViolationsPanel(Panel):
+    KIND = "violations"
+    TITLE = "5 Violations"
+
+    def compose(self) -> ComposeResult:
+        yield VirtualList(VIOLATION_HEADER, id="violations-list")
+        yield Static(Text(""), id="violation-detail", classes="detail")
+
+    def rebuild(self) -> None:
+        self.view = violation_view(self.model, self.focus_conn, self.wanted)
+        self.rows = ViolationRows(self.model, self.view)
+        self.list_widget().set_source(self.rows)
+
+    def views(self) -> dict[str, View]:
+        return {self.KIND: self.view}
+
+    def model_changed(self) -> None:
+        self.list_widget().update_rows()
+
+    @on(VirtualList.Highlighted)
+    def _highlighted(self, event: VirtualList.Highlighted) -> None:
+        found = self.model.violations[self.view[event.index]]
+        self.query_one("#violation-detail", Static).update(Text(safe(violation_line(found))))
+
+    @on(VirtualList.Chosen)
+    def _chosen(self, event: VirtualList.Chosen) -> None:
+        first = self.model.violations[self.view[event.index]].frames[0]
+        self.post_message(ShowInFlow(first))
+        self.post_message(GoToFrame(first))
