@@ -57,9 +57,18 @@ async def test_every_panel_by_keyboard():
         await pilot.press("s")  # sort by latency
         await settle(pilot, app)
         assert app.panel("transactions").sort == "latency"
-        txns = app.list_of("transactions").source
-        latencies = [txns.transaction(i).latency_us or -1 for i in range(len(txns))]
-        assert latencies == sorted(latencies)
+        widget = app.list_of("transactions")
+        txns = widget.source
+        latencies = [txns.transaction(i).latency_us for i in range(len(txns))]
+        answered = [latency for latency in latencies if latency is not None]
+        assert latencies == sorted(answered) + [None] * (len(latencies) - len(answered))
+        assert "latency▲" in widget.header(120)  # the sorted column and its direction
+        await pilot.press("S")  # the other way: the longest first, unanswered still last
+        await until(pilot, lambda: "latency▼" in widget.header(120), "the order reverses")
+        latencies = [widget.source.transaction(i).latency_us for i in range(len(txns))]
+        assert latencies == sorted(answered, reverse=True) + [None] * (
+            len(latencies) - len(answered)
+        )
         await pilot.press("4")
         tree = app.query_one("#gatt-tree", Tree)
         labels = [n.label.plain for n in tree.root.children[0].children]
@@ -197,19 +206,35 @@ async def test_click_copy_and_export(tmp_path: Path, monkeypatch):
         assert txn is not None
         copied: list[str] = []
         monkeypatch.setattr(app, "copy_to_clipboard", copied.append)
+        monkeypatch.setattr("attscope.tui.app.clipboard_refusal", lambda: None)
         await pilot.press("c")
         assert txn.value is not None and copied == [txn.value.hex()]
+        assert "OSC 52" in _said(app)[-1]  # the escape gets no answer: the toast says so
+        # where the terminal cannot take it, nothing is sent and the value is shown
+        monkeypatch.setattr("attscope.tui.app.clipboard_refusal", lambda: "GNU screen")
+        await pilot.press("c")
+        assert copied == [txn.value.hex()] and "not copied: GNU screen" in _said(app)[-1]
+        assert txn.value.hex() in _said(app)[-1]
         await pilot.press("e")
-        await pilot.press("enter")  # the proposed file name
         export = tmp_path / "attscope-heart_rate-transactions.jsonl"
+        label = app.query_one("#prompt-label", Static).render().plain
+        assert label.startswith("export the Transactions panel as JSON Lines")
+        assert f"writes {export}" in label  # the full path it will write
+        await pilot.press("enter")  # the proposed file name
         await until(pilot, lambda: export.exists() and '"type":"end"' in export.read_text(),
                     "the export is written")  # fmt: skip
+        await until(pilot, lambda: f"to {export}" in _said(app)[-1], "the toast says where")
     lines = export.read_text().splitlines()
     records = [json.loads(line) for line in lines]
     assert records[0]["type"] == "header" and records[-1]["type"] == "end"
     count = facts(SAMPLE).transactions
     assert [r["type"] for r in records[1:-1]] == ["transaction"] * count
     assert records[-1]["records"] == {"transaction": count}
+
+
+def _said(app) -> list[str]:
+    """The notifications shown so far, oldest first."""
+    return [n.message for n in app._notifications]
 
 
 HOSTILE = b"[bold red]x[/] \x1b[31mRED\x1b[0m [link=http://e.x]y[/link]"

@@ -32,6 +32,7 @@ from attscope.capture import CaptureError, open_capture
 from attscope.capture.cut_records import CUT
 from attscope.capture.frame import Frame
 from attscope.dissector.decoding.le_keys import Keys
+from attscope.tui.clipboard import clipboard_refusal
 from attscope.tui.crash import cause
 from attscope.tui.filter_query import EVERYTHING, Filter, FilterError, parse_filter
 from attscope.tui.help_screen import HelpScreen
@@ -52,7 +53,7 @@ from attscope.tui.panels.packets import PacketsPanel
 from attscope.tui.panels.security import SecurityPanel
 from attscope.tui.panels.transactions import TransactionsPanel
 from attscope.tui.panels.violations import ViolationsPanel
-from attscope.tui.prompt import Prompt
+from attscope.tui.prompt import Prompt, PromptBar
 from attscope.tui.rows import safe
 from attscope.tui.view_export import export_view, exportable
 from attscope.tui.views import View
@@ -124,7 +125,6 @@ class AttscopeApp(App[None]):
     #packets-list { height: 1fr; }
     PacketDetail { height: 1fr; min-height: 6; }
     #gatt-tree { height: 1fr; }
-    #search { dock: bottom; display: none; }
     """
     BINDINGS = [
         Binding("question_mark", "help", "Help"),
@@ -206,7 +206,7 @@ class AttscopeApp(App[None]):
             yield PacketsPanel(model)
             yield DevicesPanel(model, live)
             yield SecurityPanel(model)
-        yield Prompt(id="search")
+        yield PromptBar()
         yield Footer()
 
     def on_mount(self) -> None:
@@ -553,8 +553,15 @@ class AttscopeApp(App[None]):
         if text is None:
             self.notify("nothing to copy here", severity="warning")
             return
+        refusal = clipboard_refusal()
+        if refusal is not None:
+            self.notify(f"not copied: {refusal}. The value: {safe(text[:200])}",
+                        severity="warning", timeout=10)  # fmt: skip
+            return
         self.copy_to_clipboard(text)
-        self.notify(f"copied {safe(text[:40])}", timeout=2)
+        # the escape gets no answer: where the terminal refuses it, nothing was copied
+        self.notify(f"copied {safe(text[:40])} (through the terminal's clipboard escape, "
+                    "OSC 52; a terminal that refuses it copies nothing)", timeout=4)  # fmt: skip
 
     def action_export(self) -> None:
         active = self.query_one(TabbedContent).active
@@ -563,7 +570,9 @@ class AttscopeApp(App[None]):
             return
         stem = Path(self.model.name).stem
         default = f"attscope-{stem}-{active}.jsonl"
-        self.query_one(Prompt).ask("export to", "", self._export, default)
+        title = self.current_panel().TITLE.split(" ", 1)[-1]
+        self.query_one(Prompt).ask(f"export the {title} panel as JSON Lines", "", self._export,
+                                   default, _writes)  # fmt: skip
 
     def _export(self, path: str) -> None:
         if not path.strip():
@@ -575,13 +584,14 @@ class AttscopeApp(App[None]):
         view = panel.views().get(panel.KIND)
         try:
             count = export_view(
-                self.model, panel.KIND, view, panel.focused_connection_id(), path,
-                self.source.describe(),
+                self.model, panel.KIND, view, panel.focused_connection_id(),
+                str(Path(path).expanduser()), self.source.describe(),
             )  # fmt: skip
         except OSError as exc:
             self.call_from_thread(self.notify, f"export failed: {exc}", severity="error")
             return
-        self.call_from_thread(self.notify, f"exported {count} records to {safe(path)}")
+        where = safe(str(Path(path).expanduser().resolve()))
+        self.call_from_thread(self.notify, f"exported {count} records to {where}", timeout=8)
 
     def on_unmount(self) -> None:
         self._stop_source()
@@ -594,6 +604,13 @@ class AttscopeApp(App[None]):
         self._stop.set()
         if self.source.live is not None:
             self.source.live.close()
+
+
+def _writes(path: str) -> str:
+    """What the export prompt will do with the path typed so far."""
+    if not path.strip():
+        return "type a file name"
+    return f"writes {Path(path.strip()).expanduser().resolve()}"
 
 
 def make_app(

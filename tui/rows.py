@@ -177,12 +177,19 @@ def _wide(width: int) -> bool:
     return width >= 120  # room for the connection and who asked whom
 
 
-def transaction_header(width: int, conn_col: int = 8) -> str:
+def transaction_header(
+    width: int, conn_col: int = 8, sort: str = "time", descending: bool = False
+) -> str:
+    """The column names, the sorted one marked with its direction (▲ ascending)."""
+
+    def label(name: str, key: str) -> str:
+        return f"{name}{'▼' if descending else '▲'}" if key == sort else name
+
     who = f"{'conn':<{conn_col}} {'client→server':<19} " if _wide(width) else ""
     name = 22 if _wide(width) else max(8, min(22, width - 68))
     return (
-        f"  {'time (s)':>11} {who}{'kind':<16} {'handle':<6} "
-        f"{'name':<{name}} {'outcome':<10} {'latency':>9}  value"
+        f"  {label('time (s)', 'time'):>11} {who}{'kind':<16} {label('handle', 'handle'):<6} "
+        f"{'name':<{name}} {label('outcome', 'outcome'):<10} {label('latency', 'latency'):>9}  value"
     )
 
 

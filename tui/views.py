@@ -21,11 +21,18 @@ from attscope.tui.filter_query import Filter
 from attscope.tui.model import CHECKPOINT_EVERY, CaptureModel, FlowRecord
 from attscope.tui.rows import flow_row, packet_row, safe, transaction_row, violation_row
 
-SORT_KEYS: dict[str, Callable[[Transaction], Any]] = {
-    "time": lambda t: t.start_us,
-    "latency": lambda t: -1 if t.latency_us is None else t.latency_us,
-    "handle": lambda t: -1 if t.handle is None else t.handle,
-    "outcome": lambda t: (t.outcome, t.start_us),
+# outcomes in the order the "outcome" sort shows them: answers first, then what the
+# capture cannot tell
+OUTCOME_RANK = {"ok": 0, "error": 1, "timeout": 2, "cancelled": 3, "cut": 4, "incomplete": 5,
+                "encrypted": 6}  # fmt: skip
+_UNANSWERED = ("incomplete", "encrypted")
+
+# each sort: (whether it goes last whatever the direction, the value sorted by)
+SORT_KEYS: dict[str, Callable[[Transaction], tuple[bool, int]]] = {
+    "time": lambda t: (False, t.start_us),
+    "latency": lambda t: (t.latency_us is None, t.latency_us or 0),
+    "handle": lambda t: (t.handle is None or t.outcome in _UNANSWERED, t.handle or 0),
+    "outcome": lambda t: (t.outcome in _UNANSWERED, OUTCOME_RANK.get(t.outcome, 9)),
 }
 
 
@@ -316,9 +323,18 @@ def violation_view(model: CaptureModel, focus: int | None, wanted: Filter) -> Vi
     return View(base, _spill_match(model.violations, predicate))
 
 
-def sorted_transactions(model: CaptureModel, view: View, key: str) -> array[int]:
-    """The view's positions ordered by one of SORT_KEYS (stable: time breaks ties)."""
-    wanted = SORT_KEYS[key]
+def sorted_transactions(
+    model: CaptureModel, view: View, key: str, descending: bool = False
+) -> array[int]:
+    """The view's positions ordered by one of SORT_KEYS, ascending or not; transactions
+    the capture holds no answer of last either way (stable: time breaks ties)."""
+    sort_key = SORT_KEYS[key]
+    sign = -1 if descending else 1
+
+    def wanted(txn: Transaction) -> tuple[bool, int]:
+        last, value = sort_key(txn)
+        return last, sign * value
+
     chosen = (
         set(view.positions)
         if view.positions is not view.base or not isinstance(view.base, GrowingRange)

@@ -13,7 +13,7 @@ from textual.widgets import Input
 from tui_helpers import run_async, settle
 
 from attscope.tui.app import AttscopeApp, make_app
-from attscope.tui.prompt import Prompt
+from attscope.tui.prompt import Prompt, PromptBar
 
 SAMPLE = str(SAMPLES / "heart_rate.btsnoop")
 
@@ -37,7 +37,7 @@ async def test_keys_after_f_go_into_the_filter(tmp_path: Path, monkeypatch) -> N
         bar = app.query_one("#filter", Input)
         assert bar.value == "name:battery"
         assert app.focused is bar
-        assert not app.query_one(Prompt).display  # no export (nor search) prompt opened
+        assert not app.query_one(PromptBar).display  # no export (nor search) prompt opened
         await pilot.press("enter")
         await settle(pilot, app)
         assert app.filter.names == ("battery",)

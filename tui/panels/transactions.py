@@ -32,18 +32,22 @@ class TransactionsPanel(Panel):
     TITLE = "3 Transactions"
     BINDINGS = [
         Binding("s", "sort", "Sort"),
+        Binding("S", "reverse", "Reverse", show=False),
         Binding("space", "toggle_row", "Expand"),
     ]
 
     def __init__(self, model: CaptureModel, live: LiveCapture | None) -> None:
         super().__init__(model, live)
         self.sort = "time"
+        self.descending = False
         self._sorted_at = 0.0
 
     def compose(self) -> ComposeResult:
         model = self.model
         yield VirtualList(
-            lambda width: transaction_header(width, connection_width(model)),
+            lambda width: transaction_header(
+                width, connection_width(model), self.sort, self.descending
+            ),
             id="transactions-list",
         )
         yield Static(Text(""), id="transaction-detail", classes="detail")
@@ -55,13 +59,17 @@ class TransactionsPanel(Panel):
     def views(self) -> dict[str, View]:
         return {self.KIND: self.view}
 
+    def sorted(self) -> bool:
+        """In another order than the capture's."""
+        return self.sort != "time" or self.descending
+
     def set_rows(self, keep_cursor: bool = False) -> None:
         """The table in the chosen order; `keep_cursor`: re-sorted as it grew, the cursor
         and the opened rows stay with their transactions."""
         view = self.view
         order = None
-        if self.sort != "time" and view.complete:
-            order = list(sorted_transactions(self.model, view, self.sort))
+        if self.sorted() and view.complete:
+            order = list(sorted_transactions(self.model, view, self.sort, self.descending))
         rows = TransactionRows(self.model, view, order)
         widget = self.list_widget()
         old = getattr(self, "rows", None)
@@ -75,25 +83,35 @@ class TransactionsPanel(Panel):
 
     def model_changed(self) -> None:
         live = self.live is not None
-        if live and self.sort != "time" and time.monotonic() - self._sorted_at >= LIVE_RESORT:
+        if live and self.sorted() and time.monotonic() - self._sorted_at >= LIVE_RESORT:
             self._sorted_at = time.monotonic()  # new ones take their place
             self.set_rows(keep_cursor=True)
         self.list_widget().update_rows()
 
     def analysis_done(self) -> None:
-        if self.sort != "time":
+        if self.sorted():
             self.set_rows(keep_cursor=True)
         self.list_widget().update_rows(changed=True)
 
     def scan_done(self) -> None:
         super().scan_done()
-        if self.sort != "time":
+        if self.sorted():
             self.set_rows(keep_cursor=True)
 
     def action_sort(self) -> None:
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self.descending = False
+        self._sorted()
+
+    def action_reverse(self) -> None:
+        self.descending = not self.descending
+        self._sorted()
+
+    def _sorted(self) -> None:
         self.set_rows()
-        self.notify(f"transactions sorted by {self.sort}", timeout=2)
+        way = "descending" if self.descending else "ascending"
+        last = "" if self.sort == "time" else "; unanswered ones last"
+        self.notify(f"transactions sorted by {self.sort}, {way}{last}", timeout=2)
 
     def action_toggle_row(self) -> None:
         widget = self.list_widget()
