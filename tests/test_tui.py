@@ -174,7 +174,7 @@ async def test_violation_jumps_to_its_frames(tmp_path: Path):
         await settle(pilot, app)
         await pilot.press("5")
         rows = shown(app.list_of("violations"))
-        assert len(rows) == 1 and rows[0].startswith("ERROR")
+        assert len(rows) == 1 and rows[0].startswith("  ERROR")
         detail = app.query_one("#violation-detail", Static).render().plain
         assert "Core 5.4" in detail
         await pilot.press("enter")
@@ -455,3 +455,53 @@ async def test_a_log_whose_packets_were_cut_says_so_in_the_title():
     async with clean.run_test(size=(160, 30)) as pilot:
         await settle(pilot, clean)
         assert "packets cut" not in clean.query_one("#title", Static).render().plain
+
+
+@run_async
+async def test_discovery_ends_are_not_counted_as_errors():
+    # every Error Response of the sample is the Attribute Not Found that ends a discovery
+    app = make_app(SAMPLE)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot, app)
+        counts = app.model.counts["0x0040"]
+        assert (counts.errors, counts.expected) == (0, 11)
+        row = shown(app.list_of("connections"))[1]
+        assert " 32.4 s     35      0     0  " in row  # 35 transactions, no errors
+        await pilot.press("down")
+        detail = app.query_one("#connection-detail", Static).render().plain
+        assert "0 errors" in detail and "11 Error Responses that end a discovery" in detail
+        await pilot.press("3")
+        rows = shown(app.list_of("transactions"))
+        assert any("Attribute Not Found (the end)" in row for row in rows)
+        await pilot.press("f", *"errors", "enter")  # the expected ends are no errors
+        await settle(pilot, app)
+        assert shown(app.list_of("transactions")) == []
+
+
+@run_async
+async def test_identical_violations_are_grouped_with_a_count(tmp_path: Path):
+    script = Script()
+    script.connect()
+    for _ in range(3):  # three answers with no request outstanding
+        script.remote(ReadResponse(b"x"))
+    script.local(ReadRequest(0x0003))
+    script.local(ReadRequest(0x0005))  # a second request while one is outstanding
+    path = tmp_path / "violations.btsnoop"
+    write_capture(path, script.frames, "btsnoop", 1002)
+    app = make_app(str(path))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("5")
+        widget = app.list_of("violations")
+        rows = shown(widget)
+        assert len(app.model.violations) == 4 and len(rows) == 2
+        assert rows[0].startswith("▸ ERROR") and " 3 " in rows[0]  # the group and its count
+        detail = app.query_one("#violation-detail", Static).render().plain
+        assert "3 violations of this rule on this connection" in detail
+        await pilot.press("space")  # opened: the group's three violations under it
+        rows = shown(widget)
+        assert len(rows) == 5 and rows[0].startswith("▾")
+        assert [row.split()[0] for row in rows[1:4]] == ["2", "3", "4"]  # their frames
+        await pilot.press("down", "down", "enter")  # the second one's frame
+        await until(pilot, lambda: app.query_one(TabbedContent).active == "packets", "Enter")
+        assert app.list_of("packets").cursor == 2

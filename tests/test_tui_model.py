@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import pytest
 from corpus import SAMPLES, need_corpus
+from frames import Script
 from frames import run as analyse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sample_facts import facts
 
-from attscope.capture import open_capture
+from attscope.capture import open_capture, write_capture
+from attscope.dissector.decoding.att_pdus import (
+    AttOpcode,
+    ErrorResponse,
+    ReadByTypeRequest,
+    ReadRequest,
+)
 from attscope.dissector.decoding.decoder import Decoder
 from attscope.dissector.decoding.hci_commands import Disconnect
 from attscope.dissector.decoding.hci_events import DisconnectionComplete
@@ -73,7 +80,10 @@ def test_model_counts_equal_the_analyzers():
     assert len(model.frames) == known.frames
     assert len(model.transactions) == known.transactions
     assert len(model.flows) == known.att_pdus  # every ATT PDU of the sample
-    assert model.counts["0x0040"].errors == known.error_responses["0x0040"] > 0
+    counts = model.counts["0x0040"]
+    # the sample's Error Responses all end a discovery: counted apart from the errors
+    assert (counts.errors, counts.expected) == (0, known.error_responses["0x0040"])
+    assert counts.expected > 0
     assert model.attribute_name(0, "remote", 0x000E) == "Heart Rate Measurement"
 
 
@@ -85,7 +95,8 @@ def test_views_narrow_by_connection_and_filter():
     assert records and all(r.opcode == 0x1B and r.handle == 0x0E for r in records)
     errors = transaction_view(model, 0, parse_filter("errors"))
     errors.advance(10**6)
-    assert len(errors) == facts(SAMPLE).not_ok["0x0040"] > 0
+    assert facts(SAMPLE).not_ok["0x0040"] > 0
+    assert len(errors) == 0  # they are all the expected ends of discovery
     named = transaction_view(model, None, parse_filter('name:"battery level"'))
     named.advance(10**6)
     assert len(named) >= 1
@@ -120,3 +131,25 @@ def test_multiconnection_capture_model():
     model = _model(path)
     assert len(model.connection_ids) == len(analyse(open_capture(path)).connections) > 1
     assert sum(c.transactions for c in model.counts.values()) == len(model.transactions)
+
+
+def test_a_real_error_counts_and_filters_apart_from_a_discovery_end(tmp_path):
+    script = Script()
+    script.connect()
+    script.local(ReadByTypeRequest(0x0001, 0xFFFF, "2803"))
+    script.remote(ErrorResponse(AttOpcode.READ_BY_TYPE_REQ, 0x0001, 0x0A))  # the end
+    script.local(ReadRequest(0x0003))
+    script.remote(ErrorResponse(AttOpcode.READ_REQ, 0x0003, 0x02))  # Read Not Permitted
+    path = tmp_path / "errors.btsnoop"
+    write_capture(path, script.frames, "btsnoop", 1002)
+    model = _model(path)
+    counts = model.counts["0x0040"]
+    assert (counts.errors, counts.expected) == (1, 1)
+    errors = transaction_view(model, 0, parse_filter("errors"))
+    errors.advance(10**6)
+    assert [model.transactions[errors[i]].kind for i in range(len(errors))] == ["read"]
+    flows = flow_view(model, 0, parse_filter("errors"))
+    flows.advance(10**6)
+    assert [model.flows[flows[i]].error for i in range(len(flows))] == [
+        "Read Request: Read Not Permitted"
+    ]

@@ -32,7 +32,7 @@ from attscope.dissector.analysis.analyzer import Analyzer, Event
 from attscope.dissector.analysis.connections import SIDE_OF
 from attscope.dissector.analysis.gatt_db import GattDatabase
 from attscope.dissector.decoding import att_pdus as att
-from attscope.dissector.decoding.att_errors import error_name
+from attscope.dissector.decoding.att_errors import ends_procedure, error_name
 from attscope.dissector.decoding.decoder import Decoder, Packet
 from attscope.dissector.decoding.gatt_values import decoded_text
 from attscope.dissector.decoding.le_keys import Keys
@@ -62,13 +62,15 @@ class FlowRecord(msgspec.Struct, array_like=True, gc=False):
     error: str  # Error Response: "<request>: <error name>"; else ""
     about: int = -1  # the attribute the value is of: `handle`, or a Read Response's; -1
     decoded: str = ""  # the whole value decoded by its attribute's type, as the GATT panel does
+    expected: bool = False  # an Error Response that ends a discovery or long read normally
 
 
 class Counts(msgspec.Struct, gc=False):
     """Per connection: what the connections list shows beside it."""
 
     transactions: int = 0
-    errors: int = 0
+    errors: int = 0  # Error Responses, but for the expected ones
+    expected: int = 0  # Error Responses that end a discovery or long read (ends_procedure)
     violations: int = 0
     att_pdus: int = 0
 
@@ -206,10 +208,15 @@ class CaptureModel:
         if answered is not None and answered.latency_us is not None:
             latency = answered.latency_us
         error = ""
+        expected = False
         if opcode == att.AttOpcode.ERROR_RSP:
             why = error_name(pdu.error_code)
             error = f"{att.opcode_title(pdu.request_opcode)}: {why}"
-            self.counts[conn_id].errors += 1
+            expected = ends_procedure(pdu.request_opcode, pdu.error_code)
+            if expected:
+                self.counts[conn_id].expected += 1
+            else:
+                self.counts[conn_id].errors += 1
         self.counts[conn_id].att_pdus += 1
         record = FlowRecord(
             packet.frame,
@@ -226,6 +233,7 @@ class CaptureModel:
             error,
             about,
             decoded,
+            expected,
         )
         self.flows_of[index].append(len(self.flows) + self._flows_pending)
         self._flows_pending += 1
@@ -281,12 +289,18 @@ class CaptureModel:
         with self.lock:
             return self.analyzer.connections
 
-    def totals(self) -> tuple[int, int]:
-        """Transactions and error responses of every connection, summed under the lock
-        (the ingest thread adds connections meanwhile)."""
+    def totals(self) -> Counts:
+        """Every connection's counts summed under the lock (the ingest thread adds
+        connections meanwhile); violations are the model's, with those of no connection."""
         with self.lock:
             counts = list(self.counts.values())
-        return sum(c.transactions for c in counts), sum(c.errors for c in counts)
+        return Counts(
+            transactions=sum(c.transactions for c in counts),
+            errors=sum(c.errors for c in counts),
+            expected=sum(c.expected for c in counts),
+            violations=len(self.violations),
+            att_pdus=sum(c.att_pdus for c in counts),
+        )
 
     def link_kinds(self) -> frozenset[bool]:
         """Whether the links are an air capture's (True) or an HCI log's (False)."""

@@ -20,6 +20,7 @@ from attscope.dissector.analysis.analysis_records import (
     Violation,
 )
 from attscope.dissector.decoding.ad_structures import appearance_name, company_text
+from attscope.dissector.decoding.att_errors import ends_procedure
 from attscope.dissector.decoding.att_pdus import opcode_title
 from attscope.dissector.decoding.decoder import Packet
 from attscope.dissector.decoding.ll_encryption import LinkSecurity
@@ -126,7 +127,7 @@ def _flow_label(model: CaptureModel, record: FlowRecord) -> str:
     elif record.handle >= 0:
         parts.append(f"0x{record.handle:04x}")
     if record.error:
-        parts.append(record.error)
+        parts.append(record.error + (" (the end)" if record.expected else ""))
     elif record.decoded:
         parts.append(record.decoded)
     elif record.value_len:  # the whole value's length: only the first bytes are kept
@@ -154,7 +155,7 @@ def flow_row(model: CaptureModel, record: FlowRecord, width: int, conn_col: int 
     arrow = f"{role} {label} {fill}▶" if rightward else f"◀{fill} {label} {role}"
     style = CLIENT if record.role == "client" else SERVER
     if record.error:
-        style = ERROR
+        style = DIM if record.expected else ERROR
     row = Text(no_wrap=True)
     row.append(f"{seconds(model, record.ts_us):>11} ")
     if conn_col:
@@ -207,8 +208,9 @@ def transaction_row(
     if txn.capture_gap:
         outcome += "*"
     value = txn.decoded or (hex_preview(txn.value, 12) if txn.value else "")
+    expected = expected_end(txn)
     if txn.error_name:
-        value = txn.error_name
+        value = txn.error_name + (" (the end)" if expected else "")
     row = Text(no_wrap=True)
     row.append(f"{mark} {seconds(model, txn.start_us):>11} ")
     if _wide(width):
@@ -218,12 +220,19 @@ def transaction_row(
         )
     span = 22 if _wide(width) else max(8, min(22, width - 68))
     row.append(f"{txn.kind[:16]:<16} {handle:<6} {safe(name)[:span]:<{span}} ")
-    row.append(f"{outcome:<10}", _OUTCOME_STYLE.get(txn.outcome, ""))
+    style = DIM if expected else _OUTCOME_STYLE.get(txn.outcome, "")
+    row.append(f"{outcome:<10}", style)
     row.append(f" {latency_text(txn.latency_us):>9}  ")
-    row.append(safe(value), ERROR if txn.error_name else "")
+    row.append(safe(value), DIM if expected else ERROR if txn.error_name else "")
     if any(f in model.violation_frames for f in txn.frames):
         row.stylize(VIOLATION, 0, 1)
     return row
+
+
+def expected_end(txn: Transaction) -> bool:
+    """An error that ends a discovery or long read as the specification means it to."""
+    code = txn.error_code
+    return code is not None and ends_procedure(txn.request.opcode, code)
 
 
 def exchange_row(number: int, request: int, response: int | None) -> Text:
@@ -233,15 +242,25 @@ def exchange_row(number: int, request: int, response: int | None) -> Text:
 
 # -- violations -----------------------------------------------------------------------------
 
-VIOLATION_HEADER = f"{'severity':<8} {'kind':<28} {'frames':<16} message"
+VIOLATION_HEADER = f"  {'severity':<8} {'kind':<28} {'count':>5} {'frames':<16} message"
 
 
-def violation_row(found: Violation) -> Text:
+def violation_row(found: Violation, count: int = 1, expanded: bool | None = None) -> Text:
+    """A violation; the first of a group of `count` like it (`expanded`: its members
+    shown below it, None: a group of one)."""
     frames = ",".join(map(str, found.frames))
+    mark = " " if expanded is None else ("▾" if expanded else "▸")
     row = Text(no_wrap=True)
+    row.append(f"{mark} ")
     row.append(f"{found.severity.upper():<8}", ERROR if found.severity == "error" else WARNING)
-    row.append(f" {found.kind[:28]:<28} {frames[:16]:<16} {safe(found.message)}")
+    row.append(f" {found.kind[:28]:<28} {count:>5} {frames[:16]:<16} {safe(found.message)}")
     return row
+
+
+def violation_member_row(found: Violation) -> Text:
+    """One violation of an opened group."""
+    frames = ",".join(map(str, found.frames))
+    return Text(f"{'':<45} {frames[:16]:<16} {safe(found.message)}", DIM, no_wrap=True)
 
 
 # -- connections ----------------------------------------------------------------------------
@@ -261,13 +280,13 @@ def connection_header(width: int, conn_col: int = 12) -> str:
 def connection_row(model: CaptureModel, conn: Connection | None, width: int = 120) -> Text:
     """A connection with its counts; None: the "all connections" row."""
     if conn is None:
-        total, errors = model.totals()
+        totals = model.totals()
         row = Text(no_wrap=True)
         span = _address_width(width)
         conn_col = max(12, connection_width(model))
         row.append(f"{'(all)':<{conn_col}} {'':<7} {'all connections':<{span}} {'':<10} {'':>9} ",
                    "bold")  # fmt: skip
-        row.append(f"{total:>6} {errors:>6} {len(model.violations):>5}")
+        row.append(f"{totals.transactions:>6} {totals.errors:>6} {totals.violations:>5}")
         return row
     counts = model.counts.get(conn.id)
     if conn.peer_address:

@@ -8,7 +8,7 @@ from typing import Any
 from rich.text import Text
 
 from attscope.dissector.analysis.advertisers import Advertiser
-from attscope.dissector.analysis.analysis_records import Connection, Transaction
+from attscope.dissector.analysis.analysis_records import Connection, Transaction, Violation
 from attscope.tui.filter_query import EVERYTHING, Filter
 from attscope.tui.model import CaptureModel, FlowRecord
 from attscope.tui.rows import (
@@ -22,6 +22,7 @@ from attscope.tui.rows import (
     safe,
     security_row,
     transaction_row,
+    violation_member_row,
     violation_row,
 )
 from attscope.tui.views import GrowingRange, View
@@ -165,13 +166,82 @@ class TransactionRows:
         return new + sum(n for i, n in self.expanded.items() if i < new) + sub
 
 
-class ViolationRows(_ViewRows):
-    def rows(self, start: int, stop: int, width: int) -> list[Text]:
-        stop = min(stop, len(self.view))
-        return [violation_row(self.model.violations[self.view[i]]) for i in range(start, stop)]
+class ViolationRows:
+    """Violations grouped as Wireshark's Expert Info groups them: one row per rule broken
+    on a connection (severity, kind, connection) with how often, in the order first seen;
+    a group opens into its violations."""
 
-    def frame_at(self, index: int) -> int:
-        return self.model.violations[self.view[index]].frames[0]
+    def __init__(self, model: CaptureModel, view: View) -> None:
+        self.model, self.view = model, view
+        self.groups: list[list[int]] = []  # model positions, per group
+        self._group_of: dict[tuple[str, str, str | None], int] = {}
+        self._taken = 0  # view entries grouped so far (the view grows)
+        self.expanded: set[int] = set()
+
+    def _take(self) -> None:
+        view, violations = self.view, self.model.violations
+        for i in range(self._taken, len(view)):
+            position = view[i]
+            found = violations[position]
+            key = (found.severity, found.kind, found.connection)
+            group = self._group_of.get(key)
+            if group is None:
+                group = self._group_of[key] = len(self.groups)
+                self.groups.append([])
+            self.groups[group].append(position)
+        self._taken = len(view)
+
+    def __len__(self) -> int:
+        self._take()
+        return len(self.groups) + sum(len(self.groups[g]) for g in self.expanded)
+
+    def locate(self, row: int) -> tuple[int, int]:
+        """(group, member number from 1, or 0 for the group's own row)."""
+        extra = 0
+        for group in sorted(self.expanded):
+            own_row = group + extra
+            if row <= own_row:
+                break
+            if row <= own_row + len(self.groups[group]):
+                return group, row - own_row
+            extra += len(self.groups[group])
+        return row - extra, 0
+
+    def violation(self, row: int) -> Violation | None:
+        """The violation a row shows (a group's row: its first)."""
+        self._take()
+        group, member = self.locate(row)
+        if not 0 <= group < len(self.groups):
+            return None
+        return self.model.violations[self.groups[group][max(0, member - 1)]]
+
+    def count(self, row: int) -> int:
+        group, member = self.locate(row)
+        return len(self.groups[group]) if member == 0 and 0 <= group < len(self.groups) else 1
+
+    def toggle(self, row: int) -> None:
+        group, _ = self.locate(row)
+        if group in self.expanded:
+            self.expanded.discard(group)
+        elif 0 <= group < len(self.groups) and len(self.groups[group]) > 1:
+            self.expanded.add(group)
+
+    def rows(self, start: int, stop: int, width: int) -> list[Text]:
+        out = []
+        for row in range(start, min(stop, len(self))):
+            group, member = self.locate(row)
+            positions = self.groups[group]
+            if member:
+                out.append(violation_member_row(self.model.violations[positions[member - 1]]))
+                continue
+            shown = (group in self.expanded) if len(positions) > 1 else None
+            first = self.model.violations[positions[0]]
+            out.append(violation_row(first, len(positions), shown))
+        return out
+
+    def frame_at(self, row: int) -> int:
+        found = self.violation(row)
+        return found.frames[0] if found is not None else 0
 
 
 class ConnectionRows:

@@ -19,7 +19,14 @@ from attscope.dissector.decoding.att_pdus import AttPdu
 from attscope.dissector.decoding.decoder import Decoder, Packet
 from attscope.tui.filter_query import Filter
 from attscope.tui.model import CHECKPOINT_EVERY, CaptureModel, FlowRecord
-from attscope.tui.rows import flow_row, packet_row, safe, transaction_row, violation_row
+from attscope.tui.rows import (
+    expected_end,
+    flow_row,
+    packet_row,
+    safe,
+    transaction_row,
+    violation_row,
+)
 
 # outcomes in the order the "outcome" sort shows them: answers first, then what the
 # capture cannot tell
@@ -229,7 +236,7 @@ def flow_view(model: CaptureModel, focus: int | None, wanted: Filter, width: int
             return False
         if wanted.opcodes and rec.opcode not in wanted.opcodes:
             return False
-        if wanted.errors and not rec.error:
+        if wanted.errors and (not rec.error or rec.expected):
             return False
         if wanted.violations and rec.frame not in model.violation_frames:
             return False
@@ -273,7 +280,7 @@ def transaction_view(model: CaptureModel, focus: int | None, wanted: Filter) -> 
             return False
         if wanted.opcodes and wanted.opcodes.isdisjoint(_opcodes(txn)):
             return False
-        if wanted.errors and txn.outcome == "ok":
+        if wanted.errors and (txn.outcome == "ok" or expected_end(txn)):
             return False
         if wanted.violations and not any(f in model.violation_frames for f in txn.frames):
             return False

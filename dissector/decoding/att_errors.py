@@ -89,3 +89,19 @@ def error_name(code: int) -> str:
     if code >= 0xE0:
         return f"Reserved Common Profile Error 0x{code:02x}"
     return f"Reserved 0x{code:02x}"
+
+
+# Error Responses that end a procedure as the specification means it to end, not failures:
+# Attribute Not Found once a discovery has passed the last attribute (Core 5.4 Vol 3 Part G
+# 4.4.1, 4.4.2, 4.5.1, 4.6.1, 4.7.1: Read By Group Type, Find By Type Value, Read By Type,
+# Find Information), Attribute Not Long for a Read Blob of a value that fit one response
+# (4.8.3)
+_PROCEDURE_ENDS = {
+    (0x10, 0x0A), (0x06, 0x0A), (0x08, 0x0A), (0x04, 0x0A),
+    (0x0C, 0x0B),
+}  # fmt: skip
+
+
+def ends_procedure(request_opcode: int, error_code: int) -> bool:
+    """Whether this Error Response is the normal end of a discovery or long read."""
+    return (request_opcode, error_code) in _PROCEDURE_ENDS

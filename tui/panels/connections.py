@@ -10,10 +10,26 @@ from textual.widgets import Static
 
 from attscope.text.analysis_text import connection_lines
 from attscope.tui.messages import FocusConnection
+from attscope.tui.model import Counts
 from attscope.tui.panels.base import Panel
 from attscope.tui.rows import connection_header, connection_width, safe
 from attscope.tui.sources import ConnectionRows
 from attscope.tui.virtual_list import VirtualList
+
+
+def counts_line(counts: Counts) -> str:
+    """The counts beside a connection, the expected Error Responses apart."""
+    line = (
+        f"{counts.transactions} transactions, {counts.errors} errors, "
+        f"{counts.violations} violations"
+    )
+    if counts.expected:
+        line += (
+            f"; {counts.expected} Error Responses that end a discovery or long read as the "
+            "specification means them to (Attribute Not Found, Attribute Not Long), not "
+            "counted as errors"
+        )
+    return line
 
 
 class ConnectionsPanel(Panel):
@@ -46,7 +62,12 @@ class ConnectionsPanel(Panel):
         conn = self.rows.connection(event.index)
         detail = self.query_one("#connection-detail", Static)
         if conn is None:
-            detail.update(Text("All connections: choose one (Enter) to focus every view on it."))
+            lines = ["All connections: choose one (Enter) to focus every view on it.",
+                     counts_line(self.model.totals())]  # fmt: skip
+            detail.update(Text("\n".join(lines), no_wrap=True))
             return
         lines = connection_lines(conn, self.model.first_ts or 0)
+        counts = self.model.counts.get(conn.id)
+        if counts is not None:
+            lines.insert(1, f"  {counts_line(counts)}")
         detail.update(Text("\n".join(safe(line) for line in lines), no_wrap=True))

@@ -1,11 +1,12 @@
-"""5 Violations: each rule broken, the rule and its Core citation below; Enter opens its
-first frame (and puts the Flow panel there)."""
+"""5 Violations: each rule broken, grouped with how often (space opens a group), the rule
+and its Core citation below; Enter opens its first frame (and puts the Flow panel there)."""
 
 from __future__ import annotations
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.widgets import Static
 
 from attscope.text.analysis_text import violation_line
@@ -20,6 +21,7 @@ from attscope.tui.virtual_list import VirtualList
 class ViolationsPanel(Panel):
     KIND = "violations"
     TITLE = "5 Violations"
+    BINDINGS = [Binding("space", "toggle_row", "Expand")]
 
     def compose(self) -> ComposeResult:
         yield VirtualList(VIOLATION_HEADER, id="violations-list")
@@ -36,13 +38,29 @@ class ViolationsPanel(Panel):
     def model_changed(self) -> None:
         self.list_widget().update_rows()
 
+    def action_toggle_row(self) -> None:
+        widget = self.list_widget()
+        self.rows.toggle(widget.cursor)
+        widget.update_rows(changed=True)
+
+    def selected_value(self) -> str | None:
+        found = self.rows.violation(self.list_widget().cursor)
+        return None if found is None else violation_line(found)
+
     @on(VirtualList.Highlighted)
     def _highlighted(self, event: VirtualList.Highlighted) -> None:
-        found = self.model.violations[self.view[event.index]]
-        self.query_one("#violation-detail", Static).update(Text(safe(violation_line(found))))
+        found = self.rows.violation(event.index)
+        if found is None:
+            return
+        text = safe(violation_line(found))
+        count = self.rows.count(event.index)
+        if count > 1:
+            text += f"\n{count} violations of this rule on this connection: space lists them"
+        self.query_one("#violation-detail", Static).update(Text(text))
 
     @on(VirtualList.Chosen)
     def _chosen(self, event: VirtualList.Chosen) -> None:
-        first = self.model.violations[self.view[event.index]].frames[0]
-        self.post_message(ShowInFlow(first))
-        self.post_message(GoToFrame(first))
+        found = self.rows.violation(event.index)
+        if found is not None:
+            self.post_message(ShowInFlow(found.frames[0]))
+            self.post_message(GoToFrame(found.frames[0]))
