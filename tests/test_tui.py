@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import struct
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -505,3 +506,39 @@ async def test_identical_violations_are_grouped_with_a_count(tmp_path: Path):
         await pilot.press("down", "down", "enter")  # the second one's frame
         await until(pilot, lambda: app.query_one(TabbedContent).active == "packets", "Enter")
         assert app.list_of("packets").cursor == 2
+
+
+@run_async
+async def test_the_time_column_switches_mode_and_says_which():
+    app = make_app(SAMPLE)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("6")
+        packets = app.list_of("packets")
+        first = app.model.frames[0].ts_us
+
+        def time_of(row: int) -> str:
+            return shown(packets)[row].split()[1]
+
+        assert "time (s)" in packets.header(160) and time_of(0) == "0.000000"
+        await pilot.press("T")  # UTC time of day
+        await until(pilot, lambda: "UTC time" in packets.header(160), "the mode changes")
+        assert time_of(0) == datetime.fromtimestamp(first / 1e6, UTC).strftime("%H:%M:%S.%f")
+        await pilot.press("T")  # the step from the row above
+        await until(pilot, lambda: "delta (s)" in packets.header(160), "delta")
+        step = (app.model.frames[5].ts_us - app.model.frames[4].ts_us) / 1e6
+        assert time_of(0) == "+0.000000" and time_of(5) == f"+{step:.6f}"
+        await pilot.press("T")  # since the row's connection opened
+        await until(pilot, lambda: "in conn (s)" in packets.header(160), "connection")
+        conn = app.model.connections()[0]
+        assert time_of(0) == "-"  # before the connection: no time in it
+        opened = next(i for i, f in enumerate(app.model.frames) if f.ts_us == conn.start_us)
+        assert time_of(opened) == "0.000000"
+        packets.move_to(10)
+        await pilot.press("t")  # frame 11 is the reference from now on
+        await until(pilot, lambda: "from ref (s)" in packets.header(160), "the reference")
+        assert time_of(10) == "+0.000000" and time_of(9).startswith("-")
+        assert "frame 11" in _said(app)[-1]
+        await pilot.press("3")  # every panel's time column follows the mode
+        header = app.list_of("transactions").header(160)
+        assert "from ref (s)▲" in header

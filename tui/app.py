@@ -136,6 +136,8 @@ class AttscopeApp(App[None]):
         Binding("colon", "goto", "Go to frame", priority=True),
         Binding("n", "search_next", "Next match", show=False),
         Binding("a", "all_connections", "All conns"),
+        Binding("T", "time_mode", "Time"),
+        Binding("t", "time_reference", "Time ref", show=False),
         Binding("c", "copy", "Copy"),
         Binding("e", "export", "Export", priority=True),
         Binding("1", "tab('connections')", "Connections", show=False),
@@ -540,6 +542,25 @@ class AttscopeApp(App[None]):
     def action_tab(self, name: str) -> None:
         self.query_one(TabbedContent).active = name
         self.current_panel().focus_content()
+
+    def action_time_mode(self) -> None:
+        """The time columns' next mode: capture, UTC, delta, since the connection, from
+        the reference row."""
+        self.model.clock.cycle()
+        self._time_changed()
+
+    def action_time_reference(self) -> None:
+        found = self.current_panel().time_at_cursor()
+        if found is None:
+            self.notify("no row with a time here to take as the reference", severity="warning")
+            return
+        self.model.clock.set_reference(*found)
+        self._time_changed()
+
+    def _time_changed(self) -> None:
+        for panel in self.panels():
+            panel.redraw()
+        self.notify(f"time: {self.model.clock.describe()}", timeout=3)
 
     def action_all_connections(self) -> None:
         self.focus_conn = None

@@ -38,6 +38,7 @@ from attscope.dissector.decoding.gatt_values import decoded_text
 from attscope.dissector.decoding.le_keys import Keys
 from attscope.dissector.decoding.uuid_names import uuid_name
 from attscope.tui.spill import SpillList
+from attscope.tui.time_axis import ConnectionStarts, TimeAxis
 
 CHECKPOINT_EVERY = 4096  # frames between decoder copies: the most a jump re-decodes
 BATCH = 512  # frames fed per hold of the lock
@@ -107,6 +108,8 @@ class CaptureModel:
         self.status = ""  # what the source says about itself (live: port state)
         self.version = 0  # bumped whenever something readable changed
         self.on_change: Callable[[], None] | None = None  # called (feeding thread) on a bump
+        self.clock = TimeAxis()  # how the time columns show time (UI thread)
+        self._starts: tuple[int, ConnectionStarts] | None = None
         self._checkpoints: list[Decoder] = []
         self._cache: OrderedDict[int, Packet] = OrderedDict()
         self._cursor: tuple[int, Decoder] | None = None  # a decoder and the next position
@@ -288,6 +291,27 @@ class CaptureModel:
         """The analyzer's connections, copied under the lock."""
         with self.lock:
             return self.analyzer.connections
+
+    def connection_starts(self) -> ConnectionStarts:
+        """When each connection opened (for the time since it), kept until the model grows."""
+        if self._starts is None or self._starts[0] != self.version:
+            with self.lock:
+                starts = [(c.id, c.start_us) for c in self.analyzer.connections]
+            self._starts = (self.version, ConnectionStarts(starts))
+        return self._starts[1]
+
+    def time_text(
+        self,
+        ts_us: int,
+        previous_us: int | None,
+        connection: str | None,
+        starts: ConnectionStarts | None,
+    ) -> str:
+        """A row's time in the chosen mode (`starts`: when the mode needs connections)."""
+        conn_start = None
+        if starts is not None and connection is not None:
+            conn_start = starts.start_of(connection, ts_us)
+        return self.clock.text(ts_us, self.first_ts, previous_us, conn_start)
 
     def totals(self) -> Counts:
         """Every connection's counts summed under the lock (the ingest thread adds

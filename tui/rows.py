@@ -27,6 +27,7 @@ from attscope.dissector.decoding.ll_encryption import LinkSecurity
 from attscope.text.analysis_text import hex_preview, latency_text
 from attscope.text.packet_text import arrow, layer_names, summary
 from attscope.tui.model import CaptureModel, FlowRecord
+from attscope.tui.time_axis import ConnectionStarts, TimeAxis
 
 ERROR = "bold red"
 WARNING = "yellow"
@@ -49,15 +50,28 @@ def seconds(model: CaptureModel, ts_us: int) -> str:
 
 # -- packets --------------------------------------------------------------------------------
 
-PACKET_HEADER = f"{'frame':>7} {'time (s)':>12} {'connection':<10} {'dir':<4} layers: summary"
+
+def packet_header(model: CaptureModel) -> str:
+    clock = model.clock
+    return (
+        f"{'frame':>7} {clock.label:>{clock.width}} {'connection':<10} {'dir':<4} layers: summary"
+    )
 
 
-def packet_row(model: CaptureModel, packet: Packet) -> Text:
+def packet_row(
+    model: CaptureModel,
+    packet: Packet,
+    previous_us: int | None = None,
+    starts: ConnectionStarts | None = None,
+) -> Text:
+    """A frame; `previous_us` the time of the row above, `starts` the connections' (for
+    the time modes that need them)."""
     text = summary(packet.pdu) if packet.layers else "(no packet)"
     if packet.fragments:
         text += f" [reassembled from frames {', '.join(map(str, packet.fragments))}]"
     row = Text(no_wrap=True)
-    row.append(f"{packet.frame:>7} {seconds(model, packet.ts_us):>12} ")
+    when = model.time_text(packet.ts_us, previous_us, packet.connection, starts)
+    row.append(f"{packet.frame:>7} {when:>{model.clock.width}} ")
     row.append(f"{safe(packet.connection or '-'):<10} {arrow(packet):<4} ")
     layers = layer_names(packet)
     style = ERROR if "malformed" in layers or "Error Response" in text else ""
@@ -104,7 +118,7 @@ def flow_header(
         right = f"{right} {right_addr}".strip()
     span = max(20, min(110, width - 24 - conn_col))
     head = Text(no_wrap=True)
-    head.append(f"{'time (s)':>11} ")
+    head.append(f"{model.clock.label:>{model.clock.width}} ")
     if conn_col:
         head.append(f"{'conn':<{conn_col}} ", "bold")
     head.append(f"{safe(left)[: span // 2]:<{span // 2}}", "bold")
@@ -138,7 +152,14 @@ def _flow_label(model: CaptureModel, record: FlowRecord) -> str:
     return safe(" ".join(filter(None, parts)))
 
 
-def flow_row(model: CaptureModel, record: FlowRecord, width: int, conn_col: int = 0) -> Text:
+def flow_row(
+    model: CaptureModel,
+    record: FlowRecord,
+    width: int,
+    conn_col: int = 0,
+    previous_us: int | None = None,
+    starts: ConnectionStarts | None = None,
+) -> Text:
     """Time, the connection when several are shown (`conn_col` wide), an arrow from the
     sender's lifeline to the receiver's with the PDU on it, and the latency on answers.
     The local host or the central is on the left; C or S at the tail says the sender's
@@ -157,9 +178,10 @@ def flow_row(model: CaptureModel, record: FlowRecord, width: int, conn_col: int 
     if record.error:
         style = DIM if record.expected else ERROR
     row = Text(no_wrap=True)
-    row.append(f"{seconds(model, record.ts_us):>11} ")
+    conn_id = model.connection_ids[record.connection]
+    when = model.time_text(record.ts_us, previous_us, conn_id, starts)
+    row.append(f"{when:>{model.clock.width}} ")
     if conn_col:
-        conn_id = model.connection_ids[record.connection]
         row.append(f"{safe(conn_id):<{conn_col}} ")
     row.append("│")
     row.append(f"{arrow:<{span - 2}}", style)
@@ -179,7 +201,11 @@ def _wide(width: int) -> bool:
 
 
 def transaction_header(
-    width: int, conn_col: int = 8, sort: str = "time", descending: bool = False
+    width: int,
+    conn_col: int = 8,
+    sort: str = "time",
+    descending: bool = False,
+    clock: TimeAxis | None = None,
 ) -> str:
     """The column names, the sorted one marked with its direction (▲ ascending)."""
 
@@ -188,8 +214,9 @@ def transaction_header(
 
     who = f"{'conn':<{conn_col}} {'client→server':<19} " if _wide(width) else ""
     name = 22 if _wide(width) else max(8, min(22, width - 68))
+    clock = clock or TimeAxis()
     return (
-        f"  {label('time (s)', 'time'):>11} {who}{'kind':<16} {label('handle', 'handle'):<6} "
+        f"  {label(clock.label, 'time'):>{clock.width}} {who}{'kind':<16} {label('handle', 'handle'):<6} "
         f"{'name':<{name}} {label('outcome', 'outcome'):<10} {label('latency', 'latency'):>9}  value"
     )
 
@@ -199,7 +226,12 @@ _OUTCOME_STYLE = {"ok": SERVER, "error": ERROR, "timeout": ERROR, "cancelled": W
 
 
 def transaction_row(
-    model: CaptureModel, txn: Transaction, expanded: bool | None, width: int = 160
+    model: CaptureModel,
+    txn: Transaction,
+    expanded: bool | None,
+    width: int = 160,
+    previous_us: int | None = None,
+    starts: ConnectionStarts | None = None,
 ) -> Text:
     mark = " " if expanded is None else ("▾" if expanded else "▸")
     name = txn.characteristic_name or txn.descriptor_name or txn.characteristic_uuid or ""
@@ -212,7 +244,8 @@ def transaction_row(
     if txn.error_name:
         value = txn.error_name + (" (the end)" if expected else "")
     row = Text(no_wrap=True)
-    row.append(f"{mark} {seconds(model, txn.start_us):>11} ")
+    when = model.time_text(txn.start_us, previous_us, txn.connection, starts)
+    row.append(f"{mark} {when:>{model.clock.width}} ")
     if _wide(width):
         conn_col = connection_width(model)
         row.append(

@@ -25,6 +25,7 @@ from attscope.tui.rows import (
     violation_member_row,
     violation_row,
 )
+from attscope.tui.time_axis import ConnectionStarts
 from attscope.tui.views import GrowingRange, View
 
 
@@ -44,12 +45,20 @@ class PacketRows(_ViewRows):
         if start >= stop:
             return []
         model = self.model
+        delta = model.clock.mode == "delta" and start > 0
+        first = start - 1 if delta else start  # the row above, for the time since it
         if isinstance(self.view.positions, GrowingRange):
-            packets = model.packets(self.view[start], self.view[stop - 1] + 1)
+            packets = model.packets(self.view[first], self.view[stop - 1] + 1)
         else:
             packets = [model.packets(p, p + 1)[0] for p in map(self.view.__getitem__,
-                                                                 range(start, stop))]  # fmt: skip
-        return [packet_row(model, p) for p in packets]
+                                                                 range(first, stop))]  # fmt: skip
+        starts = _starts(model)
+        previous = packets.pop(0).ts_us if delta else None
+        out = []
+        for packet in packets:
+            out.append(packet_row(model, packet, previous, starts))
+            previous = packet.ts_us
+        return out
 
     def frame_at(self, index: int) -> int:
         return self.view[index] + 1
@@ -79,7 +88,16 @@ class FlowRows:
 
     def rows(self, start: int, stop: int, width: int) -> list[Text]:
         conn_col = self.connection_column()
-        return [flow_row(self.model, r, width, conn_col) for r in self.records(start, stop)]
+        model = self.model
+        delta = model.clock.mode == "delta" and start > 0
+        records = self.records(start - 1 if delta else start, stop)
+        previous = records.pop(0).ts_us if delta and records else None
+        starts = _starts(model)
+        out = []
+        for record in records:
+            out.append(flow_row(model, record, width, conn_col, previous, starts))
+            previous = record.ts_us
+        return out
 
     def frame_at(self, index: int) -> int:
         return self.records(index, index + 1)[0].frame
@@ -131,17 +149,24 @@ class TransactionRows:
             self.expanded[index] = len(txn.exchanges)
 
     def rows(self, start: int, stop: int, width: int) -> list[Text]:
+        model = self.model
+        starts = _starts(model)
+        previous = None
+        if model.clock.mode == "delta" and start > 0:
+            above = self.transaction(start - 1)
+            previous = above.start_us if above is not None else None
         out = []
         for row in range(start, min(stop, len(self))):
             index, sub = self.locate(row)
-            txn = self.model.transactions[self._position(index)]
+            txn = model.transactions[self._position(index)]
             if sub:
                 exchange = txn.exchanges[sub - 1]
                 out.append(exchange_row(sub, exchange.request_frame, exchange.response_frame))
             else:
                 multi = len(txn.exchanges) > 1
                 shown = (index in self.expanded) if multi else None
-                out.append(transaction_row(self.model, txn, shown, width))
+                out.append(transaction_row(model, txn, shown, width, previous, starts))
+                previous = txn.start_us
         return out
 
     def frame_at(self, row: int) -> int:
@@ -291,6 +316,11 @@ class SecurityRows:
 
     def rows(self, start: int, stop: int, width: int) -> list[Text]:
         return [security_row(self.model, c) for c in self.links[start:stop]]
+
+
+def _starts(model: CaptureModel) -> ConnectionStarts | None:
+    """When the connections opened, if the time column shows the time since then."""
+    return model.connection_starts() if model.clock.mode == "connection" else None
 
 
 def _weaker(rssi: int | None) -> int:

@@ -79,5 +79,13 @@ class Panel(TabPane):
         rows = widget.source.rows(widget.cursor, widget.cursor + 1, 160)
         return rows[0].plain if rows else None
 
+    def time_at_cursor(self) -> tuple[int, int | None] | None:
+        """The time of the row under the cursor and its frame, for `t` (None: no time)."""
+        return None
+
+    def redraw(self) -> None:
+        """Draw the rows again (the time column changed its mode)."""
+        self.list_widget().update_rows(changed=True)
+
     def focused_connection_id(self) -> str | None:
         return None if self.focus_conn is None else self.model.connection_ids[self.focus_conn]

@@ -56,6 +56,13 @@ class FlowPanel(Panel):
         if index < len(view):
             self.list_widget().move_to(index)
 
+    def time_at_cursor(self) -> tuple[int, int | None] | None:
+        if not len(self.rows):
+            return None
+        cursor = self.list_widget().cursor
+        record = self.rows.records(cursor, cursor + 1)[0]
+        return record.ts_us, record.frame
+
     def selected_value(self) -> str | None:
         widget = self.list_widget()
         if not len(self.rows):

@@ -50,6 +50,9 @@ class GattPanel(Panel):
     def analysis_done(self) -> None:
         self.rebuild()
 
+    def redraw(self) -> None:
+        pass  # no time column
+
     def focus_content(self) -> None:
         self.gatt_tree().focus()
 

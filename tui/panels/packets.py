@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 
 from attscope.tui.packet_detail import PacketDetail
 from attscope.tui.panels.base import Panel
-from attscope.tui.rows import PACKET_HEADER
+from attscope.tui.rows import packet_header
 from attscope.tui.sources import PacketRows
 from attscope.tui.views import View, frame_view
 from attscope.tui.virtual_list import VirtualList
@@ -20,7 +20,8 @@ class PacketsPanel(Panel):
     TITLE = "6 Packets"
 
     def compose(self) -> ComposeResult:
-        yield VirtualList(PACKET_HEADER, id="packets-list")
+        model = self.model
+        yield VirtualList(lambda width: packet_header(model), id="packets-list")
         yield PacketDetail()
 
     def rebuild(self) -> None:
@@ -52,6 +53,12 @@ class PacketsPanel(Panel):
         widget = self.list_widget()
         widget.move_to(index)
         widget.focus()
+
+    def time_at_cursor(self) -> tuple[int, int | None] | None:
+        if not len(self.rows):
+            return None
+        frame = self.rows.frame_at(self.list_widget().cursor)
+        return self.model.frames[frame - 1].ts_us, frame
 
     def selected_value(self) -> str | None:
         widget = self.list_widget()

@@ -46,7 +46,7 @@ class TransactionsPanel(Panel):
         model = self.model
         yield VirtualList(
             lambda width: transaction_header(
-                width, connection_width(model), self.sort, self.descending
+                width, connection_width(model), self.sort, self.descending, model.clock
             ),
             id="transactions-list",
         )
@@ -117,6 +117,10 @@ class TransactionsPanel(Panel):
         widget = self.list_widget()
         self.rows.toggle(widget.cursor)
         widget.update_rows(changed=True)
+
+    def time_at_cursor(self) -> tuple[int, int | None] | None:
+        txn = self.rows.transaction(self.list_widget().cursor)
+        return None if txn is None else (txn.start_us, txn.request_frame)
 
     def selected_value(self) -> str | None:
         txn = self.rows.transaction(self.list_widget().cursor)
