@@ -149,7 +149,14 @@ async def test_filter_search_and_go_to_frame():
         await pilot.press("n")
         await until(pilot, lambda: packets.cursor != found, "n moves to the next match")
         assert packets.cursor == following
-        await pilot.press("colon", *"100", "enter")
+        matches = [i for i, row in enumerate(rows) if "disconnect" in row.lower()]
+        packets.move_to(matches[-1])  # the last match: the next one is found from the top
+        await pilot.press("n")
+        await until(pilot, lambda: packets.cursor == matches[0], "the search wraps around")
+        assert "search wrapped to the top" in _said(app)[-1]
+        await pilot.press("2", "colon", *"100", "enter")  # from another panel: it says so
+        await until(pilot, lambda: app.query_one(TabbedContent).active == "packets", ":N")
+        assert "frame 100: shown in the Packets panel" in " ".join(_said(app))
         await until(pilot, lambda: packets.cursor != following, "the jump moves the cursor")
         assert packets.cursor == 99
         assert app.query_one("#fields", Tree).root.label.plain.startswith("Frame 100")
@@ -542,3 +549,96 @@ async def test_the_time_column_switches_mode_and_says_which():
         await pilot.press("3")  # every panel's time column follows the mode
         header = app.list_of("transactions").header(160)
         assert "from ref (s)▲" in header
+
+
+def _tree_text(app) -> list[str]:
+    """The packet detail's tree as text, one node a line, indented by depth."""
+    return _tree_text_of(app.query_one("#fields", Tree))
+
+
+@run_async
+async def test_the_packet_detail_reads_as_words_and_follows_request_and_answer():
+    app = make_app(SAMPLE)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("6")
+        packets = app.list_of("packets")
+        packets.move_to(116)  # frame 117: the Read Request of the Device Name
+        await pilot.pause()
+        lines = _tree_text(app)
+        assert lines[0].startswith("Frame 117: 11 bytes, host → controller, connection 0x0040")
+        assert "  ACL: ACL header" in lines  # no class names
+        assert "    packet boundary flag: first non-flushable (0)" in lines
+        assert "    handle: 0x0003 (Device Name, in Generic Access)" in lines
+        assert "    answered in frame 119 (Enter goes there)" in lines
+        assert not any("None" in line or "AclHeader" in line or "pb_flag" in line for line in lines)
+        await pilot.press("enter")  # follows the request to its answer
+        await until(pilot, lambda: packets.cursor == 118, "Enter goes to the answer")
+        lines = _tree_text(app)
+        assert '    value decoded: "Northwind HR2 5DC8"' in lines
+        assert "    answers frame 117 (Enter goes there)" in lines
+        await pilot.press("enter")  # and back
+        await until(pilot, lambda: packets.cursor == 116, "Enter goes back to the request")
+        packets.move_to(40)  # frame 41: LE Enhanced Connection Complete
+        await pilot.pause()
+        lines = _tree_text(app)
+        assert "    status: Success (0x00)" in lines and "    role: central (0)" in lines
+        assert "    peer address: F3:7A:2C:91:5D:C8" in lines
+        assert "    interval: 24 (30 ms)" in lines
+
+
+@run_async
+async def test_the_packet_detail_names_enumerations_and_what_the_sniffer_recorded():
+    app = make_app(str(need_corpus("android_ec521_smp.btsnoop")))
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot, app, timeout=60)
+        await pilot.press("colon", *"14138", "enter")
+        await until(pilot, lambda: app.list_of("packets").cursor == 14137, "frame 14138")
+        lines = _tree_text(app)
+        assert "    IO capability: KeyboardDisplay (4)" in lines
+        assert "    OOB data flag: OOB data not present (0)" in lines
+    app = make_app(str(need_corpus("bsniffhub_conn_update.pcap")))
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot, app, timeout=60)
+        await pilot.press("colon", *"200", "enter")
+        await until(pilot, lambda: app.list_of("packets").cursor == 199, "frame 200")
+        lines = _tree_text(app)
+        sniffer = lines.index("  Sniffer")
+        said = " / ".join(lines[sniffer + 1 : sniffer + 8])
+        for words in (
+            "channel ",
+            "(data)",
+            "RSSI ",
+            " dBm",
+            "PHY LE 1M",
+            "CRC ok",
+            "sender central → peripheral",
+        ):
+            assert words in said, said
+
+
+@run_async
+async def test_a_handle_term_narrows_the_gatt_tree_too():
+    app = make_app(SAMPLE)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f", *"handle:0x000e", "enter")
+        await settle(pilot, app)
+        await pilot.press("4")
+        lines = [line.strip() for line in _tree_text_of(app.query_one("#gatt-tree", Tree))]
+        chars = [line for line in lines if "value 0x" in line]
+        assert len(chars) == 1 and "Heart Rate Measurement" in chars[0]
+        title = app.query_one("#title", Static).render().plain
+        assert "[filtered]" in title
+
+
+def _tree_text_of(tree) -> list[str]:
+    out: list[str] = []
+
+    def walk(node, depth: int) -> None:
+        out.append("  " * depth + node.label.plain)
+        for child in node.children:
+            walk(child, depth + 1)
+
+    walk(tree.root, 0)
+    return out

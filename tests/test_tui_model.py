@@ -153,3 +153,15 @@ def test_a_real_error_counts_and_filters_apart_from_a_discovery_end(tmp_path):
     assert [model.flows[flows[i]].error for i in range(len(flows))] == [
         "Read Request: Read Not Permitted"
     ]
+
+
+@pytest.mark.parametrize("query", ['name:"device name"', "handle:0x000e", "name:battery"])
+def test_a_name_or_handle_term_narrows_packets_and_flow_alike(query):
+    model = _model(SAMPLE)
+    wanted = parse_filter(query)
+    flows = flow_view(model, None, wanted)
+    flows.advance(10**6)
+    frames = frame_view(model, None, wanted)
+    frames.advance(10**6)
+    flow_frames = [model.flows[flows[i]].frame for i in range(len(flows))]
+    assert flow_frames and flow_frames == [frames[i] + 1 for i in range(len(frames))]

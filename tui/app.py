@@ -68,6 +68,7 @@ NOTES_PER_TICK = 3  # live packet-level notes shown at once; a burst of them is 
 _PACKET_NEWS = re.compile(r"packet\(s\) lost|skipped \d+ byte|dropped a broken frame")
 WARNING_LINES = 3  # the source's warnings shown at most, the rest counted
 REDRAWS_PER_S = 10  # ModelChanged at most this often while a capture is read
+SEARCH_PATIENCE = 0.5  # s a search runs before it says how far it got
 TYPING_ACTIONS = {"focus_filter", "search", "goto", "export"}  # each opens a place to type
 
 
@@ -347,7 +348,11 @@ class AttscopeApp(App[None]):
             f"{len(model.violations)} violations ({state})  [{safe(self._focus_name())}]"
         )
         if not self.filter.empty:
-            title.append("  [filtered]", "yellow")
+            scans = [v.scanned for v in self.views().values() if not v.complete]
+            if scans:  # a big capture: the filter is still looking
+                title.append(f"  [filtering {100 * min(scans):.0f}%]", "yellow")
+            else:
+                title.append("  [filtered]", "yellow")
         if any(CUT in warning for warning in model.warnings):
             title.append("  [packets cut by the log: ATT values missing]", "bold red")
         self.query_one("#title", Static).update(title)
@@ -409,12 +414,14 @@ class AttscopeApp(App[None]):
         app closes, its widgets already gone: then there is nothing to draw."""
         if not self._shutting_down():
             panel.rows_grew()
+            self._show_title()  # the filter's progress
 
     def _scan_done(self, panels: list[Panel]) -> None:
         if self._shutting_down():
             return
         for panel in panels:
             panel.scan_done()
+        self._show_title()
         self._exit_if_analysed()
 
     # -- what a panel asks of another ------------------------------------------------------
@@ -449,6 +456,8 @@ class AttscopeApp(App[None]):
             self.query_one("#filter", Input).value = ""
             self._rescope()
             index = number - 1
+        if self.query_one(TabbedContent).active != "packets":
+            self.notify(f"frame {number}: shown in the Packets panel (6)", timeout=2)
         self.action_tab("packets")
         packets.show_frame(index)
 
@@ -508,17 +517,29 @@ class AttscopeApp(App[None]):
 
     @work(thread=True, exclusive=True, group="search")
     def _search_worker(self, widget: VirtualList, needle: str) -> None:
+        """From the row after the cursor to the end, then from the top back to it; a long
+        search says it is running and how far it got."""
         source = widget.source
-        start = widget.cursor + 1
         total = len(source)
+        cursor = widget.cursor
+        began = time.monotonic()
+        told = 0.0
         chunk = 256
-        for first in range(start, total, chunk):
+        for looked, first in enumerate(_search_order(cursor, total, chunk)):
+            now = time.monotonic()
+            if now - began > SEARCH_PATIENCE and now - told > SEARCH_PATIENCE:
+                told = now
+                done = min(100, 100 * looked * chunk // max(1, total))
+                self.call_from_thread(self.notify, f"searching {total} rows: {done}%", timeout=1)
             rows = source.rows(first, min(total, first + chunk), 160)
             for offset, row in enumerate(rows):
                 if needle in row.plain.lower():
-                    self.call_from_thread(widget.move_to, first + offset)
+                    found = first + offset
+                    if found <= cursor:
+                        self.call_from_thread(self.notify, "search wrapped to the top", timeout=2)
+                    self.call_from_thread(widget.move_to, found)
                     return
-        self.call_from_thread(self.notify, f"{safe(needle)!r} not found below", timeout=3)
+        self.call_from_thread(self.notify, f"{safe(needle)!r} not found", timeout=3)
 
     # -- actions --------------------------------------------------------------------------
 
@@ -625,6 +646,12 @@ class AttscopeApp(App[None]):
         self._stop.set()
         if self.source.live is not None:
             self.source.live.close()
+
+
+def _search_order(cursor: int, total: int, chunk: int) -> list[int]:
+    """The first rows of the chunks a search reads: below the cursor, then from the top."""
+    below = list(range(cursor + 1, total, chunk))
+    return below + list(range(0, min(cursor + 1, total), chunk))
 
 
 def _writes(path: str) -> str:

@@ -41,7 +41,7 @@ def fill_gatt_tree(
     tree: Tree[str | None], model: CaptureModel, connection: str | None, wanted: Filter
 ) -> None:
     """(Re)build the tree for the databases of one connection (or all); a filter with
-    names or free text keeps the characteristics that match."""
+    names, free text or handles keeps the characteristics that match."""
     tree.clear()
     tree.root.expand()
     for db in model.gatt_databases():
@@ -51,6 +51,13 @@ def fill_gatt_tree(
             _device(tree.root, db, wanted)
     if not tree.root.children:
         tree.root.add_leaf(Text("no GATT database learnt (yet) for this selection", "dim"))
+
+
+def _holds(char: Characteristic, handles: tuple[int, ...]) -> bool:
+    """Whether a `handle:` term names the characteristic's declaration, value or a
+    descriptor of it (as it narrows the other panels to PDUs on those handles)."""
+    own = {char.declaration, char.value_handle, *(d.handle for d in char.descriptors)}
+    return not own.isdisjoint(handles)
 
 
 def _device(root: TreeNode[str | None], db: GattDatabase, wanted: Filter) -> None:
@@ -82,7 +89,7 @@ def _contents(device: TreeNode[str | None], db: GattDatabase, wanted: Filter) ->
                                f"0x{include.end:04x} {safe(include.uuid or '')}"))  # fmt: skip
         for char in service.characteristics:
             _characteristic(node, db, char, wanted)
-        if not node.children and (wanted.names or wanted.text):
+        if not node.children and (wanted.names or wanted.text or wanted.handles):
             node.remove()
     loose = [c for c in db.characteristics if db.service_at(c.declaration) is None]
     if loose:
@@ -101,6 +108,8 @@ def _characteristic(
         f"  value 0x{char.value_handle:04x}{safe(value)}"
     )
     if not _wanted(label + " " + str(node.label), wanted):
+        return
+    if wanted.handles and not _holds(char, wanted.handles):
         return
     char_node = node.add(Text(label), data=hexed or char.uuid, expand=True)
     char_node.allow_expand = bool(char.descriptors)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import threading
 from array import array
+from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -64,6 +65,7 @@ class FlowRecord(msgspec.Struct, array_like=True, gc=False):
     about: int = -1  # the attribute the value is of: `handle`, or a Read Response's; -1
     decoded: str = ""  # the whole value decoded by its attribute's type, as the GATT panel does
     expected: bool = False  # an Error Response that ends a discovery or long read normally
+    pair: int = -1  # an answer (response, confirmation): the frame of what it answers
 
 
 class Counts(msgspec.Struct, gc=False):
@@ -237,6 +239,7 @@ class CaptureModel:
             about,
             decoded,
             expected,
+            answered.request_frame if answered is not None else -1,
         )
         self.flows_of[index].append(len(self.flows) + self._flows_pending)
         self._flows_pending += 1
@@ -291,6 +294,48 @@ class CaptureModel:
         """The analyzer's connections, copied under the lock."""
         with self.lock:
             return self.analyzer.connections
+
+    def flow_at(self, frame: int) -> tuple[int, FlowRecord] | None:
+        """The ATT PDU a frame carried (its position among the flows), if any."""
+        flows = self.flows
+
+        class _Frames:
+            def __len__(self) -> int:
+                return len(flows)
+
+            def __getitem__(self, i: int) -> int:
+                return flows[i].frame
+
+        position = bisect_left(_Frames(), frame)
+        if position < len(flows) and flows[position].frame == frame:
+            return position, flows[position]
+        return None
+
+    def answer_to(self, position: int, record: FlowRecord, look: int = 4096) -> int | None:
+        """The frame that answered the request or indication at flow `position`: the
+        next `look` PDUs of its connection are searched."""
+        mine = self.flows_of.get(record.connection)
+        if mine is None:
+            return None
+        start = bisect_left(mine, position) + 1
+        for later in mine[start : start + look]:
+            if self.flows[later].pair == record.frame:
+                return self.flows[later].frame
+        return None
+
+    def handle_text(self, connection: int, server_side: str, handle: int) -> str | None:
+        """'Heart Rate Measurement, in Heart Rate' for a handle the server's database
+        knows; None otherwise."""
+        name = self.attribute_name(connection, server_side, handle)
+        with self.lock:
+            db = self.analyzer.gatt_for(self.connection_ids[connection], server_side)
+            service = db.service_at(handle) if db is not None else None
+        where = service.name or service.uuid if service is not None else None
+        if name is None and where is None:
+            return None
+        if service is not None and handle == service.start:
+            return f"{where} service declaration"
+        return ", in ".join(filter(None, [name, where]))
 
     def connection_starts(self) -> ConnectionStarts:
         """When each connection opened (for the time since it), kept until the model grows."""

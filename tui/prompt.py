@@ -68,7 +68,8 @@ class Prompt(Input):
     def _close(self) -> None:
         self.bar().display = False
         if self._back_to is not None:
-            self._back_to.focus()
+            # at once: where the answer then moves the focus (another panel) wins
+            self.screen.set_focus(self._back_to)
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:

@@ -78,6 +78,12 @@ class View:
     def complete(self) -> bool:
         return self._match is None or self._scanned >= len(self.base)
 
+    @property
+    def scanned(self) -> float:
+        """How much of the candidates the scan has looked at, 0..1."""
+        total = len(self.base)
+        return 1.0 if self._match is None or not total else min(1.0, self._scanned / total)
+
     def advance(self, budget: int = 20000) -> bool:
         """Look at up to `budget` new candidates; True when rows were added."""
         if self._match is None or not self._busy.acquire(blocking=False):
@@ -173,6 +179,7 @@ def frame_view(model: CaptureModel, focus: int | None, wanted: Filter) -> View:
     conns = _connections_matching(model, wanted.conn) if wanted.conn else None
     focus_id = model.connection_ids[focus] if focus is not None else None
     scanner = PacketScanner(model)
+    flows = FlowCursor(model)
 
     def match(position: int) -> bool:
         packet = scanner.packet(position)
@@ -193,17 +200,38 @@ def frame_view(model: CaptureModel, focus: int | None, wanted: Filter) -> View:
                 return False
         if wanted.violations and packet.frame not in model.violation_frames:
             return False
-        if wanted.errors or wanted.text or wanted.names:
+        if wanted.names:  # as the Flow panel reads them: the ATT PDU with its names
+            record = flows.at(packet.frame)
+            if record is None or not _contains(flow_row(model, record, 120).plain, wanted.names):
+                return False
+        if wanted.errors or wanted.text:
             text = packet_row(model, packet).plain
             if wanted.errors and "Error Response" not in text and "malformed" not in text:
                 return False
-            if wanted.names and not _contains(text, wanted.names):
-                return False
+            if wanted.errors and (record := flows.at(packet.frame)) is not None and record.expected:
+                return False  # the end of a discovery is no error here either
             if wanted.text and not _contains(text, wanted.text):
                 return False
         return True
 
     return View(GrowingRange(lambda: len(model.frames)), match)
+
+
+class FlowCursor:
+    """The ATT PDUs of frames asked for in increasing order (a scan): one pass over the
+    flows beside the pass over the frames."""
+
+    def __init__(self, model: CaptureModel) -> None:
+        self.model = model
+        self._next = 0
+
+    def at(self, frame: int) -> FlowRecord | None:
+        flows = self.model.flows
+        while self._next < len(flows) and flows[self._next].frame < frame:
+            self._next += 1
+        if self._next < len(flows) and flows[self._next].frame == frame:
+            return flows[self._next]
+        return None
 
 
 def _same_connection(model: CaptureModel, packet: Packet, conn_id: str) -> bool:

@@ -7,6 +7,7 @@ from bisect import bisect_left
 from textual import on
 from textual.app import ComposeResult
 
+from attscope.tui.messages import GoToFrame
 from attscope.tui.packet_detail import PacketDetail
 from attscope.tui.panels.base import Panel
 from attscope.tui.rows import packet_header
@@ -22,7 +23,7 @@ class PacketsPanel(Panel):
     def compose(self) -> ComposeResult:
         model = self.model
         yield VirtualList(lambda width: packet_header(model), id="packets-list")
-        yield PacketDetail()
+        yield PacketDetail(model)
 
     def rebuild(self) -> None:
         self.view = frame_view(self.model, self.focus_conn, self.wanted)
@@ -66,6 +67,15 @@ class PacketsPanel(Panel):
             return None
         found = self.model.packet(self.rows.frame_at(widget.cursor))
         return None if found is None else found[0].payload.hex()
+
+    @on(VirtualList.Chosen)
+    def _chosen(self, event: VirtualList.Chosen) -> None:
+        """Enter on a request, an answer or an indication: the frame it pairs with."""
+        link = self.query_one(PacketDetail).link
+        if link is not None:
+            self.post_message(GoToFrame(link))
+        else:
+            self.notify("this frame pairs with no other", timeout=2)
 
     @on(VirtualList.Highlighted)
     def _highlighted(self, event: VirtualList.Highlighted) -> None:
