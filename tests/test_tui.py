@@ -642,3 +642,61 @@ def _tree_text_of(tree) -> list[str]:
 
     walk(tree.root, 0)
     return out
+
+
+@run_async
+async def test_the_values_of_a_characteristic_over_time_and_their_export(
+    tmp_path: Path, monkeypatch
+):
+    from attscope.tui.value_timeline import ValueTimeline
+
+    monkeypatch.chdir(tmp_path)
+    app = make_app(SAMPLE)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("4")
+        tree = app.query_one("#gatt-tree", Tree)
+        nodes = []
+
+        def walk(node) -> None:
+            nodes.append(node)
+            for child in node.children:
+                walk(child)
+
+        walk(tree.root)
+        measurement = next(n for n in nodes if "Heart Rate Measurement" in n.label.plain)
+        tree.move_cursor(measurement)
+        await pilot.press("v")
+        await until(pilot, lambda: isinstance(app.screen, ValueTimeline), "the values screen")
+        screen = app.screen
+        notifications = [
+            f for _, f in app.model.flows.scan() if (f.opcode, f.handle) == (0x1B, 0x0E)
+        ]
+        assert len(screen.entries) == len(notifications) > 0
+        assert all(e.kind == "notification" and "bpm" in e.decoded for e in screen.entries)
+        rows = shown(screen.query_one("#timeline-list"))
+        assert "notification" in rows[0] and "bpm" in rows[0]
+        await pilot.press("e", "enter")  # the proposed CSV
+        csv_path = tmp_path / "attscope-values-0x000e.csv"
+        await until(pilot, lambda: csv_path.exists(), "the CSV is written")
+        lines = csv_path.read_text().splitlines()
+        assert lines[0] == "frame,time,seconds,connection,kind,sender,length,value,decoded"
+        assert len(lines) == len(screen.entries) + 1 and ",notification," in lines[1]
+        await pilot.press("e", "ctrl+u", *"values.jsonl", "enter")
+        jsonl = tmp_path / "values.jsonl"
+        await until(pilot, lambda: jsonl.exists(), "the JSON Lines are written")
+        first = json.loads(jsonl.read_text().splitlines()[0])
+        assert first["kind"] == "notification" and first["length"] == len(
+            bytes.fromhex(first["value"])
+        )
+        await pilot.press("enter")  # the first value's frame
+        await until(pilot, lambda: app.query_one(TabbedContent).active == "packets", "Enter")
+        assert app.list_of("packets").cursor == screen.entries[0].frame - 1
+        await pilot.press("3")  # from a transaction: the Device Name's reads and writes
+        txns = app.list_of("transactions")
+        row = next(i for i in range(len(txns.source)) if txns.source.transaction(i).handle == 3)
+        txns.move_to(row)
+        await pilot.press("v")
+        await until(pilot, lambda: isinstance(app.screen, ValueTimeline), "the values screen")
+        kinds = [e.kind for e in app.screen.entries]
+        assert kinds == ["read", "write", "read"]

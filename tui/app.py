@@ -55,6 +55,7 @@ from attscope.tui.panels.transactions import TransactionsPanel
 from attscope.tui.panels.violations import ViolationsPanel
 from attscope.tui.prompt import Prompt, PromptBar
 from attscope.tui.rows import safe
+from attscope.tui.value_timeline import ValueTimeline
 from attscope.tui.view_export import export_view, exportable
 from attscope.tui.views import View
 from attscope.tui.virtual_list import VirtualList
@@ -140,6 +141,7 @@ class AttscopeApp(App[None]):
         Binding("T", "time_mode", "Time"),
         Binding("t", "time_reference", "Time ref", show=False),
         Binding("c", "copy", "Copy"),
+        Binding("v", "values", "Values"),
         Binding("e", "export", "Export", priority=True),
         Binding("1", "tab('connections')", "Connections", show=False),
         Binding("2", "tab('flow')", "Flow", show=False),
@@ -589,6 +591,20 @@ class AttscopeApp(App[None]):
 
     def action_escape(self) -> None:
         self.current_panel().focus_content()
+
+    def action_values(self) -> None:
+        """Every value of the attribute under the cursor, over time, on a screen."""
+        target = self.current_panel().value_target()
+        if target is None:
+            self.notify("no attribute under the cursor: v works on a characteristic or "
+                        "descriptor (GATT), a transaction, or an ATT PDU", severity="warning")  # fmt: skip
+            return
+
+        def chosen(frame: int | None) -> None:
+            if frame is not None:
+                self._go_to_frame(frame)
+
+        self.push_screen(ValueTimeline(self.model, target), chosen)
 
     def action_copy(self) -> None:
         text = self.current_panel().selected_value()

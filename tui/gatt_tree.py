@@ -3,6 +3,8 @@ properties, last values (decoded and hex) and each client's CCCD state."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.text import Text
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
@@ -38,7 +40,7 @@ def _wanted(text: str, wanted: Filter) -> bool:
 
 
 def fill_gatt_tree(
-    tree: Tree[str | None], model: CaptureModel, connection: str | None, wanted: Filter
+    tree: Tree[GattNode | None], model: CaptureModel, connection: str | None, wanted: Filter
 ) -> None:
     """(Re)build the tree for the databases of one connection (or all); a filter with
     names, free text or handles keeps the characteristics that match."""
@@ -53,6 +55,17 @@ def fill_gatt_tree(
         tree.root.add_leaf(Text("no GATT database learnt (yet) for this selection", "dim"))
 
 
+@dataclass(frozen=True)
+class GattNode:
+    """What a node of the tree holds: the text `c` copies (the value in hex, else the
+    UUID) and, for a characteristic or descriptor, its handle and database for `v`."""
+
+    copy: str | None
+    handle: int | None = None
+    db: GattDatabase | None = None
+    name: str = ""
+
+
 def _holds(char: Characteristic, handles: tuple[int, ...]) -> bool:
     """Whether a `handle:` term names the characteristic's declaration, value or a
     descriptor of it (as it narrows the other panels to PDUs on those handles)."""
@@ -60,7 +73,7 @@ def _holds(char: Characteristic, handles: tuple[int, ...]) -> bool:
     return not own.isdisjoint(handles)
 
 
-def _device(root: TreeNode[str | None], db: GattDatabase, wanted: Filter) -> None:
+def _device(root: TreeNode[GattNode | None], db: GattDatabase, wanted: Filter) -> None:
     where = ", ".join(sorted(db.connections)) or "-"
     device = root.add(Text(f"{safe(db.device)}  (connections {safe(where)})", "bold"),
                       expand=True)  # fmt: skip
@@ -75,7 +88,7 @@ def _device(root: TreeNode[str | None], db: GattDatabase, wanted: Filter) -> Non
         _contents(device.add(Text(label, "yellow"), data=None), found.known, wanted)
 
 
-def _contents(device: TreeNode[str | None], db: GattDatabase, wanted: Filter) -> None:
+def _contents(device: TreeNode[GattNode | None], db: GattDatabase, wanted: Filter) -> None:
     """A database's services and the characteristics outside them, under `device`."""
     for service in db.services:
         kind = "primary" if service.primary else "secondary" if service.primary is False else ""
@@ -83,7 +96,7 @@ def _contents(device: TreeNode[str | None], db: GattDatabase, wanted: Filter) ->
             f"0x{service.start:04x}-0x{service.end:04x} {kind} service "
             f"{safe(_named(service.uuid, service.name))}"
         )
-        node = device.add(Text(label, "cyan"), data=service.uuid, expand=True)
+        node = device.add(Text(label, "cyan"), data=GattNode(service.uuid), expand=True)
         for include in service.includes:
             node.add_leaf(Text(f"0x{include.handle:04x} include 0x{include.start:04x}-"
                                f"0x{include.end:04x} {safe(include.uuid or '')}"))  # fmt: skip
@@ -99,9 +112,10 @@ def _contents(device: TreeNode[str | None], db: GattDatabase, wanted: Filter) ->
 
 
 def _characteristic(
-    node: TreeNode[str | None], db: GattDatabase, char: Characteristic, wanted: Filter
+    node: TreeNode[GattNode | None], db: GattDatabase, char: Characteristic, wanted: Filter
 ) -> None:
     props = ", ".join(char.property_names)
+    name = _named(char.uuid, char.name)
     value, hexed = _value(db, char.value_handle)
     label = (
         f"0x{char.declaration:04x} {safe(_named(char.uuid, char.name))} [{props}]"
@@ -111,12 +125,17 @@ def _characteristic(
         return
     if wanted.handles and not _holds(char, wanted.handles):
         return
-    char_node = node.add(Text(label), data=hexed or char.uuid, expand=True)
+    char_node = node.add(
+        Text(label), data=GattNode(hexed or char.uuid, char.value_handle, db, name), expand=True
+    )
     char_node.allow_expand = bool(char.descriptors)
     for desc in char.descriptors:
         value, hexed = _value(db, desc.handle)
         text = f"0x{desc.handle:04x} {safe(_named(desc.uuid, desc.name))}{safe(value)}"
-        desc_node = char_node.add(Text(text), data=hexed or desc.uuid)
+        desc_name = _named(desc.uuid, desc.name)
+        desc_node = char_node.add(
+            Text(text), data=GattNode(hexed or desc.uuid, desc.handle, db, desc_name)
+        )
         desc_node.allow_expand = False
         for state in db.cccd_states():
             if state.handle == desc.handle:

@@ -142,14 +142,18 @@ def _flow_label(model: CaptureModel, record: FlowRecord) -> str:
         parts.append(f"0x{record.handle:04x}")
     if record.error:
         parts.append(record.error + (" (the end)" if record.expected else ""))
-    elif record.decoded:
-        parts.append(record.decoded)
+    elif record.decoded:  # with the value's real length: a decoding may show less
+        parts.append(f"{record.decoded} ({_length(record.value_len)})")
     elif record.value_len:  # the whole value's length: only the first bytes are kept
         shown = record.value[:_FLOW_HEX].hex(" ")
         if record.value_len > _FLOW_HEX:
             shown += f" ... ({record.value_len} bytes)"
         parts.append(shown)
     return safe(" ".join(filter(None, parts)))
+
+
+def _length(n: int) -> str:
+    return f"{n} byte" if n == 1 else f"{n} bytes"
 
 
 def flow_row(
@@ -240,6 +244,8 @@ def transaction_row(
     if txn.capture_gap:
         outcome += "*"
     value = txn.decoded or (hex_preview(txn.value, 12) if txn.value else "")
+    if txn.decoded and txn.value is not None:
+        value += f" ({_length(len(txn.value))})"
     expected = expected_end(txn)
     if txn.error_name:
         value = txn.error_name + (" (the end)" if expected else "")

@@ -10,6 +10,7 @@ from textual.widgets import TabPane
 
 from attscope.tui.filter_query import EVERYTHING, Filter
 from attscope.tui.model import CaptureModel
+from attscope.tui.value_timeline import Target
 from attscope.tui.views import View
 from attscope.tui.virtual_list import VirtualList
 
@@ -81,6 +82,10 @@ class Panel(TabPane):
 
     def time_at_cursor(self) -> tuple[int, int | None] | None:
         """The time of the row under the cursor and its frame, for `t` (None: no time)."""
+        return None
+
+    def value_target(self) -> Target | None:
+        """The attribute under the cursor, for `v` (its values over time)."""
         return None
 
     def redraw(self) -> None:

@@ -11,6 +11,7 @@ from attscope.tui.messages import GoToFrame
 from attscope.tui.panels.base import Panel
 from attscope.tui.rows import flow_header
 from attscope.tui.sources import FlowRows
+from attscope.tui.value_timeline import Target, flow_target
 from attscope.tui.views import View, flow_view
 from attscope.tui.virtual_list import VirtualList
 
@@ -62,6 +63,12 @@ class FlowPanel(Panel):
         cursor = self.list_widget().cursor
         record = self.rows.records(cursor, cursor + 1)[0]
         return record.ts_us, record.frame
+
+    def value_target(self) -> Target | None:
+        if not len(self.rows):
+            return None
+        cursor = self.list_widget().cursor
+        return flow_target(self.model, self.rows.records(cursor, cursor + 1)[0])
 
     def selected_value(self) -> str | None:
         widget = self.list_widget()

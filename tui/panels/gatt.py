@@ -10,8 +10,9 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Tree
 
-from attscope.tui.gatt_tree import fill_gatt_tree
+from attscope.tui.gatt_tree import GattNode, fill_gatt_tree
 from attscope.tui.panels.base import Panel
+from attscope.tui.value_timeline import Target, server_target
 
 if TYPE_CHECKING:
     from attscope.capture.live import LiveCapture
@@ -31,7 +32,7 @@ class GattPanel(Panel):
     def compose(self) -> ComposeResult:
         yield Tree(Text("GATT databases"), id="gatt-tree")
 
-    def gatt_tree(self) -> Tree[str | None]:
+    def gatt_tree(self) -> Tree[GattNode | None]:
         return self.query_one("#gatt-tree", Tree)
 
     def rebuild(self) -> None:
@@ -58,4 +59,14 @@ class GattPanel(Panel):
 
     def selected_value(self) -> str | None:
         node = self.gatt_tree().cursor_node
-        return None if node is None else str(node.data or node.label)
+        if node is None:
+            return None
+        data = node.data
+        return data.copy if isinstance(data, GattNode) and data.copy else str(node.label)
+
+    def value_target(self) -> Target | None:
+        node = self.gatt_tree().cursor_node
+        data = node.data if node is not None else None
+        if not isinstance(data, GattNode) or data.handle is None or data.db is None:
+            return None
+        return server_target(self.model, data.db, data.handle, data.name)

@@ -12,6 +12,7 @@ from attscope.tui.packet_detail import PacketDetail
 from attscope.tui.panels.base import Panel
 from attscope.tui.rows import packet_header
 from attscope.tui.sources import PacketRows
+from attscope.tui.value_timeline import Target, flow_target
 from attscope.tui.views import View, frame_view
 from attscope.tui.virtual_list import VirtualList
 
@@ -60,6 +61,12 @@ class PacketsPanel(Panel):
             return None
         frame = self.rows.frame_at(self.list_widget().cursor)
         return self.model.frames[frame - 1].ts_us, frame
+
+    def value_target(self) -> Target | None:
+        if not len(self.rows):
+            return None
+        found = self.model.flow_at(self.rows.frame_at(self.list_widget().cursor))
+        return None if found is None else flow_target(self.model, found[1])
 
     def selected_value(self) -> str | None:
         widget = self.list_widget()

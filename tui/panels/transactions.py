@@ -17,6 +17,7 @@ from attscope.tui.model import CaptureModel
 from attscope.tui.panels.base import Panel
 from attscope.tui.rows import connection_width, safe, transaction_header
 from attscope.tui.sources import TransactionRows
+from attscope.tui.value_timeline import Target
 from attscope.tui.views import View, sorted_transactions, transaction_view
 from attscope.tui.virtual_list import VirtualList
 
@@ -121,6 +122,16 @@ class TransactionsPanel(Panel):
     def time_at_cursor(self) -> tuple[int, int | None] | None:
         txn = self.rows.transaction(self.list_widget().cursor)
         return None if txn is None else (txn.start_us, txn.request_frame)
+
+    def value_target(self) -> Target | None:
+        txn = self.rows.transaction(self.list_widget().cursor)
+        if txn is None or txn.handle is None:
+            return None
+        index = self.model.connection_index(txn.connection)
+        if index is None:
+            return None
+        name = txn.characteristic_name or txn.descriptor_name or txn.characteristic_uuid or ""
+        return Target(txn.handle, ((index, txn.server),), name)
 
     def selected_value(self) -> str | None:
         txn = self.rows.transaction(self.list_widget().cursor)
