@@ -41,6 +41,7 @@ from attscope.dissector.analysis.credits import CreditTracker
 from attscope.dissector.analysis.gatt_db import GattDatabase
 from attscope.dissector.analysis.gatt_learn import GattDatabases
 from attscope.dissector.analysis.hci_security import HciSecurity
+from attscope.dissector.analysis.security_timeline import SecurityTimeline
 from attscope.dissector.analysis.transactions import (
     BREDR_DEFAULT_MTU,
     LE_DEFAULT_MTU,
@@ -105,6 +106,7 @@ class Analyzer:
         self.retain = retain
         resolve = self.decoder.encryption.keys.resolve  # resolvable private addresses
         self._hci_security = HciSecurity(self.decoder.encryption.keys)
+        self._security_timeline = SecurityTimeline()
         self._connections = ConnectionTracker(
             self.decoder.encryption.security, resolve, self._hci_security.security
         )
@@ -176,9 +178,14 @@ class Analyzer:
                 if cid != CID_ATT:
                     if not unknown:
                         self._credits.observe(packet, conn.id, conn.missed_events)  # K-frames
-                    if cid == CID_SMP and conn.access_address is None:  # SMP on HCI
-                        self._hci_security.smp(conn.id, packet.pdu, frame.direction,
-                                               conn.local_role, packet.frame)  # fmt: skip
+                    if cid == CID_SMP:
+                        if conn.access_address is None:  # SMP on HCI
+                            self._hci_security.smp(conn.id, packet.pdu, frame.direction,
+                                                   conn.local_role, packet.frame)  # fmt: skip
+                        sender = SIDE_OF[packet.direction]
+                        said = self._security_timeline.smp(conn.id, packet.pdu, sender)
+                        if said is not None:
+                            connections.note(conn, packet, *said)
                 pdu = packet.pdu
                 if isinstance(pdu, AttPdu | AttCut):
                     self._att_pdu(conn, packet, pdu, unknown)

@@ -169,6 +169,7 @@ class ConnectionTracker:
         self.unkept = 0  # connections past MAX_CONNECTIONS: analysed, not listed
         self.le_acl_length = 0  # LE Read Buffer Size: the longest LE ACL packet
         self._ciphertext: set[str] = set()  # links whose encryption start is noted
+        self._paused: set[str] = set()  # links whose encryption paused for a key refresh
         self.opened: list[LiveConnection] = []  # since the last `take_changes`
         self.closed: list[LiveConnection] = []
 
@@ -503,11 +504,24 @@ class ConnectionTracker:
             self._note(conn, packet, "encryption", "encryption started")
             self._ciphertext.add(conn.id)
         elif isinstance(pdu, llc.EncReq):
+            refresh = conn.id in self._ciphertext or conn.id in self._paused
+            self._paused.discard(conn.id)
             self._ciphertext.discard(conn.id)  # a new start (or a refresh) follows
+            what = "key refresh" if refresh else "encryption"
+            self._note(conn, packet, "encryption_request",
+                       f"{what} requested by the central (EDIV 0x{pdu.ediv:04x}, "
+                       f"Rand {pdu.rand.hex()})")  # fmt: skip
+        elif isinstance(pdu, llc.PauseEncReq):
+            self._paused.add(conn.id)
+            self._note(conn, packet, "encryption_pause", "encryption paused for a key refresh")
         elif isinstance(pdu, LlEncrypted) and conn.id not in self._ciphertext:
             # no key reads its LL_START_ENC_RSP: the first ciphertext says the same
             self._note(conn, packet, "encryption", "encryption started")
             self._ciphertext.add(conn.id)
+
+    def note(self, conn: LiveConnection, packet: Packet, kind: str, detail: str) -> None:
+        """An entry of the connection's timeline that another tracker found."""
+        self._note(conn, packet, kind, detail)
 
     def note_mtu(self, txn: Transaction) -> None:
         """An MTU exchange completed: it belongs on the connection's timeline."""

@@ -15,6 +15,8 @@ from attscope.tui.rows import connection_width, safe, security_header
 from attscope.tui.sources import SecurityRows
 from attscope.tui.virtual_list import VirtualList
 
+_SECURITY_KINDS = ("security_request", "key_distribution")
+
 
 class SecurityPanel(Panel):
     KIND = "security"
@@ -47,7 +49,7 @@ class SecurityPanel(Panel):
         self._show(event.index)
 
     def _show(self, index: int) -> None:
-        """The link's security in full, then its encryption events."""
+        """The link's security in full, then its pairing and encryption events."""
         conn = self.rows.connection(index)
         detail = self.query_one("#security-detail", Static)
         if conn is None or conn.security is None:
@@ -61,7 +63,7 @@ class SecurityPanel(Panel):
         lines += [
             f"{e.frame:>7} {(e.ts_us - start) / 1e6:>11.6f} {e.kind}: {e.detail}"
             for e in conn.timeline
-            if e.kind.startswith("encryption")
+            if e.kind.startswith(("encryption", "pairing")) or e.kind in _SECURITY_KINDS
         ]
         detail.update(Text("\n".join(safe(line) for line in lines), no_wrap=True))
 
