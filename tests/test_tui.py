@@ -81,7 +81,7 @@ async def test_every_panel_by_keyboard():
         fields = app.query_one("#fields", Tree)
         # the focused connection's frames: 41, 42, 44 ...
         assert fields.root.label.plain.startswith("Frame 44")
-        assert "HCI Event: LE Data Length Change" in fields.root.children[0].label.plain
+        assert "HCI Event: LE Data Length Change" in fields.root.children[1].label.plain
         assert detail.query_one("#hex", Static).render().plain.startswith("0000  3e 0b 07 40")
 
 
@@ -395,10 +395,11 @@ async def _settled(pilot) -> None:
     await settle(pilot, pilot.app)
 
 
-@pytest.mark.parametrize("key", ["1", "2", "3", "4", "6"])
-def test_main_screens_snapshot(snap_compare, key):
+@pytest.mark.parametrize("size", [(80, 24), (160, 45)], ids=["80x24", "160x45"])
+@pytest.mark.parametrize("key", ["1", "2", "3", "4", "5", "6", "7", "8"])
+def test_every_panel_snapshot(snap_compare, key, size):
     app = make_app(SAMPLE)
-    assert snap_compare(app, press=[key, "_"], terminal_size=(110, 30), run_before=_settled)
+    assert snap_compare(app, press=[key, "_"], terminal_size=size, run_before=_settled)
 
 
 @run_async
@@ -566,7 +567,8 @@ async def test_the_packet_detail_reads_as_words_and_follows_request_and_answer()
         packets.move_to(116)  # frame 117: the Read Request of the Device Name
         await pilot.pause()
         lines = _tree_text(app)
-        assert lines[0].startswith("Frame 117: 11 bytes, host → controller, connection 0x0040")
+        assert lines[0] == "Frame 117: 11 bytes, host → controller"
+        assert lines[1] == "  2026-03-14 09:26:56.533483 UTC, 3.533483 s in; connection 0x0040"
         assert "  ACL: ACL header" in lines  # no class names
         assert "    packet boundary flag: first non-flushable (0)" in lines
         assert "    handle: 0x0003 (Device Name, in Generic Access)" in lines

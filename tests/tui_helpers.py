@@ -45,3 +45,9 @@ async def until(pilot: Pilot, done: Callable[[], bool], what: str) -> None:
     while not done():
         deadline.check(what)
         await pilot.pause(0.02)
+
+
+def screen_text(app: AttscopeApp) -> list[str]:
+    """What the terminal shows, one string a line, trailing blanks dropped."""
+    update = app.screen._compositor.render_update(full=True)
+    return ["".join(segment.text for segment in strip).rstrip() for strip in update.strips]

@@ -68,6 +68,9 @@ TABS = ("connections", "flow", "transactions", "gatt", "violations", "packets", 
 NOTES_PER_TICK = 3  # live packet-level notes shown at once; a burst of them is summed up
 _PACKET_NEWS = re.compile(r"packet\(s\) lost|skipped \d+ byte|dropped a broken frame")
 WARNING_LINES = 3  # the source's warnings shown at most, the rest counted
+WIDE = 120  # columns from which the title and the tabs use their long words
+SHORT_TABS = {"connections": "1 Conns", "transactions": "3 Txns", "violations": "5 Viol.",
+              "packets": "6 Packets", "devices": "7 Devices", "security": "8 Security"}  # fmt: skip
 REDRAWS_PER_S = 10  # ModelChanged at most this often while a capture is read
 SEARCH_PATIENCE = 0.5  # s a search runs before it says how far it got
 TYPING_ACTIONS = {"focus_filter", "search", "goto", "export"}  # each opens a place to type
@@ -124,15 +127,20 @@ class AttscopeApp(App[None]):
     #warnings { height: auto; max-height: 3; padding: 0 1; background: $warning 25%;
                 display: none; }
     .detail { height: auto; max-height: 8; padding: 0 1; border-top: solid $panel; }
+    .legend { height: 1; padding: 0 1; color: $text-muted; }
     #packets-list { height: 1fr; }
     PacketDetail { height: 1fr; min-height: 6; }
     #gatt-tree { height: 1fr; }
     """
+    # the footer shows them in this order after the panel's own: what must stay on an 80
+    # column terminal (quit, export, help, the filter) comes first
     BINDINGS = [
+        Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help"),
         # the keys that open a place to type are priority bindings: the app runs them as
         # soon as it reads them, so the keys after them go there too (a paste, a fast
         # typist, lag over SSH), none to the panel as a command; see check_action
+        Binding("e", "export", "Export", priority=True),
         Binding("f", "focus_filter", "Filter", priority=True),
         Binding("slash", "search", "Search", priority=True),
         Binding("colon", "goto", "Go to frame", priority=True),
@@ -142,7 +150,6 @@ class AttscopeApp(App[None]):
         Binding("t", "time_reference", "Time ref", show=False),
         Binding("c", "copy", "Copy"),
         Binding("v", "values", "Values"),
-        Binding("e", "export", "Export", priority=True),
         Binding("1", "tab('connections')", "Connections", show=False),
         Binding("2", "tab('flow')", "Flow", show=False),
         Binding("3", "tab('transactions')", "Transactions", show=False),
@@ -152,7 +159,6 @@ class AttscopeApp(App[None]):
         Binding("7", "tab('devices')", "Devices", show=False),
         Binding("8", "tab('security')", "Security", show=False),
         Binding("escape", "escape", "Back", show=False),
-        Binding("q", "quit", "Quit"),
     ]
 
     def __init__(
@@ -341,14 +347,16 @@ class AttscopeApp(App[None]):
         model = self.model
         live = self.source.live is not None
         state = ("stopped" if live else "done") if model.done else ("live" if live else "analysing")
-        title = Text(no_wrap=True)
+        title = Text(no_wrap=True, overflow="ellipsis")
         title.append(f" attscope  {safe(model.name)}", "bold")
         if model.status:  # live: the port's state comes first, it is what changes
             title.append(f"  {safe(model.status)}", "yellow")
-        title.append(
-            f"  {len(model.frames)} frames, {len(model.transactions)} transactions, "
-            f"{len(model.violations)} violations ({state})  [{safe(self._focus_name())}]"
-        )
+        counts = (len(model.frames), len(model.transactions), len(model.violations))
+        if self.size.width >= WIDE:
+            title.append("  {} frames, {} transactions, {} violations".format(*counts))
+        else:  # narrow: what is focused and filtered must stay in sight
+            title.append("  {} fr {} txn {} viol.".format(*counts))
+        title.append(f" ({state})  [{safe(self._focus_name())}]")
         if not self.filter.empty:
             scans = [v.scanned for v in self.views().values() if not v.complete]
             if scans:  # a big capture: the filter is still looking
@@ -463,6 +471,18 @@ class AttscopeApp(App[None]):
         self.action_tab("packets")
         packets.show_frame(index)
 
+    def on_resize(self) -> None:
+        """Short tab names and title below WIDE columns, long ones above."""
+        found = self.query(TabbedContent)
+        if not found:
+            return  # not composed yet
+        tabs = found.first()
+        wide = self.size.width >= WIDE
+        for panel in self.panels():
+            label = panel.TITLE if wide else SHORT_TABS.get(panel.KIND, panel.TITLE)
+            tabs.get_tab(panel).label = label
+        self._show_title()
+
     @on(TabbedContent.TabActivated, "#tabs")
     def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
         for panel in self.panels():
@@ -560,7 +580,8 @@ class AttscopeApp(App[None]):
 
     def action_help(self) -> None:
         panels = [(str(panel.TITLE), list(panel.BINDINGS)) for panel in self.panels()]
-        self.push_screen(HelpScreen(self.BINDINGS, panels))
+        legends = [(str(panel.TITLE), panel.LEGEND) for panel in self.panels() if panel.LEGEND]
+        self.push_screen(HelpScreen(self.BINDINGS, panels, legends))
 
     def action_tab(self, name: str) -> None:
         self.query_one(TabbedContent).active = name

@@ -32,11 +32,14 @@ class HelpScreen(ModalScreen[None]):
         self,
         bindings: list[BindingType],
         panel_keys: list[tuple[str, list[BindingType]]] | None = None,
+        legends: list[tuple[str, str]] | None = None,
     ) -> None:
-        """`bindings`: the App's keys; `panel_keys`: each panel's title and own keys."""
+        """`bindings`: the App's keys; `panel_keys`: each panel's title and own keys;
+        `legends`: each panel's title and what its markers mean."""
         super().__init__()
         self._bindings_shown = bindings
         self._panel_keys = panel_keys or []
+        self._legends = legends or []
 
     def compose(self) -> ComposeResult:
         text = Text()
@@ -50,6 +53,11 @@ class HelpScreen(ModalScreen[None]):
         for keys, what in LIST_KEYS:
             text.append(f"  {keys:<22}", "bold cyan")
             text.append(f"{what}\n")
+        if self._legends:
+            text.append("\nMarkers\n", "bold")
+            for title, legend in self._legends:
+                text.append(f"  {title.split(' ', 1)[-1]:<22}", "bold cyan")
+                text.append(f"{legend}\n")
         text.append("\nThe filter bar\n", "bold")
         text.append((FILTER_HELP or "").strip() + "\n")
         text.append(

@@ -114,8 +114,10 @@ class PacketDetail(Horizontal):
         self.link = None
         tree: Tree[Any] = self.query_one("#fields", Tree)
         tree.clear()
-        tree.root.set_label(Text(self._title(frame, packet)))
+        way = DIRECTIONS[packet.direction] + (" (guessed)" if packet.side_guessed else "")
+        tree.root.set_label(Text(f"Frame {frame.index}: {len(frame.payload)} bytes, {way}"))
         tree.root.data = (0, len(frame.payload))
+        tree.root.add_leaf(Text(self._when(frame, packet)))
         if frame.orig_len is not None and frame.orig_len > len(frame.payload):
             tree.root.add_leaf(Text(f"the log kept {len(frame.payload)} of its "
                                     f"{frame.orig_len} bytes: the rest is missing", "bold red"))  # fmt: skip
@@ -139,14 +141,14 @@ class PacketDetail(Horizontal):
         tree.root.expand()
         self.highlight(None)
 
-    def _title(self, frame: Frame, packet: Packet) -> str:
-        way = DIRECTIONS[packet.direction] + (" (guessed)" if packet.side_guessed else "")
+    def _when(self, frame: Frame, packet: Packet) -> str:
+        """The frame's time (UTC, and since the first frame) and its connection."""
         when = datetime.fromtimestamp(frame.ts_us / 1e6, UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
         since = ""
         if self.model is not None and self.model.first_ts is not None:
             since = f", {(frame.ts_us - self.model.first_ts) / 1e6:.6f} s in"
-        conn = f", connection {packet.connection}" if packet.connection else ""
-        return f"Frame {frame.index}: {len(frame.payload)} bytes, {way}{conn}, {when} UTC{since}"
+        conn = f"; connection {packet.connection}" if packet.connection else ""
+        return f"{when} UTC{since}{conn}"
 
     def _namer(self, record: FlowRecord | None) -> Any:
         """Names a handle of this ATT PDU by its server's database."""

@@ -116,7 +116,7 @@ def flow_header(
         right_addr = connection.peripheral_address or connection.peer_address or ""
         left = f"{left} {left_addr}".strip()
         right = f"{right} {right_addr}".strip()
-    span = max(20, min(110, width - 24 - conn_col))
+    span = _flow_span(model, width, conn_col)
     head = Text(no_wrap=True)
     head.append(f"{model.clock.label:>{model.clock.width}} ")
     if conn_col:
@@ -130,6 +130,11 @@ def flow_header(
 _FLOW_HEX = 8  # value bytes shown in hex on a flow arrow
 
 
+def _flow_span(model: CaptureModel, width: int, conn_col: int) -> int:
+    """Between the two lifelines: what the time, the latency and a scrollbar leave."""
+    return max(20, min(110, width - model.clock.width - 16 - conn_col))
+
+
 def _flow_label(model: CaptureModel, record: FlowRecord) -> str:
     title = opcode_title(record.opcode)
     parts = [title]
@@ -140,9 +145,15 @@ def _flow_label(model: CaptureModel, record: FlowRecord) -> str:
         parts.append(" ".join(filter(None, [handle, name])))
     elif record.handle >= 0:
         parts.append(f"0x{record.handle:04x}")
-    if record.error:
-        parts.append(record.error + (" (the end)" if record.expected else ""))
-    elif record.decoded:  # with the value's real length: a decoding may show less
+    if record.error:  # the error's name first: a narrow arrow keeps it
+        request, _, why = record.error.partition(": ")
+        parts = [f"{title}: {why}" + (" (the end)" if record.expected else "")]
+        if record.handle >= 0:
+            name = model.attribute_name(record.connection, server, record.handle)
+            parts.append(" ".join(filter(None, [f"0x{record.handle:04x}", name])))
+        parts.append(f"to {request}")
+        return safe(" ".join(parts))
+    if record.decoded:  # with the value's real length: a decoding may show less
         parts.append(f"{record.decoded} ({_length(record.value_len)})")
     elif record.value_len:  # the whole value's length: only the first bytes are kept
         shown = record.value[:_FLOW_HEX].hex(" ")
@@ -168,7 +179,7 @@ def flow_row(
     sender's lifeline to the receiver's with the PDU on it, and the latency on answers.
     The local host or the central is on the left; C or S at the tail says the sender's
     ATT role."""
-    span = max(20, min(110, width - 24 - conn_col))  # between the two lifelines
+    span = _flow_span(model, width, conn_col)
     side = record.side
     rightward = side in LEFT_SIDES or (side == UNKNOWN_SIDE and record.role == "client")
     role = "C" if record.role == "client" else "S"
@@ -204,6 +215,24 @@ def _wide(width: int) -> bool:
     return width >= 120  # room for the connection and who asked whom
 
 
+class _Columns:
+    """The Transactions columns for a width: they give way in order of importance (who
+    asked whom and the connection first, then the characteristic's name and the handle),
+    keeping the time, kind, outcome, latency and the value or error; wide terminals widen
+    the name."""
+
+    def __init__(self, width: int) -> None:
+        self.who = _wide(width)
+        self.handle = width >= 100
+        self.kind = 18 if width >= 100 else 12
+        if width >= 160:
+            self.name = min(48, 22 + (width - 160) // 2)
+        elif self.who:
+            self.name = 22
+        else:
+            self.name = max(0, min(22, width - 88)) if self.handle else 0  # the value first
+
+
 def transaction_header(
     width: int,
     conn_col: int = 8,
@@ -216,12 +245,14 @@ def transaction_header(
     def label(name: str, key: str) -> str:
         return f"{name}{'▼' if descending else '▲'}" if key == sort else name
 
-    who = f"{'conn':<{conn_col}} {'client→server':<19} " if _wide(width) else ""
-    name = 22 if _wide(width) else max(8, min(22, width - 68))
+    cols = _Columns(width)
+    who = f"{'conn':<{conn_col}} {'client→server':<19} " if cols.who else ""
     clock = clock or TimeAxis()
+    handle = f"{label('handle', 'handle'):<6} " if cols.handle else ""
+    name = f"{'name':<{cols.name}} " if cols.name else ""
     return (
-        f"  {label(clock.label, 'time'):>{clock.width}} {who}{'kind':<16} {label('handle', 'handle'):<6} "
-        f"{'name':<{name}} {label('outcome', 'outcome'):<10} {label('latency', 'latency'):>9}  value"
+        f"  {label(clock.label, 'time'):>{clock.width}} {who}{'kind':<{cols.kind}} {handle}"
+        f"{name}{label('outcome', 'outcome'):<10} {label('latency', 'latency'):>9}  value"
     )
 
 
@@ -252,13 +283,17 @@ def transaction_row(
     row = Text(no_wrap=True)
     when = model.time_text(txn.start_us, previous_us, txn.connection, starts)
     row.append(f"{mark} {when:>{model.clock.width}} ")
-    if _wide(width):
+    cols = _Columns(width)
+    if cols.who:
         conn_col = connection_width(model)
         row.append(
             f"{safe(txn.connection):<{conn_col}} {safe(txn.client + '→' + txn.server)[:19]:<19} "
         )
-    span = 22 if _wide(width) else max(8, min(22, width - 68))
-    row.append(f"{txn.kind[:16]:<16} {handle:<6} {safe(name)[:span]:<{span}} ")
+    row.append(f"{txn.kind[: cols.kind]:<{cols.kind}} ")
+    if cols.handle:
+        row.append(f"{handle:<6} ")
+    if cols.name:
+        row.append(f"{safe(name)[: cols.name]:<{cols.name}} ")
     style = DIM if expected else _OUTCOME_STYLE.get(txn.outcome, "")
     row.append(f"{outcome:<10}", style)
     row.append(f" {latency_text(txn.latency_us):>9}  ")
@@ -317,6 +352,7 @@ def connection_header(width: int, conn_col: int = 12) -> str:
 
 
 def connection_row(model: CaptureModel, conn: Connection | None, width: int = 120) -> Text:
+    """`width` decides the addresses: both ends where there is room, else the peer."""
     """A connection with its counts; None: the "all connections" row."""
     if conn is None:
         totals = model.totals()
@@ -328,12 +364,17 @@ def connection_row(model: CaptureModel, conn: Connection | None, width: int = 12
         row.append(f"{totals.transactions:>6} {totals.errors:>6} {totals.violations:>5}")
         return row
     counts = model.counts.get(conn.id)
+    span = _address_width(width)
     if conn.peer_address:
         addresses = f"peer {conn.peer_address}"
-        if conn.local_address:
+        if conn.local_address and len(conn.local_address) + len(conn.peer_address) + 3 <= span:
             addresses = f"{conn.local_address} ↔ {conn.peer_address}"
+        elif span < len(addresses):
+            addresses = conn.peer_address  # the peer is who the user came for
     elif conn.central_address or conn.peripheral_address:
         addresses = f"{conn.central_address or '?'} → {conn.peripheral_address or '?'}"
+        if len(addresses) > span and conn.peripheral_address:
+            addresses = f"→ {conn.peripheral_address}"  # the device the sniffer followed
     else:
         addresses = "addresses unknown"
     if conn.inferred:
@@ -341,7 +382,6 @@ def connection_row(model: CaptureModel, conn: Connection | None, width: int = 12
     end = conn.end_us if conn.end_us is not None else None
     duration = f"{(end - conn.start_us) / 1e6:.1f} s" if end is not None else "open"
     role = conn.local_role or ("(sniffer)" if conn.access_address is not None else "")
-    span = _address_width(width)
     row = Text(no_wrap=True)
     row.append(f"{safe(conn.id):<{max(12, connection_width(model))}} {conn.transport:<7} ")
     row.append(f"{safe(addresses)[:span]:<{span}} ")

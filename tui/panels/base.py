@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from textual.widgets import TabPane
+from rich.text import Text
+from textual.widgets import Static, TabPane
 
 from attscope.tui.filter_query import EVERYTHING, Filter
 from attscope.tui.model import CaptureModel
@@ -24,6 +25,7 @@ class Panel(TabPane):
 
     KIND: ClassVar[str]
     TITLE: ClassVar[str]
+    LEGEND: ClassVar[str] = ""  # what the panel's markers mean, one line under its list
 
     def __init__(self, model: CaptureModel, live: LiveCapture | None = None) -> None:
         super().__init__(self.TITLE, id=self.KIND)
@@ -32,6 +34,10 @@ class Panel(TabPane):
         self.focus_conn: int | None = None  # index of the focused connection, None: all
         self.wanted: Filter = EVERYTHING
         self.is_shown = False  # the tab shown (the App says, with `shown`)
+
+    def legend(self) -> Static:
+        """The one-line legend of the panel's markers (compose it where it belongs)."""
+        return Static(Text(self.LEGEND, no_wrap=True, overflow="ellipsis"), classes="legend")
 
     # -- told by the App --------------------------------------------------------------------
 

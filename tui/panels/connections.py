@@ -50,7 +50,9 @@ class ConnectionsPanel(Panel):
 
     def model_changed(self) -> None:
         self.rows.refresh()
-        self.list_widget().update_rows(changed=True)
+        widget = self.list_widget()
+        widget.update_rows(changed=True)
+        self._show(widget.cursor)  # its counts and timeline grow with the capture
 
     @on(VirtualList.Chosen)
     def _chosen(self, event: VirtualList.Chosen) -> None:
@@ -59,7 +61,10 @@ class ConnectionsPanel(Panel):
 
     @on(VirtualList.Highlighted)
     def _highlighted(self, event: VirtualList.Highlighted) -> None:
-        conn = self.rows.connection(event.index)
+        self._show(event.index)
+
+    def _show(self, index: int) -> None:
+        conn = self.rows.connection(index)
         detail = self.query_one("#connection-detail", Static)
         if conn is None:
             lines = ["All connections: choose one (Enter) to focus every view on it.",

@@ -19,9 +19,12 @@ from attscope.tui.virtual_list import VirtualList
 class FlowPanel(Panel):
     KIND = "flow"
     TITLE = "2 Flow"
+    LEGEND = ("C/S the sender's ATT role (client, server)  ▶ ◀ who sent it  ! named by a "
+              "violation  red: an error  dim: a discovery's normal end")  # fmt: skip
 
     def compose(self) -> ComposeResult:
         yield VirtualList("", id="flow-list")
+        yield self.legend()
 
     def rebuild(self) -> None:
         model = self.model

@@ -20,10 +20,13 @@ from attscope.tui.virtual_list import VirtualList
 class PacketsPanel(Panel):
     KIND = "packets"
     TITLE = "6 Packets"
+    LEGEND = ("< host to controller  > controller to host  C->P P->C on air, ? the sender "
+              "guessed  red frame number: named by a violation  Enter: the paired frame")  # fmt: skip
 
     def compose(self) -> ComposeResult:
         model = self.model
         yield VirtualList(lambda width: packet_header(model), id="packets-list")
+        yield self.legend()
         yield PacketDetail(model)
 
     def rebuild(self) -> None:

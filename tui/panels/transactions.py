@@ -31,6 +31,8 @@ LIVE_RESORT = 1.0  # s between re-sorts of a sorted table while a live stream ru
 class TransactionsPanel(Panel):
     KIND = "transactions"
     TITLE = "3 Transactions"
+    LEGEND = ("▸ ▾ space opens the exchanges  * the capture has a gap while it was open  "
+              "▲ ▼ the sorted column  dim: a discovery's normal end  red mark: a violation")  # fmt: skip
     BINDINGS = [
         Binding("s", "sort", "Sort"),
         Binding("S", "reverse", "Reverse", show=False),
@@ -51,6 +53,7 @@ class TransactionsPanel(Panel):
             ),
             id="transactions-list",
         )
+        yield self.legend()
         yield Static(Text(""), id="transaction-detail", classes="detail")
 
     def rebuild(self) -> None:

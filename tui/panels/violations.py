@@ -21,10 +21,12 @@ from attscope.tui.virtual_list import VirtualList
 class ViolationsPanel(Panel):
     KIND = "violations"
     TITLE = "5 Violations"
+    LEGEND = "▸ ▾ space opens a group  count: how often on this connection  Enter: its frames"
     BINDINGS = [Binding("space", "toggle_row", "Expand")]
 
     def compose(self) -> ComposeResult:
         yield VirtualList(VIOLATION_HEADER, id="violations-list")
+        yield self.legend()
         yield Static(Text(""), id="violation-detail", classes="detail")
 
     def rebuild(self) -> None:
