@@ -702,3 +702,20 @@ async def test_the_values_of_a_characteristic_over_time_and_their_export(
         await until(pilot, lambda: isinstance(app.screen, ValueTimeline), "the values screen")
         kinds = [e.kind for e in app.screen.entries]
         assert kinds == ["read", "write", "read"]
+
+
+@run_async
+async def test_a_long_file_name_leaves_the_focus_in_the_title_at_80_columns(tmp_path: Path):
+    import shutil
+
+    from tui_helpers import screen_text
+
+    path = tmp_path / "btsnoop_hci_2026-12-06_pixel-8-pro_after-firmware-update.log"
+    shutil.copy(SAMPLE, path)
+    app = make_app(str(path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        title = screen_text(app)[0]
+        assert title.endswith("(done)  [all connections]") and "…" in title
+        assert title.startswith(" attscope  btsnoop_h")  # its start and its end stay
+        assert "pdate.log" in title

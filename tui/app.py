@@ -68,6 +68,7 @@ TABS = ("connections", "flow", "transactions", "gatt", "violations", "packets", 
 NOTES_PER_TICK = 3  # live packet-level notes shown at once; a burst of them is summed up
 _PACKET_NEWS = re.compile(r"packet\(s\) lost|skipped \d+ byte|dropped a broken frame")
 WARNING_LINES = 3  # the source's warnings shown at most, the rest counted
+PROGRESS_WIDTH = 22  # the progress bar's columns (#progress in CSS)
 WIDE = 120  # columns from which the title and the tabs use their long words
 SHORT_TABS = {"connections": "1 Conns", "transactions": "3 Txns", "violations": "5 Viol.",
               "packets": "6 Packets", "devices": "7 Devices", "security": "8 Security"}  # fmt: skip
@@ -348,15 +349,20 @@ class AttscopeApp(App[None]):
         live = self.source.live is not None
         state = ("stopped" if live else "done") if model.done else ("live" if live else "analysing")
         title = Text(no_wrap=True, overflow="ellipsis")
-        title.append(f" attscope  {safe(model.name)}", "bold")
-        if model.status:  # live: the port's state comes first, it is what changes
-            title.append(f"  {safe(model.status)}", "yellow")
         counts = (len(model.frames), len(model.transactions), len(model.violations))
         if self.size.width >= WIDE:
-            title.append("  {} frames, {} transactions, {} violations".format(*counts))
+            rest = "  {} frames, {} transactions, {} violations".format(*counts)
         else:  # narrow: what is focused and filtered must stay in sight
-            title.append("  {} fr {} txn {} viol.".format(*counts))
-        title.append(f" ({state})  [{safe(self._focus_name())}]")
+            rest = "  {} fr {} txn {} viol.".format(*counts)
+        rest += f" ({state})  [{safe(self._focus_name())}]"
+        status = f"  {safe(model.status)}" if model.status else ""
+        shows_bar = not model.done and self.source.total_bytes is not None
+        width = self.size.width - (PROGRESS_WIDTH if shows_bar else 0)
+        room = width - len(" attscope  ") - len(status) - len(rest) - 1
+        title.append(f" attscope  {_shortened(safe(model.name), max(12, room))}", "bold")
+        if status:  # live: the port's state comes first, it is what changes
+            title.append(status, "yellow")
+        title.append(rest)
         if not self.filter.empty:
             scans = [v.scanned for v in self.views().values() if not v.complete]
             if scans:  # a big capture: the filter is still looking
@@ -368,7 +374,7 @@ class AttscopeApp(App[None]):
         self.query_one("#title", Static).update(title)
         bar = self.query_one("#progress", ProgressBar)
         bar.update(progress=model.progress * 100)
-        bar.display = not model.done and self.source.total_bytes is not None
+        bar.display = shows_bar
 
     def _show_warnings(self) -> None:
         """The source's damage and warnings, in a line that stays (a notification fades)."""
@@ -683,6 +689,15 @@ class AttscopeApp(App[None]):
         self._stop.set()
         if self.source.live is not None:
             self.source.live.close()
+
+
+def _shortened(name: str, room: int) -> str:
+    """A file name cut in its middle to `room` characters: its start and its end (often
+    the date or the kind of log) both say something."""
+    if len(name) <= room:
+        return name
+    keep = room - 1
+    return name[: keep - keep // 2] + "…" + name[len(name) - keep // 2 :]
 
 
 def _search_order(cursor: int, total: int, chunk: int) -> list[int]:
