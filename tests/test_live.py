@@ -396,9 +396,9 @@ async def test_a_sorted_table_takes_in_transactions_as_they_come(tmp_path: Path)
                 deadline.check(f"{len(table.source)} of {len(done)} rows sorted in")
                 await pilot.pause(0.05)
             order = [table.source.transaction(i) for i in range(len(table.source))]
-            assert [t.request_frame for t in order] == [
+            assert [t.request_frame for t in order] == [  # unanswered ones last
                 t.request_frame
-                for t in sorted(done, key=lambda t: -1 if t.latency_us is None else t.latency_us)
+                for t in sorted(done, key=lambda t: (t.latency_us is None, t.latency_us or 0))
             ]
             assert table.source.transaction(table.cursor) == chosen  # the cursor kept it
 

@@ -10,6 +10,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.timer import Timer
 from textual.widgets import Static
 
 from attscope.tui.messages import GoToFrame
@@ -44,6 +45,7 @@ class TransactionsPanel(Panel):
         self.sort = "time"
         self.descending = False
         self._sorted_at = 0.0
+        self._resort_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         model = self.model
@@ -86,11 +88,20 @@ class TransactionsPanel(Panel):
         widget.set_source(rows)
 
     def model_changed(self) -> None:
-        live = self.live is not None
-        if live and self.sorted() and time.monotonic() - self._sorted_at >= LIVE_RESORT:
-            self._sorted_at = time.monotonic()  # new ones take their place
-            self.set_rows(keep_cursor=True)
+        if self.live is not None and self.sorted():
+            self._resort()
         self.list_widget().update_rows()
+
+    def _resort(self) -> None:
+        """A live table re-sorted at most every LIVE_RESORT s: new transactions take their
+        place; the last ones to come are sorted in once that time has passed."""
+        waited = time.monotonic() - self._sorted_at
+        if waited >= LIVE_RESORT:
+            self._sorted_at = time.monotonic()
+            self._resort_timer = None
+            self.set_rows(keep_cursor=True)
+        elif self._resort_timer is None:
+            self._resort_timer = self.set_timer(LIVE_RESORT - waited, self._resort)
 
     def analysis_done(self) -> None:
         if self.sorted():
