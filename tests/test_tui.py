@@ -719,3 +719,20 @@ async def test_a_long_file_name_leaves_the_focus_in_the_title_at_80_columns(tmp_
         assert title.endswith("(done)  [all connections]") and "…" in title
         assert title.startswith(" attscope  btsnoop_h")  # its start and its end stay
         assert "pdate.log" in title
+
+
+@run_async
+async def test_markers_are_explained_where_they_appear_and_in_the_help():
+    app = make_app(SAMPLE)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot, app)
+        for key, marker in (("2", "C/S the sender's ATT role"), ("3", "* the capture has a gap"),
+                            ("5", "space opens a group"), ("6", "? the sender guessed")):  # fmt: skip
+            await pilot.press(key)
+            legend = app.current_panel().query_one(".legend", Static).render().plain
+            assert marker in legend
+        await pilot.press("question_mark")
+        help_text = app.screen.query_one(Static).render().plain
+        assert "Markers" in help_text and "! named by a violation" in help_text
+        assert "  T" in help_text and "  v" in help_text  # the app's keys
+        assert "In Transactions" in help_text and "  S" in help_text  # a panel's own
