@@ -6,6 +6,7 @@ from __future__ import annotations
 from attscope.dissector.analysis.analysis_records import (
     AttBearerInfo,
     Connection,
+    LatencyStats,
     Transaction,
     Violation,
 )
@@ -76,12 +77,22 @@ def connection_lines(conn: Connection, start_us: int) -> list[str]:
     for side, identity in conn.identities.items():
         lines.append(f"  {side} {conn.address_of(side)} resolves to {identity}")
     lines.extend(f"  {bearer_text(b)}" for b in conn.bearers)
+    lines.extend(f"  {latency_line(stats)}" for stats in conn.latency)
     if conn.security is not None:
         lines.extend(f"  {line}" for line in security_lines(conn.security))
     for entry in conn.timeline:
         seconds = (entry.ts_us - start_us) / 1e6
         lines.append(f"  {entry.frame:>7} {seconds:>11.6f} {entry.kind}: {entry.detail}")
     return lines
+
+
+def latency_line(stats: LatencyStats) -> str:
+    """'ATT latency of read (12 answered): min 49.1 ms, median 54.0 ms, ...'."""
+    return (
+        f"ATT latency of {stats.kind} ({stats.count} answered): "
+        f"min {latency_text(stats.min_us)}, median {latency_text(stats.median_us)}, "
+        f"95th percentile {latency_text(stats.p95_us)}, max {latency_text(stats.max_us)}"
+    )
 
 
 def security_lines(security: LinkSecurity) -> list[str]:

@@ -121,6 +121,7 @@ class Connection(Ends, msgspec.Struct, frozen=True, gc=False, tag="connection"):
     timeline: tuple[TimelineEntry, ...] = ()
     timeline_dropped: int = 0  # entries past the cap (connections.MAX_TIMELINE), counted
     security: LinkSecurity | None = None  # air: pairing, encryption, decryption
+    latency: tuple[LatencyStats, ...] = ()  # ATT transaction latency by kind (latency.py)
     # a side whose resolvable private address an IRK resolves -> the device's identity
     # address (or "IRK <hex>" when the device has not said it)
     identities: dict[str, str] = msgspec.field(default_factory=dict)
@@ -171,6 +172,17 @@ class Transaction(msgspec.Struct, frozen=True, gc=False, tag="transaction"):
     descriptor_uuid: str | None = None
     descriptor_name: str | None = None
     decoded: str | None = None  # the value decoded (gatt_values), for display
+
+
+class LatencyStats(msgspec.Struct, frozen=True, gc=False):
+    """The latency of one kind of ATT transaction on a connection, in microseconds."""
+
+    kind: str
+    count: int
+    min_us: int
+    median_us: int
+    p95_us: int
+    max_us: int
 
 
 class Violation(msgspec.Struct, frozen=True, gc=False, tag="violation"):

@@ -41,6 +41,7 @@ from attscope.dissector.analysis.credits import CreditTracker
 from attscope.dissector.analysis.gatt_db import GattDatabase
 from attscope.dissector.analysis.gatt_learn import GattDatabases
 from attscope.dissector.analysis.hci_security import HciSecurity
+from attscope.dissector.analysis.latency import LatencyCollector
 from attscope.dissector.analysis.security_timeline import SecurityTimeline
 from attscope.dissector.analysis.transactions import (
     BREDR_DEFAULT_MTU,
@@ -107,9 +108,11 @@ class Analyzer:
         resolve = self.decoder.encryption.keys.resolve  # resolvable private addresses
         self._hci_security = HciSecurity(self.decoder.encryption.keys)
         self._security_timeline = SecurityTimeline()
+        self._latency = LatencyCollector()
         self._connections = ConnectionTracker(
-            self.decoder.encryption.security, resolve, self._hci_security.security
-        )
+            self.decoder.encryption.security, resolve, self._hci_security.security,
+            self._latency.stats,
+        )  # fmt: skip
         self._att = AttTracker(self._on_transaction, self._on_violation)
         self._acl_flow = AclFlowTracker(self._on_violation)
         self._credits = CreditTracker(self._on_violation)
@@ -271,6 +274,7 @@ class Analyzer:
             txn = msgspec.structs.replace(txn, **names)
         if txn.kind == "exchange_mtu" and txn.outcome == "ok":
             self._connections.note_mtu(txn)
+        self._latency.add(txn)
         if self.retain:
             self._transactions.append(txn)
         self._events.append(txn)

@@ -17,6 +17,7 @@ from attscope.dissector.analysis.analysis_records import (
     UNKNOWN_SIDE,
     Connection,
     Ends,
+    LatencyStats,
     Side,
     TimelineEntry,
     Transaction,
@@ -103,10 +104,14 @@ class LiveConnection(Ends, msgspec.Struct, gc=False):
     timeline_dropped: int = 0
 
     def snapshot(
-        self, security: LinkSecurity | None = None, identities: dict[str, str] | None = None
+        self,
+        security: LinkSecurity | None = None,
+        identities: dict[str, str] | None = None,
+        latency: tuple[LatencyStats, ...] = (),
     ) -> Connection:
         """The link as it is now, as a record that nothing changes afterwards;
-        `security` is the decoder's (air links), `identities` what IRKs resolve."""
+        `security` is the decoder's (air links), `identities` what IRKs resolve, `latency`
+        its transactions' (latency.py)."""
         fields = msgspec.structs.asdict(self)
         fields.update(
             parameters=dict(self.parameters),
@@ -114,6 +119,7 @@ class LiveConnection(Ends, msgspec.Struct, gc=False):
             timeline=tuple(self.timeline),
             security=security,
             identities=identities or {},
+            latency=latency,
         )
         return Connection(**fields)
 
@@ -153,7 +159,9 @@ class ConnectionTracker:
         security_of: Callable[[int | None], LinkSecurity | None] | None = None,
         resolve: Callable[[str], str | None] | None = None,
         hci_security_of: Callable[[str], LinkSecurity | None] | None = None,
+        latency_of: Callable[[str], tuple[LatencyStats, ...]] | None = None,
     ) -> None:
+        self._latency_of = latency_of  # a link's transaction latency, by connection id
         self._security_of = security_of  # an air link's security, by access address
         self._hci_security_of = hci_security_of  # an HCI link's, by connection id
         self._resolve = resolve  # a resolvable private address -> its device's identity
@@ -195,7 +203,8 @@ class ConnectionTracker:
                 identity = self._resolve(address) if address else None
                 if identity is not None:
                     identities[side] = identity
-        return conn.snapshot(security, identities)
+        latency = self._latency_of(conn.id) if self._latency_of is not None else ()
+        return conn.snapshot(security, identities, latency)
 
     def get(self, conn_id: str) -> LiveConnection | None:
         """A connection by its id, live or ended (if kept)."""
