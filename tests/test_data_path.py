@@ -77,7 +77,11 @@ def test_connection_records_do_not_change_once_emitted() -> None:
 def test_the_live_state_of_a_link_has_every_field_of_its_record() -> None:
     names = [f.name for f in msgspec.structs.fields(Connection)]
     own = [f.name for f in msgspec.structs.fields(LiveConnection)]
-    added = {"security", "identities"}  # the decoder's and the keys', added by snapshot
+    added = {
+        "security",
+        "identities",
+        "latency",
+    }  # the decoder's, the keys', the latency collector's
     assert own == [n for n in names if n not in added]
 
 
