@@ -32,6 +32,7 @@ from attscope.capture import linktypes as lt
 from attscope.capture.cut_records import CutRecords
 from attscope.capture.errors import CaptureError, CaptureWarning
 from attscope.capture.frame import Direction, Encap, Frame, HciType
+from attscope.capture.hci_records import C2H, H2C
 
 BEGIN = b"--- BEGIN:BTSNOOP_LOG_SUMMARY"
 END = b"--- END:BTSNOOP_LOG_SUMMARY"
@@ -39,7 +40,6 @@ MAX_DECOMPRESSED = 64 << 20  # a ring buffer is a few MB; more is a damaged or h
 _HEADER = struct.Struct("<BQ")
 _V1 = struct.Struct("<HIB")
 _V2 = struct.Struct("<HHIB")
-H2C, C2H = Direction.HOST_TO_CONTROLLER, Direction.CONTROLLER_TO_HOST
 TYPES: dict[int, tuple[int, Direction]] = {
     0x10: (HciType.EVENT, C2H),
     0x11: (HciType.ACL, C2H),

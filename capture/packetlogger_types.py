@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from attscope.capture import linktypes as lt
 from attscope.capture.frame import Direction, HciType
+from attscope.capture.hci_records import C2H, H2C
 
 LINKTYPE = lt.WTAP_ENCAP_BASE + 118  # Wireshark's encapsulation for these records
-H2C, C2H = Direction.HOST_TO_CONTROLLER, Direction.CONTROLLER_TO_HOST
 HCI_TYPES: dict[int, tuple[int, Direction]] = {
     0x00: (HciType.COMMAND, H2C),
     0x01: (HciType.EVENT, C2H),

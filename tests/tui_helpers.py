@@ -21,7 +21,7 @@ async def settle(pilot: Pilot, app: AttscopeApp, timeout: float = 20.0) -> None:
         await pilot.pause(0.05)
         waited += 0.05
     assert app.model.done, "analysis did not finish"
-    await pilot.pause(0.1)
+    await pilot.wait_for_scheduled_animations()  # the screen has drawn what it holds
 
 
 def shown(widget: VirtualList) -> list[str]:

@@ -33,24 +33,21 @@ def steps(text: str) -> list[tuple[list[str], str]]:
 async def replay(keys_per_step: list[list[str]]) -> list[str]:
     """The screens after each step's keys, as text."""
     sys.path.insert(0, str(ROOT / "tests"))
-    from tui_helpers import screen_text
+    from tui_helpers import screen_text, settle
 
     from attscope.tui.app import make_app
 
     app = make_app(str(SAMPLE))
     screens = []
     async with app.run_test(size=SIZE) as pilot:
-        while not app.settled():
-            await pilot.pause(0.05)
+        await settle(pilot, app)
         for keys in keys_per_step:
             for key in keys:
                 if key != "none":
                     await pilot.press(key)
-            await pilot.pause()
-            while not app.settled():
-                await pilot.pause(0.05)
+            await settle(pilot, app)
             app.clear_notifications()  # toasts come and go: not part of the record
-            await pilot.pause(0.2)
+            await pilot.wait_for_scheduled_animations()
             screens.append("\n".join(screen_text(app)).rstrip("\n") + "\n")
     return screens
 

@@ -298,15 +298,7 @@ class CaptureModel:
     def flow_at(self, frame: int) -> tuple[int, FlowRecord] | None:
         """The ATT PDU a frame carried (its position among the flows), if any."""
         flows = self.flows
-
-        class _Frames:
-            def __len__(self) -> int:
-                return len(flows)
-
-            def __getitem__(self, i: int) -> int:
-                return flows[i].frame
-
-        position = bisect_left(_Frames(), frame)
+        position = bisect_left(flows, frame, key=lambda record: record.frame)
         if position < len(flows) and flows[position].frame == frame:
             return position, flows[position]
         return None

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
 from pathlib import Path
 
 import msgspec
@@ -19,6 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from attscope.atomic import replaced_on_success
+from attscope.capture.summary import iso_time
 from attscope.dissector.analysis.analysis_records import OTHER_SIDE
 from attscope.dissector.analysis.gatt_db import GattDatabase
 from attscope.dissector.decoding import att_pdus as att
@@ -119,7 +119,7 @@ def export_timeline(model: CaptureModel, entries: list[Entry], path: str) -> int
         value = full_value(model, entry)
         rows.append({
             "frame": entry.frame,
-            "time": datetime.fromtimestamp(entry.ts_us / 1e6, UTC).isoformat().replace("+00:00", "Z"),
+            "time": iso_time(entry.ts_us),
             "seconds": round((entry.ts_us - first) / 1e6, 6),
             "connection": entry.connection,
             "kind": entry.kind,

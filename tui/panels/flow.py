@@ -48,15 +48,7 @@ class FlowPanel(Panel):
     def show_frame(self, frame: int) -> None:
         """The cursor on a frame's ATT PDU, or the nearest after it."""
         view, flows = self.view, self.model.flows
-
-        class _Frames:
-            def __len__(self) -> int:
-                return len(view)
-
-            def __getitem__(self, i: int) -> int:
-                return flows[view[i]].frame
-
-        index = bisect_left(_Frames(), frame)
+        index = bisect_left(view, frame, key=lambda position: flows[position].frame)
         if index < len(view):
             self.list_widget().move_to(index)
 

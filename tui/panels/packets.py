@@ -42,16 +42,8 @@ class PacketsPanel(Panel):
 
     def index_of(self, frame: int) -> int | None:
         """The row showing frame number `frame`, if the current scope shows it."""
-        view = self.view
-
-        class _Numbers:
-            def __len__(self) -> int:
-                return len(view)
-
-            def __getitem__(self, i: int) -> int:
-                return view[i] + 1
-
-        index = bisect_left(_Numbers(), frame)
+        view = self.view  # frame positions, ascending: frame number - 1
+        index = bisect_left(view, frame - 1)
         return index if index < len(view) and view[index] + 1 == frame else None
 
     def show_frame(self, index: int) -> None:
