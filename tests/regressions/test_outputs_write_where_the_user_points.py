@@ -70,13 +70,19 @@ def test_dev_stdout_is_standard_output(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
 def test_a_signal_leaves_no_temporary_file(tmp_path: Path, signum: int) -> None:
-    big = tmp_path / "big.btsnoop"
-    frames = list(open_capture(SAMPLE))
-    write_capture(big, frames * 300, "btsnoop", 1002)  # long enough to be caught running
+    """The capture comes on standard input and is never finished, so the export is still
+    running when the signal comes however busy the machine is (a file it could read to
+    its end before the signal arrived made this test fail under load)."""
+    whole = tmp_path / "whole.btsnoop"  # more than the reader asks for at once (1 MiB)
+    write_capture(whole, list(open_capture(SAMPLE)) * 300, "btsnoop", 1002)
     outdir = tmp_path / "out"
     outdir.mkdir()
-    proc = subprocess.Popen([sys.executable, "-m", "attscope", "export", str(big), "-o",
-                             str(outdir / "out.jsonl")], stderr=subprocess.PIPE)  # fmt: skip
+    proc = subprocess.Popen([sys.executable, "-m", "attscope", "export", "-", "-o",
+                             str(outdir / "out.jsonl")], stdin=subprocess.PIPE,
+                            stderr=subprocess.PIPE)  # fmt: skip
+    assert proc.stdin is not None
+    proc.stdin.write(whole.read_bytes()[:-20])  # the last record never comes
+    proc.stdin.flush()
     deadline = time.monotonic() + 120
     while not any(TEMP_MARK in p.name for p in outdir.iterdir()):  # wait until it writes
         assert proc.poll() is None, "export ended before it could be stopped"
@@ -84,6 +90,7 @@ def test_a_signal_leaves_no_temporary_file(tmp_path: Path, signum: int) -> None:
         time.sleep(0.01)
     proc.send_signal(signum)
     assert proc.wait(timeout=120) == 128 + signum
+    proc.stdin.close()
     assert list(outdir.iterdir()) == []
 
 
