@@ -66,6 +66,20 @@ def need_corpus(name: str | None = None) -> Path:
     return path
 
 
+def need_program(names: tuple[str, ...], package: str) -> str:
+    """The path of the first of `names` installed, skipping or failing if none is."""
+    for name in names:
+        found = shutil.which(name)
+        if found is not None:
+            return found
+    _missing(f"{names[0]} not installed (apt install {package})")
+    raise AssertionError("unreachable")
+
+
+def need_chromium() -> str:
+    return need_program(("chromium", "chromium-browser", "google-chrome"), "chromium")
+
+
 def need_tshark() -> str:
     found = shutil.which("tshark")
     if found is None:

@@ -81,7 +81,8 @@ def test_the_live_state_of_a_link_has_every_field_of_its_record() -> None:
         "security",
         "identities",
         "latency",
-    }  # the decoder's, the keys', the latency collector's
+        "health",
+    }  # the decoder's, the keys', the latency collector's, the health tracker's
     assert own == [n for n in names if n not in added]
 
 

@@ -74,8 +74,8 @@ def analysis(frames: list[Frame]) -> dict[str, Any]:
 
 
 def renumbered(found: dict[str, Any], numbers: dict[int, int]) -> dict[str, Any]:
-    """An analysis with frame numbers mapped (live numbering to the file's) and times left
-    out: live times are the firmware's clock (section 7.3), the file's were the capturing
+    """An analysis with frame numbers mapped (live numbering to the file's) and times (and
+    what link health measures from them) left out: live times are the firmware's clock (section 7.3), the file's were the capturing
     host's arrival times, so even latencies differ by its jitter. That live times follow
     the firmware clock is tested in test_nrf_emulator.py."""
 
@@ -93,8 +93,13 @@ def renumbered(found: dict[str, Any], numbers: dict[int, int]) -> dict[str, Any]
     return walk(found)
 
 
+# what link health measures from the times: a duration (`Silence.us`), rates, values per
+# time bucket, the ending's words (they give the silence in seconds)
+_FROM_TIMES = frozenset({"us", "series", "peak_att_bytes_per_s", "verdict"})
+
+
 def _time(key: str) -> bool:
-    return key == "time" or key.endswith("_us")
+    return key == "time" or key.endswith("_us") or key in _FROM_TIMES
 
 
 def embed(live: list[Frame], original: list[Frame]) -> dict[int, int]:

@@ -16,6 +16,7 @@ from attscope.dissector.decoding.decoder import Packet
 from attscope.dissector.decoding.ll_encryption import LinkSecurity
 from attscope.dissector.decoding.pdu import Malformed
 from attscope.dissector.decoding.uuid_names import normalize_names, uuid_name
+from attscope.export.health_convert import health_record, latency_records
 from attscope.export.records import Direction as ExportDirection
 from attscope.export.records import (
     ExportAttBearer,
@@ -354,6 +355,8 @@ def connection_record(conn: Connection, clock: Clock) -> ExportConnection:
         timeline_dropped=conn.timeline_dropped,
         security=security_record(conn.security) if conn.security is not None else None,
         identities=dict(conn.identities),
+        latency=latency_records(conn.latency),
+        health=health_record(conn.health, clock) if conn.health is not None else None,
     )
 
 

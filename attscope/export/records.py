@@ -11,7 +11,7 @@ beside the same time in ISO 8601 (UTC), frame numbers 1-based as Wireshark's
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
 import msgspec
 
@@ -19,13 +19,11 @@ import msgspec
 # own host and its peer, an air capture's two roles), outcomes and severities
 from attscope.dissector.analysis.analysis_records import Outcome, Side
 from attscope.dissector.analysis.flow_rules import Severity
+from attscope.export.health_records import ExportHealth, ExportLatency
+from attscope.export.json_types import FrameNo, Hex, Iso, Micros
 
 SCHEMA_ID = "attscope-export/1"
 
-Hex = Annotated[str, msgspec.Meta(pattern="^([0-9a-f]{2})*$", description="bytes, lowercase hex")]
-FrameNo = Annotated[int, msgspec.Meta(ge=1, description="1-based, as Wireshark's frame.number")]
-Micros = Annotated[int, msgspec.Meta(description="microseconds since the Unix epoch")]
-Iso = Annotated[str, msgspec.Meta(description="ISO 8601 in UTC, microseconds")]
 Direction = Literal[
     "host_to_controller", "controller_to_host", "central_to_peripheral",
     "peripheral_to_central", "unknown",
@@ -220,6 +218,8 @@ class ExportConnection(_Line, frozen=True, gc=False, tag="connection"):
     timeline_dropped: int  # entries past the per-connection cap (10,000): counted only
     security: ExportSecurity | None  # air links where the capture shows any
     identities: dict[str, str]  # side -> the identity address an IRK resolves it to
+    latency: list[ExportLatency]  # ATT transaction latency by kind
+    health: ExportHealth | None  # parameters, procedures, air events, traffic, ending
 
 
 class ExportExchange(_Record, frozen=True, gc=False):

@@ -12,6 +12,7 @@ from attscope.dissector.analysis.analysis_records import (
 )
 from attscope.dissector.analysis.gatt_db import GattDatabase
 from attscope.dissector.decoding.ll_encryption import LinkSecurity
+from attscope.text.health_text import health_lines
 
 
 def hex_preview(value: bytes | None, limit: int = 16) -> str:
@@ -80,6 +81,8 @@ def connection_lines(conn: Connection, start_us: int) -> list[str]:
     lines.extend(f"  {latency_line(stats)}" for stats in conn.latency)
     if conn.security is not None:
         lines.extend(f"  {line}" for line in security_lines(conn.security))
+    if conn.health is not None:
+        lines.extend(f"  {line}" for line in health_lines(conn.health, start_us))
     for entry in conn.timeline:
         seconds = (entry.ts_us - start_us) / 1e6
         lines.append(f"  {entry.frame:>7} {seconds:>11.6f} {entry.kind}: {entry.detail}")

@@ -12,15 +12,24 @@ nothing is judged; HCI_Reset (7.3.2) makes it unknown again.
 Per adapter (Linux monitor index) and handle; handles in events are masked with 0x0FFF,
 since some controllers set flag bits there. A packet costs a dict lookup and two integer
 updates.
+
+The same counting times each packet from the host to the controller: the Number Of
+Completed Packets event that counts it is when the controller sent it and had it
+acknowledged (or flushed), so the difference is the host-to-controller latency, kept per
+connection (the packets complete in the order sent, per handle).
 """
 
 from __future__ import annotations
 
+from array import array
+from collections import deque
 from collections.abc import Callable
 
 from attscope.capture.frame import Direction, Frame, HciType
 from attscope.dissector.analysis.analysis_records import Violation, violation
 from attscope.dissector.analysis.flow_rules import ViolationKind as Kind
+from attscope.dissector.analysis.health.records import HostLatency
+from attscope.dissector.analysis.latency import nearest_rank
 from attscope.dissector.decoding import hci_events as ev
 from attscope.dissector.decoding.decoder import Packet
 from attscope.dissector.decoding.hci_acl import AclHeader
@@ -31,6 +40,7 @@ from attscope.dissector.decoding.hci_commands import (
 )
 
 OPCODE_RESET = 0x0C03
+MAX_UNCOMPLETED = 4096  # packets waiting for completion: past it, the log lacks the events
 MAX_LINKS = 100_000  # handles kept; bounds state on hostile input
 _ACL = int(HciType.ACL)
 _EVENT = int(HciType.EVENT)
@@ -53,14 +63,28 @@ class _Pool:
 
 
 class _Link:
-    """One handle: its pool (None while unknown) and its packets not yet completed."""
+    """One handle: its pool (None while unknown), its packets not yet completed and when
+    each was sent."""
 
-    __slots__ = ("in_flight", "name", "pool")
+    __slots__ = ("conn_id", "in_flight", "name", "pool", "sent")
 
     def __init__(self, pool: _Pool | None, name: str) -> None:
         self.pool = pool
         self.name = name  # the decoder's connection name
         self.in_flight = 0
+        self.sent: deque[int] | None = deque()  # None: too many never completed
+        self.conn_id: str | None = None  # the analyzer's connection id
+
+
+class _Timing:
+    """One connection's host-to-controller latencies."""
+
+    __slots__ = ("completed", "latencies", "sent")
+
+    def __init__(self) -> None:
+        self.sent = 0
+        self.completed = 0
+        self.latencies: array[int] = array("q")
 
 
 class _Controller:
@@ -93,6 +117,19 @@ class AclFlowTracker:
         self._links: dict[LinkKey, _Link] = {}
         self._by_name: dict[str | None, _Link] = {}  # the same links by connection name
         self._controllers: dict[int | None, _Controller] = {}
+        self._timing: dict[str, _Timing] = {}  # connection id -> its latencies
+
+    def host_latency(self, conn_id: str) -> HostLatency | None:
+        """The connection's host-to-controller latency, if the host sent it data."""
+        timing = self._timing.get(conn_id)
+        if timing is None:
+            return None
+        ordered = sorted(timing.latencies)
+        if not ordered:
+            return HostLatency(timing.sent, timing.completed, None, None, None, None)
+        return HostLatency(timing.sent, timing.completed, ordered[0],
+                           nearest_rank(ordered, 0.5), nearest_rank(ordered, 0.95),
+                           ordered[-1])  # fmt: skip
 
     def observe(self, frame: Frame, packet: Packet, connection: str | None) -> None:
         """An HCI frame, its decoded packet and the id of its connection, if known."""
@@ -104,6 +141,8 @@ class AclFlowTracker:
             link = self._by_name.get(packet.connection)
             if link is None:
                 link = self._link(frame.adapter, packet)
+            if connection is not None:
+                self._sent(link, connection, packet.ts_us)
             pool = link.pool
             if pool is None:
                 return
@@ -118,7 +157,11 @@ class AclFlowTracker:
                 adapter = frame.adapter
                 for entry in event.entries:
                     link = links.get((adapter, entry.handle & 0x0FFF))
-                    if link is None or (pool := link.pool) is None:
+                    if link is None:
+                        continue
+                    if link.sent:
+                        self._completed(link, entry.count, packet.ts_us)
+                    if (pool := link.pool) is None:
                         continue
                     done = entry.count
                     if done > link.in_flight:  # never more than were sent
@@ -127,6 +170,34 @@ class AclFlowTracker:
                     pool.free += done
             else:
                 self._event(frame.adapter, event, packet.frame)
+
+    def _sent(self, link: _Link, conn_id: str, ts_us: int) -> None:
+        timing = self._timing.get(conn_id)
+        if timing is None:
+            timing = self._timing[conn_id] = _Timing()
+        timing.sent += 1
+        if link.conn_id != conn_id:  # a new connection on the handle: nothing carries over
+            link.conn_id = conn_id
+            link.sent = deque()
+        sent = link.sent
+        if sent is None:
+            return
+        if len(sent) >= MAX_UNCOMPLETED:  # no completions in the log: no latency either
+            link.sent = None
+            return
+        sent.append(ts_us)
+
+    def _completed(self, link: _Link, count: int, ts_us: int) -> None:
+        sent = link.sent
+        timing = self._timing.get(link.conn_id) if link.conn_id is not None else None
+        if sent is None or timing is None:
+            return
+        latencies = timing.latencies
+        for _ in range(min(count, len(sent))):
+            took = ts_us - sent.popleft()
+            if took >= 0:  # not across a clock that went back
+                latencies.append(took)
+            timing.completed += 1
 
     def _overflow(self, packet: Packet, pool: _Pool, connection: str | None) -> None:
         header = packet.layers[0]

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, Union
 import msgspec
 
 from attscope.dissector.analysis.flow_rules import RULES, Severity, ViolationKind
+from attscope.dissector.analysis.health.records import LinkHealth
 from attscope.dissector.decoding.att_pdus import ATT_PDUS, AttPdu, AttUnknown
 from attscope.dissector.decoding.ll_encryption import LinkSecurity
 
@@ -122,6 +123,7 @@ class Connection(Ends, msgspec.Struct, frozen=True, gc=False, tag="connection"):
     timeline_dropped: int = 0  # entries past the cap (connections.MAX_TIMELINE), counted
     security: LinkSecurity | None = None  # air: pairing, encryption, decryption
     latency: tuple[LatencyStats, ...] = ()  # ATT transaction latency by kind (latency.py)
+    health: LinkHealth | None = None  # parameters, procedures, air events, traffic, ending
     # a side whose resolvable private address an IRK resolves -> the device's identity
     # address (or "IRK <hex>" when the device has not said it)
     identities: dict[str, str] = msgspec.field(default_factory=dict)
@@ -183,6 +185,7 @@ class LatencyStats(msgspec.Struct, frozen=True, gc=False):
     median_us: int
     p95_us: int
     max_us: int
+    histogram: tuple[int, ...] = ()  # counts per bin of latency.HISTOGRAM_EDGES_US
 
 
 class Violation(msgspec.Struct, frozen=True, gc=False, tag="violation"):

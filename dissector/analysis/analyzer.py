@@ -16,10 +16,11 @@ a `Transaction` when it completes, a `Violation` when found. `feed()` never rais
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import msgspec
 
-from attscope.capture.frame import Direction, Frame
+from attscope.capture.frame import Direction, Frame, HciType
 from attscope.capture.time_check import REORDER_US
 from attscope.dissector.analysis.acl_flow import AclFlowTracker
 from attscope.dissector.analysis.advertisers import CARRIERS as ADVERT_CARRIERS
@@ -41,6 +42,8 @@ from attscope.dissector.analysis.credits import CreditTracker
 from attscope.dissector.analysis.gatt_db import GattDatabase
 from attscope.dissector.analysis.gatt_learn import GattDatabases
 from attscope.dissector.analysis.hci_security import HciSecurity
+from attscope.dissector.analysis.health.records import LinkHealth
+from attscope.dissector.analysis.health.tracker import OPCODE_READ_KEY_SIZE, HealthTracker
 from attscope.dissector.analysis.latency import LatencyCollector
 from attscope.dissector.analysis.security_timeline import SecurityTimeline
 from attscope.dissector.analysis.transactions import (
@@ -50,21 +53,26 @@ from attscope.dissector.analysis.transactions import (
     Bearer,
 )
 from attscope.dissector.decoding.att_pdus import AttCut, AttPdu
-from attscope.dissector.decoding.decoder import Decoder, Packet
+from attscope.dissector.decoding.decoder import Decoder, Packet, air_connection, hci_connection
 from attscope.dissector.decoding.hci_commands import (
     LeEnableEncryption,
     LeLongTermKeyRequestReply,
+    ReturnStatusHandleRest,
 )
 from attscope.dissector.decoding.hci_events import (
+    CommandComplete,
     EncryptionChange,
     EncryptionChangeV2,
     LeLongTermKeyRequest,
 )
 from attscope.dissector.decoding.l2cap import CID_ATT, CID_SMP
 from attscope.dissector.decoding.le_keys import Keys
+from attscope.dissector.decoding.ll_adv import AdvDirectInd, AdvInd, AuxConnectReq, ConnectInd
 from attscope.dissector.decoding.ll_data import LlEncrypted, LlPacket
+from attscope.dissector.decoding.ll_encryption import LinkSecurity
 
 _UNKNOWN = Direction.UNKNOWN
+_ACL = HciType.ACL
 Event = Connection | Transaction | Violation
 _NO_EVENTS: tuple[Event, ...] = ()
 # HCI commands and events of a link's security (see HciSecurity)
@@ -72,6 +80,9 @@ _SECURITY_NEWS = frozenset(
     {EncryptionChange, EncryptionChangeV2, LeEnableEncryption, LeLongTermKeyRequestReply,
      LeLongTermKeyRequest}
 )  # fmt: skip
+
+
+_LINK_ADVERTS = frozenset({ConnectInd, AuxConnectReq, AdvInd, AdvDirectInd})
 
 
 def _unreadable(packet: Packet) -> bool:
@@ -109,12 +120,15 @@ class Analyzer:
         self._hci_security = HciSecurity(self.decoder.encryption.keys)
         self._security_timeline = SecurityTimeline()
         self._latency = LatencyCollector()
+        self._acl_flow = AclFlowTracker(self._on_violation)
         self._connections = ConnectionTracker(
             self.decoder.encryption.security, resolve, self._hci_security.security,
-            self._latency.stats,
+            self._latency.stats, self._health_of,
         )  # fmt: skip
+        self._health = HealthTracker(
+            self._on_violation, self._connections.note, self._acl_flow.host_latency
+        )
         self._att = AttTracker(self._on_transaction, self._on_violation)
-        self._acl_flow = AclFlowTracker(self._on_violation)
         self._credits = CreditTracker(self._on_violation)
         self._advertisers = AdvertiserTracker(resolve)
         self._gatt = GattDatabases(self._on_violation, uuid_names, resolve)  # custom names
@@ -151,8 +165,13 @@ class Analyzer:
             conn = live.get(name)  # before the news: a disconnection ends it
             connections.observe(packet, sniffer)
             if name is None:
-                if type(packet.pdu) in ADVERT_CARRIERS:
-                    self._advertisers.observe(frame, packet.pdu)
+                pdu = packet.pdu
+                if type(pdu) in ADVERT_CARRIERS:
+                    self._advertisers.observe(frame, pdu)
+                    if type(pdu) is LlPacket and type(pdu.pdu) in _LINK_ADVERTS:
+                        self._link_advert(packet, pdu.pdu, frame)
+                elif type(pdu) is CommandComplete and pdu.opcode == OPCODE_READ_KEY_SIZE:
+                    self._key_size(frame, pdu)
             elif conn is None:
                 conn = live.get(name)  # one the news opened
             elif _unreadable(packet):
@@ -161,8 +180,14 @@ class Analyzer:
                 for key, bearer in self._bearers.items():
                     if key[0] == conn.id:
                         self._att.unreadable(bearer)
-            if conn is not None and type(packet.pdu) in _SECURITY_NEWS:
-                self._hci_security_news(conn, packet)
+            if conn is not None and frame.hci_type is not None:
+                if frame.hci_type == _ACL:  # a fragment of a PDU still being joined
+                    if not packet.lost:  # (a lost one is the link's traffic below)
+                        self._health.traffic(conn, packet, frame)
+                else:
+                    if type(packet.pdu) in _SECURITY_NEWS:
+                        self._hci_security_news(conn, packet)
+                    self._health.news(conn, packet)
         else:
             conn = None
         lost = packet.lost
@@ -176,6 +201,7 @@ class Analyzer:
             self._acl_flow.observe(frame, packet, conn.id if conn is not None else None)
         if conn is not None and (cid is not None or sniffer is not None or lost):
             connections.traffic(conn, packet, frame)
+            self._health.traffic(conn, packet, frame)
             if cid is not None:
                 unknown = frame.direction is _UNKNOWN
                 if cid != CID_ATT:
@@ -196,6 +222,27 @@ class Analyzer:
         if self._events or connections.opened or connections.closed:
             return Fed(packet, conn_id, self._flush())
         return Fed(packet, conn_id, _NO_EVENTS)
+
+    def _link_advert(self, packet: Packet, pdu: Any, frame: Frame) -> None:
+        """A connectable advertisement, or the CONNECT_IND that opened a link."""
+        conn = None
+        if type(pdu) in (ConnectInd, AuxConnectReq):
+            conn = self._connections.live.get(air_connection(pdu.ll_data.aa))
+        self._health.advert(packet, pdu, conn, frame)
+
+    def _key_size(self, frame: Frame, event: CommandComplete) -> None:
+        """HCI_Read_Encryption_Key_Size answered: the key size of the link it names."""
+        ret = event.ret
+        if not isinstance(ret, ReturnStatusHandleRest) or ret.status != 0 or not ret.rest:
+            return
+        name = hci_connection(frame.adapter, ret.handle & 0x0FFF)
+        conn = self._connections.live.get(name)
+        if conn is not None:
+            self._health.key_size(conn, ret.rest[0])
+
+    def _health_of(self, conn: LiveConnection, security: LinkSecurity | None,
+                   closing: bool) -> LinkHealth:  # fmt: skip
+        return self._health.record(conn, security, self._clock, closing)
 
     def _hci_security_news(self, conn: LiveConnection, packet: Packet) -> None:
         pdu = packet.pdu

@@ -22,6 +22,7 @@ from attscope.dissector.analysis.analysis_records import (
     TimelineEntry,
     Transaction,
 )
+from attscope.dissector.analysis.health.records import LinkHealth
 from attscope.dissector.analysis.transactions import Bearer
 from attscope.dissector.decoding import hci_events as ev
 from attscope.dissector.decoding import ll_control as llc
@@ -38,6 +39,9 @@ from attscope.dissector.decoding.ll_adv import ConnectInd
 from attscope.dissector.decoding.ll_data import L2capFragment, LlEncrypted, LlPacket
 from attscope.dissector.decoding.ll_encryption import LinkSecurity
 from attscope.dissector.decoding.pdu import Malformed
+
+# a link's health record: the link, its security, whether it is closing
+HealthOf = Callable[["LiveConnection", LinkSecurity | None, bool], LinkHealth]
 
 SIDE_OF: dict[Direction, Side] = {
     Direction.HOST_TO_CONTROLLER: LOCAL,
@@ -108,6 +112,7 @@ class LiveConnection(Ends, msgspec.Struct, gc=False):
         security: LinkSecurity | None = None,
         identities: dict[str, str] | None = None,
         latency: tuple[LatencyStats, ...] = (),
+        health: LinkHealth | None = None,
     ) -> Connection:
         """The link as it is now, as a record that nothing changes afterwards;
         `security` is the decoder's (air links), `identities` what IRKs resolve, `latency`
@@ -120,6 +125,7 @@ class LiveConnection(Ends, msgspec.Struct, gc=False):
             security=security,
             identities=identities or {},
             latency=latency,
+            health=health,
         )
         return Connection(**fields)
 
@@ -160,7 +166,9 @@ class ConnectionTracker:
         resolve: Callable[[str], str | None] | None = None,
         hci_security_of: Callable[[str], LinkSecurity | None] | None = None,
         latency_of: Callable[[str], tuple[LatencyStats, ...]] | None = None,
+        health_of: HealthOf | None = None,
     ) -> None:
+        self._health_of = health_of  # a link's health record (health/tracker.py)
         self._latency_of = latency_of  # a link's transaction latency, by connection id
         self._security_of = security_of  # an air link's security, by access address
         self._hci_security_of = hci_security_of  # an HCI link's, by connection id
@@ -184,12 +192,12 @@ class ConnectionTracker:
     def take_changes(self) -> tuple[list[Connection], list[Connection]]:
         """Records of the links opened and closed since the last call."""
         opened = [self.snapshot(conn) for conn in self.opened]
-        closed = [self.snapshot(conn) for conn in self.closed]
+        closed = [self.snapshot(conn, closing=True) for conn in self.closed]
         self.opened, self.closed = [], []
         return opened, closed
 
-    def snapshot(self, conn: LiveConnection) -> Connection:
-        """A record of the link as it is now."""
+    def snapshot(self, conn: LiveConnection, closing: bool = False) -> Connection:
+        """A record of the link as it is now (`closing`: as it ended)."""
         found = self._security_of
         security = None
         if found is not None and conn.access_address is not None:
@@ -204,7 +212,8 @@ class ConnectionTracker:
                 if identity is not None:
                     identities[side] = identity
         latency = self._latency_of(conn.id) if self._latency_of is not None else ()
-        return conn.snapshot(security, identities, latency)
+        health = self._health_of(conn, security, closing) if self._health_of is not None else None
+        return conn.snapshot(security, identities, latency, health)
 
     def get(self, conn_id: str) -> LiveConnection | None:
         """A connection by its id, live or ended (if kept)."""

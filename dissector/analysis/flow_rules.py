@@ -43,6 +43,13 @@ class ViolationKind(StrEnum):
     SDU_OVER_MTU = "sdu_over_mtu"
     KFRAME_OVER_MPS = "kframe_over_mps"
     ACL_BUFFER_OVERFLOW = "acl_buffer_overflow"
+    # link-layer procedures (Core 5.4 Vol 6 Part B 5.1)
+    LL_INSTANT_PASSED = "ll_instant_passed"
+    LL_UPDATE_NOT_APPLIED = "ll_update_not_applied"
+    LL_PROCEDURE_COLLISION = "ll_procedure_collision"
+    LL_PROCEDURE_UNKNOWN = "ll_procedure_unknown"
+    LL_PROCEDURE_REJECTED = "ll_procedure_rejected"
+    LL_RESPONSE_TIMEOUT = "ll_response_timeout"
 
 
 K = ViolationKind
@@ -95,6 +102,24 @@ RULES: dict[ViolationKind, Rule] = {
     # host to controller flow control
     K.ACL_BUFFER_OVERFLOW: Rule("error", "Vol 4, Part E, 4.1; 7.7.19",
         "the host sends no more ACL packets than the controller has free buffers for"),
+    # link-layer procedures
+    K.LL_INSTANT_PASSED: Rule("error", "Vol 6, Part B, 5.5",
+        "a procedure's instant lies in the future when its PDU is sent; one already "
+        "passed ((Instant - connEventCounter) mod 65536 >= 32767) loses the link"),
+    K.LL_UPDATE_NOT_APPLIED: Rule("error", "Vol 6, Part B, 5.1.1; 5.1.2; 5.1.10",
+        "a connection, channel map or PHY update takes effect at its instant"),
+    K.LL_PROCEDURE_COLLISION: Rule("warning", "Vol 6, Part B, 5.3",
+        "only one procedure with an instant is in progress on a link at a time; a "
+        "collision is resolved by rejecting one (0x23 LL Procedure Collision, 0x2A "
+        "Different Transaction Collision)"),
+    K.LL_PROCEDURE_UNKNOWN: Rule("warning", "Vol 6, Part B, 2.4.2.8; 5.1",
+        "a procedure is started only when the peer supports it (LL_UNKNOWN_RSP: it did "
+        "not)"),
+    K.LL_PROCEDURE_REJECTED: Rule("warning", "Vol 6, Part B, 2.4.2.14; 2.4.2.18; 5.1",
+        "the peer rejected a procedure (LL_REJECT_IND, LL_REJECT_EXT_IND, or a failed "
+        "HCI update event)"),
+    K.LL_RESPONSE_TIMEOUT: Rule("error", "Vol 6, Part B, 5.2",
+        "a link-layer procedure's response comes within 40 s (the LL response timeout)"),
 }  # fmt: skip
 
 

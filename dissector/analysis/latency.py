@@ -6,11 +6,27 @@ nearest rank (the smallest latency with at least that share of the others at or 
 from __future__ import annotations
 
 from array import array
+from bisect import bisect_right
 from math import ceil
 
 from attscope.dissector.analysis.analysis_records import LatencyStats, Transaction
 
 _ANSWERED = ("ok", "error", "cut")
+# the latency histogram's bin edges: bin i holds latencies from edge i-1 (0 for the
+# first) up to edge i; the last bin holds those at or above the last edge
+HISTOGRAM_EDGES_US = tuple(ms * 1000 for ms in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000,
+                                                2000, 5000, 10000, 30000))  # fmt: skip
+
+
+def histogram(ordered: list[int]) -> tuple[int, ...]:
+    """Counts per bin of HISTOGRAM_EDGES_US, of a sorted list."""
+    counts, below = [], 0
+    for edge in HISTOGRAM_EDGES_US:
+        upto = bisect_right(ordered, edge - 1)
+        counts.append(upto - below)
+        below = upto
+    counts.append(len(ordered) - below)
+    return tuple(counts)
 
 
 def nearest_rank(ordered: list[int], share: float) -> int:
@@ -46,7 +62,7 @@ class LatencyCollector:
             ordered = sorted(values)
             out.append(LatencyStats(
                 kind, len(ordered), ordered[0], nearest_rank(ordered, 0.5),
-                nearest_rank(ordered, 0.95), ordered[-1],
+                nearest_rank(ordered, 0.95), ordered[-1], histogram(ordered),
             ))  # fmt: skip
         said = self._said[connection] = tuple(out)
         return said

@@ -198,6 +198,8 @@ class Packet(msgspec.Struct, gc=False, omit_defaults=True):
     # an air packet after which the acknowledgement bits show that the other side sent
     # a packet the sniffer did not capture (see Decoder._missed_before)
     missed_before: bool = False
+    # an air data PDU sent again: the same SN and bytes as its sender's last one
+    retransmitted: bool = False
 
     @property
     def pdu(self) -> Any:
@@ -561,7 +563,10 @@ class Decoder:
         # PDUs included: so every undamaged one is remembered, not only L2CAP data
         repeated = not damaged and self._retransmitted(ll, frame.direction)
         if not isinstance(fragment, L2capFragment) or not fragment.data or damaged or repeated:
-            return Packet(frame.index, frame.ts_us, frame.direction, conn, layers)
+            packet = Packet(frame.index, frame.ts_us, frame.direction, conn, layers)
+            if repeated:
+                packet.retransmitted = True
+            return packet
         key = (conn, frame.direction)
         data = fragment.data
         if fragment.start:
