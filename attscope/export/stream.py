@@ -27,6 +27,7 @@ from attscope.export.convert import (
     transaction_record,
     violation_record,
 )
+from attscope.export.fail_on import FailOn
 from attscope.export.gatt import gatt_records
 from attscope.export.records import (
     SCHEMA_ID,
@@ -78,7 +79,9 @@ class Export:
         kinds: list[str],
         uuid_names: dict[str, str] | None,
         keys: Keys | None = None,
+        fail_on: FailOn | None = None,
     ) -> None:
+        self.fail_on = fail_on
         self.reader = reader
         self.writer = writer
         self.kinds = set(kinds)
@@ -101,6 +104,8 @@ class Export:
                     self.write(transaction_record(event, self.clock, self.names, address_of))
             elif isinstance(event, Violation):
                 self.severities[event.severity] += 1
+                if self.fail_on is not None:
+                    self.fail_on.violation(event)
                 if "violations" in kinds:
                     self.write(violation_record(event))
             elif isinstance(event, Connection) and event.end_us is not None:
@@ -109,6 +114,8 @@ class Export:
     def connection(self, conn: Connection) -> None:
         if conn.id not in self.done:
             self.done.add(conn.id)
+            if self.fail_on is not None:
+                self.fail_on.connection(conn)
             if "connections" in self.kinds:
                 self.write(connection_record(conn, self.clock))
 
@@ -158,10 +165,11 @@ def export_capture(
     uuid_names: dict[str, str] | None = None,
     spill_dir: str | None = None,
     keys: Keys | None = None,
+    fail_on: FailOn | None = None,
 ) -> ExportEnd:
     """Export `reader`'s capture to `out` as JSON Lines (`fmt` "jsonl") or one JSON
     document ("json"; its arrays wait in temporary files in `spill_dir`); the `end`
-    record says what was written and found."""
+    record says what was written and found; `fail_on` checks each connection."""
     header = header_for(reader, kinds)
     writer: Writer
     if fmt == "json":
@@ -170,6 +178,6 @@ def export_capture(
     else:
         writer = JsonLinesWriter(out, header)
     try:
-        return Export(reader, writer, kinds, uuid_names, keys).run()
+        return Export(reader, writer, kinds, uuid_names, keys, fail_on).run()
     finally:
         writer.close()

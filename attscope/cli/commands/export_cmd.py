@@ -15,6 +15,7 @@ from attscope.cli.key_args import add_key_arguments, keys_of
 from attscope.cli.log_arg import add_log_argument
 from attscope.cli.messages import say
 from attscope.cli.uuid_file import load_uuid_names
+from attscope.export.fail_on import Condition, FailOn, FailOnError
 from attscope.export.schema import schema_json
 from attscope.export.stream import DEFAULT_KINDS, KINDS, export_capture
 
@@ -32,6 +33,13 @@ def kinds_arg(text: str) -> list[str]:
             f"unknown kind {', '.join(unknown) or '(none)'}: choose from {', '.join(KINDS)}, all"
         )
     return [k for k in KINDS if k in asked]
+
+
+def condition_arg(text: str) -> Condition:
+    try:
+        return Condition.parse(text)
+    except FailOnError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def register(sub: Any) -> None:
@@ -65,6 +73,15 @@ def register(sub: Any) -> None:
         help="exit 1 when an error-severity violation is found (for CI)",
     )
     p.add_argument(
+        "--fail-on",
+        type=condition_arg,
+        action="append",
+        default=[],
+        metavar="EXPR",
+        help="exit 1 when a connection meets EXPR, e.g. 'att.write.p95 > 100ms' "
+        "(repeatable; README, Export, lists the metrics)",
+    )
+    p.add_argument(
         "--uuid-names",
         metavar="FILE",
         help="names for custom UUIDs: a JSON object, or lines of 'UUID name' (# comments)",
@@ -83,12 +100,13 @@ def run(args: argparse.Namespace) -> int:
     names = load_uuid_names(args.uuid_names)
     reader = open_capture(args.file, args.log)  # an unreadable file: one line and exit 2, in main
     errors = 0
-
+    fail_on = FailOn(args.fail_on) if args.fail_on else None
     warnings: list[str] = []
 
     def export(out: IO[bytes], spill_dir: str | None) -> None:
         nonlocal errors
-        end = export_capture(reader, out, args.what, args.format, names, spill_dir, keys_of(args))
+        end = export_capture(reader, out, args.what, args.format, names, spill_dir,
+                             keys_of(args), fail_on)  # fmt: skip
         errors = end.violations.get("error", 0)
         warnings.extend(end.warnings)  # the reader's and the analysis's
 
@@ -97,7 +115,12 @@ def run(args: argparse.Namespace) -> int:
         return status
     for w in warnings:
         say(f"attscope: warning: {args.file}: {w}")
-    return EXIT_VIOLATION if args.fail_on_violation and errors else EXIT_OK
+    failed = fail_on.failures if fail_on is not None else []
+    for failure in failed:
+        say(f"attscope: fail-on: {failure}")
+    if failed or (args.fail_on_violation and errors):
+        return EXIT_VIOLATION
+    return EXIT_OK
 
 
 def _emit(args: argparse.Namespace, write: Callable[[IO[bytes], str | None], Any]) -> int:
