@@ -9,14 +9,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from air_script import l2cap
 from corpus import SAMPLES, need_corpus
 from frames import Script
+from link_script import EMPTY, LinkScript, control
 from sample_facts import facts
 from textual.widgets import Input, Static, TabbedContent, Tree
 from tui_helpers import run_async, settle, shown, until
 
 from attscope.capture import open_capture, write_capture
 from attscope.dissector.analysis.analyzer import Analyzer
+from attscope.dissector.decoding import att_pdus as att
+from attscope.dissector.decoding import ll_control as llc
 from attscope.dissector.decoding.att_pdus import (
     HandleValue,
     ReadBlobRequest,
@@ -396,10 +400,29 @@ async def _settled(pilot) -> None:
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 45)], ids=["80x24", "160x45"])
-@pytest.mark.parametrize("key", ["1", "2", "3", "4", "5", "6", "7", "8"])
+@pytest.mark.parametrize("key", ["1", "2", "3", "4", "5", "6", "7", "8", "9"])
 def test_every_panel_snapshot(snap_compare, key, size):
     app = make_app(SAMPLE)
     assert snap_compare(app, press=[key, "_"], terminal_size=size, run_before=_settled)
+
+
+def air_link(tmp_path: Path) -> Path:
+    """An nRF Sniffer capture of one link: notifications, a weaker stretch, some damage."""
+    link = LinkScript()
+    link.connect()
+    note = att.HandleValueNotification(0x0010, bytes(20))
+    for event in range(120):
+        link.rssi = -45 - (event // 10) % 4 * 8
+        link.crc_ok = event % 17 != 3
+        link.event(p2c=(2, l2cap(4, note.to_bytes())) if event % 3 else EMPTY)
+    link.crc_ok = True
+    link.event(c2p=control(llc.TerminateInd(0x13)))
+    return link.write(tmp_path, "air_link.pcap")
+
+
+def test_health_panel_snapshot_on_an_air_link(snap_compare, tmp_path):
+    app = make_app(str(air_link(tmp_path)))
+    assert snap_compare(app, press=["9", "_"], terminal_size=(120, 40), run_before=_settled)
 
 
 @run_async

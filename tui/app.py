@@ -49,6 +49,7 @@ from attscope.tui.panels.connections import ConnectionsPanel
 from attscope.tui.panels.devices import DevicesPanel
 from attscope.tui.panels.flow import FlowPanel
 from attscope.tui.panels.gatt import GattPanel
+from attscope.tui.panels.health import HealthPanel
 from attscope.tui.panels.packets import PacketsPanel
 from attscope.tui.panels.security import SecurityPanel
 from attscope.tui.panels.transactions import TransactionsPanel
@@ -64,14 +65,15 @@ if TYPE_CHECKING:
     from attscope.capture.live import LiveCapture
 
 TABS = ("connections", "flow", "transactions", "gatt", "violations", "packets", "devices",
-        "security")  # fmt: skip
+        "security", "health")  # fmt: skip
 NOTES_PER_TICK = 3  # live packet-level notes shown at once; a burst of them is summed up
 _PACKET_NEWS = re.compile(r"packet\(s\) lost|skipped \d+ byte|dropped a broken frame")
 WARNING_LINES = 3  # the source's warnings shown at most, the rest counted
 PROGRESS_WIDTH = 22  # the progress bar's columns (#progress in CSS)
 WIDE = 120  # columns from which the title and the tabs use their long words
 SHORT_TABS = {"connections": "1 Conns", "transactions": "3 Txns", "violations": "5 Viol.",
-              "packets": "6 Packets", "devices": "7 Devices", "security": "8 Security"}  # fmt: skip
+              "packets": "6 Pkts", "devices": "7 Devs", "security": "8 Sec.",
+              "health": "9 Health"}  # fmt: skip
 REDRAWS_PER_S = 10  # ModelChanged at most this often while a capture is read
 SEARCH_PATIENCE = 0.5  # s a search runs before it says how far it got
 TYPING_ACTIONS = {"focus_filter", "search", "goto", "export"}  # each opens a place to type
@@ -159,6 +161,7 @@ class AttscopeApp(App[None]):
         Binding("6", "tab('packets')", "Packets", show=False),
         Binding("7", "tab('devices')", "Devices", show=False),
         Binding("8", "tab('security')", "Security", show=False),
+        Binding("9", "tab('health')", "Health", show=False),
         Binding("escape", "escape", "Back", show=False),
     ]
 
@@ -218,6 +221,7 @@ class AttscopeApp(App[None]):
             yield PacketsPanel(model)
             yield DevicesPanel(model, live)
             yield SecurityPanel(model)
+            yield HealthPanel(model)
         yield PromptBar()
         yield Footer()
 

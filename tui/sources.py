@@ -20,7 +20,6 @@ from attscope.tui.rows import (
     flow_row,
     packet_row,
     safe,
-    security_row,
     transaction_row,
     violation_member_row,
     violation_row,
@@ -297,16 +296,22 @@ class ConnectionRows:
         return out
 
 
-class SecurityRows:
-    """The links whose security the capture shows anything of."""
+class LinkRows:
+    """The links a panel lists (those `keep` says it has something of), one row each
+    made by `row`."""
 
-    def __init__(self, model: CaptureModel) -> None:
-        self.model = model
+    def __init__(
+        self,
+        model: CaptureModel,
+        keep: Callable[[Connection], bool],
+        row: Callable[[CaptureModel, Connection], Text],
+    ) -> None:
+        self.model, self.keep, self.row = model, keep, row
         self.links: list[Connection] = []
         self.refresh()
 
     def refresh(self) -> None:
-        self.links = [c for c in self.model.connections() if c.security is not None]
+        self.links = [c for c in self.model.connections() if self.keep(c)]
 
     def __len__(self) -> int:
         return len(self.links)
@@ -315,7 +320,7 @@ class SecurityRows:
         return self.links[index] if 0 <= index < len(self.links) else None
 
     def rows(self, start: int, stop: int, width: int) -> list[Text]:
-        return [security_row(self.model, c) for c in self.links[start:stop]]
+        return [self.row(self.model, c) for c in self.links[start:stop]]
 
 
 def _starts(model: CaptureModel) -> ConnectionStarts | None:

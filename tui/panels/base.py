@@ -7,10 +7,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
+from textual import on
 from textual.widgets import Static, TabPane
 
 from attscope.tui.filter_query import EVERYTHING, Filter
+from attscope.tui.messages import FocusConnection
 from attscope.tui.model import CaptureModel
+from attscope.tui.sources import LinkRows
 from attscope.tui.value_timeline import Target
 from attscope.tui.views import View
 from attscope.tui.virtual_list import VirtualList
@@ -100,3 +103,33 @@ class Panel(TabPane):
 
     def focused_connection_id(self) -> str | None:
         return None if self.focus_conn is None else self.model.connection_ids[self.focus_conn]
+
+
+class LinkPanel(Panel):
+    """A panel that lists links (its `rows`, made in `on_mount`) and shows the
+    highlighted one below (`show`); Enter narrows every panel to it."""
+
+    rows: LinkRows
+
+    def show(self, index: int) -> None:
+        """The link at `index` in full, below the list."""
+
+    def model_changed(self) -> None:
+        self.rows.refresh()
+        widget = self.list_widget()
+        widget.update_rows(changed=True)
+        if self.is_shown:
+            self.show(widget.cursor)
+
+    def shown(self) -> None:
+        self.show(self.list_widget().cursor)
+
+    @on(VirtualList.Highlighted)
+    def _highlighted(self, event: VirtualList.Highlighted) -> None:
+        self.show(event.index)
+
+    @on(VirtualList.Chosen)
+    def _chosen(self, event: VirtualList.Chosen) -> None:
+        conn = self.rows.connection(event.index)
+        if conn is not None:
+            self.post_message(FocusConnection(conn.id))

@@ -4,21 +4,19 @@ missing; Enter narrows every panel to the link."""
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Static
 
 from attscope.text.analysis_text import security_lines
-from attscope.tui.messages import FocusConnection
-from attscope.tui.panels.base import Panel
-from attscope.tui.rows import connection_width, safe, security_header
-from attscope.tui.sources import SecurityRows
+from attscope.tui.panels.base import LinkPanel
+from attscope.tui.rows import connection_width, safe, security_header, security_row
+from attscope.tui.sources import LinkRows
 from attscope.tui.virtual_list import VirtualList
 
 _SECURITY_KINDS = ("security_request", "key_distribution")
 
 
-class SecurityPanel(Panel):
+class SecurityPanel(LinkPanel):
     KIND = "security"
     TITLE = "8 Security"
 
@@ -31,24 +29,10 @@ class SecurityPanel(Panel):
         yield Static(Text(""), id="security-detail", classes="detail")
 
     def on_mount(self) -> None:
-        self.rows = SecurityRows(self.model)
+        self.rows = LinkRows(self.model, lambda c: c.security is not None, security_row)
         self.list_widget().set_source(self.rows)
 
-    def model_changed(self) -> None:
-        self.rows.refresh()
-        widget = self.list_widget()
-        widget.update_rows(changed=True)
-        if self.is_shown:
-            self._show(widget.cursor)
-
-    def shown(self) -> None:
-        self._show(self.list_widget().cursor)
-
-    @on(VirtualList.Highlighted)
-    def _highlighted(self, event: VirtualList.Highlighted) -> None:
-        self._show(event.index)
-
-    def _show(self, index: int) -> None:
+    def show(self, index: int) -> None:
         """The link's security in full, then its pairing and encryption events."""
         conn = self.rows.connection(index)
         detail = self.query_one("#security-detail", Static)
@@ -66,9 +50,3 @@ class SecurityPanel(Panel):
             if e.kind.startswith(("encryption", "pairing")) or e.kind in _SECURITY_KINDS
         ]
         detail.update(Text("\n".join(safe(line) for line in lines), no_wrap=True))
-
-    @on(VirtualList.Chosen)
-    def _chosen(self, event: VirtualList.Chosen) -> None:
-        conn = self.rows.connection(event.index)
-        if conn is not None:
-            self.post_message(FocusConnection(conn.id))
