@@ -92,6 +92,27 @@ CASES: tuple[Case, ...] = (
         tshark=("-r", "{capture}"),  # tshark's summary of every frame
     ),
     Case(
+        name="report",
+        what="full analysis with link health, written as the HTML report with its charts",
+        attscope=("report", "{capture}", "-o", "{scratch}/report.html"),
+        tshark=(
+            "-r",
+            "{capture}",
+            "-T",
+            "fields",
+            "-e",
+            "btatt.opcode",
+            "-e",
+            "btatt.handle",
+            "-e",
+            "btatt.value",
+            "-e",
+            "btatt.request_in_frame",
+            "-e",
+            "btatt.error_code",
+        ),
+    ),
+    Case(
         name="dump",
         what="decode every frame and print one summary line for each",
         attscope=("dump", "{capture}"),

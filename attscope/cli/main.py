@@ -16,6 +16,7 @@ from attscope.cli.commands import (
     info_cmd,
     live_cmd,
     open_cmd,
+    report_cmd,
     stats_cmd,
 )
 from attscope.cli.messages import say
@@ -56,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     stats_cmd.register(sub)
     convert_cmd.register(sub)
     export_cmd.register(sub)
+    report_cmd.register(sub)
     live_cmd.register(sub)
     emulate_cmd.register(sub)
     return parser
