@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import plotly.io
 from plotly.offline import get_plotlyjs
@@ -78,21 +78,24 @@ def _summary_row(conn: Connection) -> list[str]:
     ]  # fmt: skip
 
 
-def build_report(
+def report_parts(
     name: str,
     detail: str,
     frames: int,
     start_us: int,
     connections: list[Connection],
     violations: list[Violation],
+    found: int,
     databases: Iterable[GattDatabase],
     warnings: list[str],
-) -> str:
-    """The whole HTML document."""
+) -> Iterator[str]:
+    """The HTML document in pieces, to be written one after the other (it holds the
+    charting library, megabytes that need not be copied into one string);
+    `violations` are the first of the `found`."""
     esc = html.escape
     parts = [f"<h1>attscope report: {esc(name)}</h1>",
              f"<p>{esc(detail)}; {frames:,} frames; {len(connections)} connections; "
-             f"{len(violations)} violations. Made by attscope {esc(__version__)}.</p>",
+             f"{found} violations. Made by attscope {esc(__version__)}.</p>",
              '<pre id="script-errors" class="error"></pre>']  # fmt: skip
     if warnings:
         parts.append(
@@ -103,14 +106,14 @@ def build_report(
                          "ATT bytes/s", "silence margin", "end"],
                         [_summary_row(c) for c in connections]))  # fmt: skip
     shown = violations[:MAX_VIOLATIONS]
-    parts.append(f"<h2>Violations ({len(violations)})</h2>")
+    parts.append(f"<h2>Violations ({found})</h2>")
     if shown:
         parts.append(_table(["severity", "kind", "connection", "frames", "what", "rule"],
                             [[v.severity, v.kind, v.connection or "", ",".join(map(str, v.frames)),
                               v.message, f"{v.rule} (Core 5.4 {v.spec})"] for v in shown],
                             [v.severity for v in shown]))  # fmt: skip
-        if len(violations) > len(shown):
-            parts.append(f"<p>{len(violations) - len(shown):,} more are in the export.</p>")
+        if found > len(shown):
+            parts.append(f"<p>{found - len(shown):,} more are in the export.</p>")
     else:
         parts.append("<p>None found.</p>")
     specs = []
@@ -135,13 +138,13 @@ def build_report(
     trees = ["\n".join(gatt_lines(db)) for db in databases]
     parts.append(f"<pre>{esc(chr(10).join(trees))}</pre>" if trees else "<p>None seen.</p>")
     figures_js = "var FIGURES = [" + ",\n".join(specs) + "];"
-    return "\n".join([
-        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>attscope report: {esc(name)}</title>", f"<style>{STYLE}</style>",
-        f"<script>{ON_ERROR}</script>",
-        f"<script>{get_plotlyjs()}</script>", "</head><body>", *parts,
-        f"<script>{_script_text(figures_js)}\n{DRAW}</script>", "</body></html>",
-    ])  # fmt: skip
+    yield '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">\n'
+    yield f"<title>attscope report: {esc(name)}</title>\n<style>{STYLE}</style>\n"
+    yield f"<script>{ON_ERROR}</script>\n<script>"
+    yield get_plotlyjs()
+    yield "</script>\n</head><body>\n"
+    yield "\n".join(parts)
+    yield f"\n<script>{_script_text(figures_js)}\n{DRAW}</script>\n</body></html>\n"
 
 
 def _script_text(text: str) -> str:

@@ -21,7 +21,6 @@ connection (the packets complete in the order sent, per handle).
 
 from __future__ import annotations
 
-from array import array
 from collections import deque
 from collections.abc import Callable
 
@@ -29,7 +28,7 @@ from attscope.capture.frame import Direction, Frame, HciType
 from attscope.dissector.analysis.analysis_records import Violation, violation
 from attscope.dissector.analysis.flow_rules import ViolationKind as Kind
 from attscope.dissector.analysis.health.records import HostLatency
-from attscope.dissector.analysis.latency import nearest_rank
+from attscope.dissector.analysis.latency_sketch import LatencySketch
 from attscope.dissector.decoding import hci_events as ev
 from attscope.dissector.decoding.decoder import Packet
 from attscope.dissector.decoding.hci_acl import AclHeader
@@ -66,7 +65,7 @@ class _Link:
     """One handle: its pool (None while unknown), its packets not yet completed and when
     each was sent."""
 
-    __slots__ = ("conn_id", "in_flight", "name", "pool", "sent")
+    __slots__ = ("conn_id", "in_flight", "name", "pool", "sent", "timing")
 
     def __init__(self, pool: _Pool | None, name: str) -> None:
         self.pool = pool
@@ -74,6 +73,7 @@ class _Link:
         self.in_flight = 0
         self.sent: deque[int] | None = deque()  # None: too many never completed
         self.conn_id: str | None = None  # the analyzer's connection id
+        self.timing: _Timing | None = None  # its latencies
 
 
 class _Timing:
@@ -84,7 +84,7 @@ class _Timing:
     def __init__(self) -> None:
         self.sent = 0
         self.completed = 0
-        self.latencies: array[int] = array("q")
+        self.latencies = LatencySketch()
 
 
 class _Controller:
@@ -124,12 +124,11 @@ class AclFlowTracker:
         timing = self._timing.get(conn_id)
         if timing is None:
             return None
-        ordered = sorted(timing.latencies)
-        if not ordered:
+        sketch = timing.latencies
+        if not sketch.count:
             return HostLatency(timing.sent, timing.completed, None, None, None, None)
-        return HostLatency(timing.sent, timing.completed, ordered[0],
-                           nearest_rank(ordered, 0.5), nearest_rank(ordered, 0.95),
-                           ordered[-1])  # fmt: skip
+        return HostLatency(timing.sent, timing.completed, sketch.low, sketch.quantile(0.5),
+                           sketch.quantile(0.95), sketch.high)  # fmt: skip
 
     def observe(self, frame: Frame, packet: Packet, connection: str | None) -> None:
         """An HCI frame, its decoded packet and the id of its connection, if known."""
@@ -141,8 +140,17 @@ class AclFlowTracker:
             link = self._by_name.get(packet.connection)
             if link is None:
                 link = self._link(frame.adapter, packet)
-            if connection is not None:
-                self._sent(link, connection, packet.ts_us)
+            if connection is not None:  # when it was sent, for its latency
+                timing = link.timing
+                if timing is None or link.conn_id != connection:
+                    timing = self._new_connection(link, connection)
+                timing.sent += 1
+                sent = link.sent
+                if sent is not None:
+                    if len(sent) < MAX_UNCOMPLETED:
+                        sent.append(packet.ts_us)
+                    else:  # no completions in the log: no latency either
+                        link.sent = None
             pool = link.pool
             if pool is None:
                 return
@@ -171,32 +179,23 @@ class AclFlowTracker:
             else:
                 self._event(frame.adapter, event, packet.frame)
 
-    def _sent(self, link: _Link, conn_id: str, ts_us: int) -> None:
+    def _new_connection(self, link: _Link, conn_id: str) -> _Timing:
+        """The handle's first packet of a connection: nothing carries over."""
         timing = self._timing.get(conn_id)
         if timing is None:
             timing = self._timing[conn_id] = _Timing()
-        timing.sent += 1
-        if link.conn_id != conn_id:  # a new connection on the handle: nothing carries over
-            link.conn_id = conn_id
-            link.sent = deque()
-        sent = link.sent
-        if sent is None:
-            return
-        if len(sent) >= MAX_UNCOMPLETED:  # no completions in the log: no latency either
-            link.sent = None
-            return
-        sent.append(ts_us)
+        link.conn_id, link.timing, link.sent = conn_id, timing, deque()
+        return timing
 
     def _completed(self, link: _Link, count: int, ts_us: int) -> None:
-        sent = link.sent
-        timing = self._timing.get(link.conn_id) if link.conn_id is not None else None
+        sent, timing = link.sent, link.timing
         if sent is None or timing is None:
             return
-        latencies = timing.latencies
+        add = timing.latencies.add
         for _ in range(min(count, len(sent))):
             took = ts_us - sent.popleft()
             if took >= 0:  # not across a clock that went back
-                latencies.append(took)
+                add(took)
             timing.completed += 1
 
     def _overflow(self, packet: Packet, pool: _Pool, connection: str | None) -> None:

@@ -4,6 +4,7 @@ violations and GATT databases as one self-contained HTML file with charts."""
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,9 @@ from attscope.cli.key_args import add_key_arguments, keys_of
 from attscope.cli.log_arg import add_log_argument
 from attscope.cli.messages import say
 from attscope.cli.uuid_file import load_uuid_names
-from attscope.dissector.analysis.analyzer import Analyzer
-from attscope.report.html_report import build_report
+from attscope.dissector.analysis.analysis_records import Violation
+from attscope.dissector.analysis.analyzer import Analyzer, Event
+from attscope.report.html_report import MAX_VIOLATIONS, report_parts
 
 
 def register(sub: Any) -> None:
@@ -41,23 +43,33 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     names = load_uuid_names(args.uuid_names)
     reader = open_capture(args.file, args.log)  # an unreadable file: one line and exit 2, in main
-    analyzer = Analyzer(uuid_names=names, keys=keys_of(args))
+    # the analysis streams (no transactions kept): the report needs each connection's
+    # record, the first MAX_VIOLATIONS violations and how many there were
+    analyzer = Analyzer(retain=False, uuid_names=names, keys=keys_of(args))
+    violations: list[Violation] = []
+    found = 0
     frames, start = 0, None
     for frame in reader:
         frames += 1
         if start is None:
             start = frame.ts_us
-        analyzer.feed(frame)
-    analyzer.finish()
+        events = analyzer.feed(frame).events
+        if events:
+            found += _keep_violations(events, violations)
+    found += _keep_violations(analyzer.finish(), violations)
     warnings = [*map(str, reader.warnings), *analyzer.limits]
-    page = build_report(
+    page = report_parts(
         Path(reader.name).name, f"{reader.format} ({reader.detail})", frames, start or 0,
-        analyzer.connections, analyzer.violations, analyzer.gatt_databases.values(), warnings,
+        analyzer.connections, violations, found, analyzer.gatt_databases.values(), warnings,
     )  # fmt: skip
     output = args.output or f"{Path(args.file).stem}.html"
     try:
-        with exit_on_signals(), replaced_on_success(output, inputs=[args.file]) as tmp:
-            tmp.write_text(page, encoding="utf-8")
+        with (
+            exit_on_signals(),
+            replaced_on_success(output, inputs=[args.file]) as tmp,
+            open(tmp, "w", encoding="utf-8") as out,
+        ):
+            out.writelines(page)
     except OSError as exc:
         say(f"attscope: {output}: {error_text(exc)}")
         return 2
@@ -65,3 +77,14 @@ def run(args: argparse.Namespace) -> int:
         say(f"attscope: warning: {args.file}: {w}")
     say(f"attscope: wrote {output}")
     return 0
+
+
+def _keep_violations(events: Sequence[Event], kept: list[Violation]) -> int:
+    """Keep the events' violations up to the report's table size; how many there were."""
+    count = 0
+    for event in events:
+        if isinstance(event, Violation):
+            count += 1
+            if len(kept) < MAX_VIOLATIONS:
+                kept.append(event)
+    return count

@@ -25,11 +25,11 @@ from attscope.dissector.analysis.health.records import (
     LinkHealth,
     Procedure,
 )
-from attscope.dissector.analysis.health.traffic import TrafficSeries
+from attscope.dissector.analysis.health.traffic import NOTIFICATION, WRITE_COMMAND, TrafficSeries
 from attscope.dissector.decoding import hci_events as ev
 from attscope.dissector.decoding import ll_control as llc
 from attscope.dissector.decoding.att_pdus import (
-    AttPdu,
+    ATT_PDUS,
     HandleValueNotification,
     MultipleHandleValueNotification,
     SignedWriteCommand,
@@ -44,8 +44,10 @@ from attscope.dissector.decoding.ll_data import DataHeader, LlEncrypted, LlPacke
 from attscope.dissector.decoding.ll_encryption import LinkSecurity
 
 MAX_ADVERTISERS = 4096  # connectable advertisers whose ChSel bit is remembered
-_NOTIFY = (HandleValueNotification, MultipleHandleValueNotification)
-_WRITE_COMMAND = (WriteCommand, SignedWriteCommand)
+_ATT = frozenset(ATT_PDUS.values())  # every ATT PDU record class
+# ATT PDUs the traffic series counts apart (traffic.NOTIFICATION, traffic.WRITE_COMMAND)
+_ATT_KIND = {HandleValueNotification: NOTIFICATION, MultipleHandleValueNotification: NOTIFICATION,
+             WriteCommand: WRITE_COMMAND, SignedWriteCommand: WRITE_COMMAND}  # fmt: skip
 CONNECTION_TIMEOUT = 0x08  # the supervision timeout's error code (Vol 1 Part F 2.8)
 OPCODE_READ_KEY_SIZE = 0x1408  # HCI_Read_Encryption_Key_Size (Vol 4 Part E 7.5.7)
 
@@ -54,7 +56,7 @@ Note = Callable[[LiveConnection, Packet, str, str], None]
 
 
 class _Link:
-    __slots__ = ("air", "disconnect_asked", "end_code", "end_frame", "interval_us", "last",
+    __slots__ = ("air", "disconnect_asked", "end_code", "end_frame", "interval_us",
                  "params", "procedures", "said", "terminated_by", "traffic", "version")  # fmt: skip
 
     def __init__(self, conn_id: str, report: Callable[[Violation], None]) -> None:
@@ -62,7 +64,6 @@ class _Link:
         self.procedures = ProcedureChecker(conn_id, report)
         self.air: AirEventStats | None = None
         self.traffic = TrafficSeries()
-        self.last: dict[str, tuple[int, int, Any]] = {}  # side -> frame, time, record
         self.interval_us: int | None = None  # air: the interval an update replaces
         self.terminated_by: str | None = None  # air: who sent LL_TERMINATE_IND
         self.end_code: int | None = None  # HCI: the Disconnection Complete's reason
@@ -110,23 +111,25 @@ class HealthTracker:
             chosen[pdu.adv_a.addr] = pdu.ch_sel
 
     def traffic(self, conn: LiveConnection, packet: Packet, frame: Frame) -> None:
-        """A packet of the link's own traffic (air: every packet; HCI: ACL data)."""
+        """A packet of the link's own traffic (air: every packet; HCI: ACL data). This
+        runs for most frames: type lookups, no isinstance chains."""
         link = self._links.get(conn.id)
         if link is None:
             link = self._link(conn)
         link.version += 1
-        ts = packet.ts_us
-        sender = UNKNOWN_SIDE if packet.side_guessed else SIDE_OF[packet.direction]
-        sniffer = frame.sniffer
-        record = packet.layers[0] if packet.layers else None
-        if sniffer is not None and type(record) is LlPacket:
+        layers = packet.layers
+        record: Any = layers[0] if layers else None
+        kind = type(record)
+        if kind is AclHeader:
+            pdu = layers[-1]
+            att = packet.pdu_length if packet.cid is not None and type(pdu) in _ATT else 0
+            sender = SIDE_OF[packet.direction]
+            ts = packet.ts_us
+            link.traffic.add(sender, ts, record.length, att, _ATT_KIND.get(type(pdu), 0), None,
+                             packet.frame, pdu)  # fmt: skip
+        elif kind is LlPacket and frame.sniffer is not None:
+            sender = UNKNOWN_SIDE if packet.side_guessed else SIDE_OF[packet.direction]
             self._air(conn, link, packet, frame, record, sender)
-            return
-        if type(record) is not AclHeader:
-            return
-        att, notify, write = _att(packet)
-        link.traffic.add(sender, ts, record.length, att, notify, write, None)
-        link.last[sender] = (packet.frame, ts, packet.pdu)
 
     def _air(self, conn: LiveConnection, link: _Link, packet: Packet, frame: Frame,
              ll: LlPacket, sender: str) -> None:  # fmt: skip
@@ -151,13 +154,15 @@ class HealthTracker:
         pdu = ll.pdu
         if type(pdu) is LlEncrypted:
             checker.unreadable()
-        link.last[sender] = (packet.frame, ts, pdu)
         if packet.retransmitted:
+            link.traffic.seen(sender, ts, packet.frame, pdu)
             return  # sent before: not new data, not a new procedure
         if isinstance(pdu, llc.LlControlPdu):
             self._control(conn, link, packet, pdu, sender, counter)
-        att, notify, write = _att(packet)
-        link.traffic.add(sender, ts, length, att, notify, write, sniffer.rssi)
+        pdu_type = type(packet.pdu)
+        att = packet.pdu_length if packet.cid is not None and pdu_type in _ATT else 0
+        link.traffic.add(sender, ts, length, att, _ATT_KIND.get(pdu_type, 0), sniffer.rssi,
+                         packet.frame, pdu)  # fmt: skip
 
     def _control(self, conn: LiveConnection, link: _Link, packet: Packet, pdu: Any,
                  sender: str, counter: int | None) -> None:  # fmt: skip
@@ -249,7 +254,7 @@ class HealthTracker:
             return None
         last = tuple(
             LastPacket(side, frame, ts, _summary(record))
-            for side, (frame, ts, record) in sorted(link.last.items())
+            for side, frame, ts, record in link.traffic.last_packets()
         )
         stop = end if end is not None else clock
         before = [p.ts_us for p in last if stop is None or p.ts_us <= stop]
@@ -294,15 +299,6 @@ def _verdict(conn: LiveConnection, link: _Link, silence: int | None, timeout_ms:
 
 def _started(procedure: Procedure) -> tuple[int, int]:
     return procedure.frame, procedure.ts_us
-
-
-def _att(packet: Packet) -> tuple[int, bool, bool]:
-    """ATT bytes the packet completed, and whether they are a notification or a write
-    command."""
-    pdu = packet.pdu
-    if packet.cid is None or not isinstance(pdu, AttPdu):
-        return 0, False, False
-    return packet.pdu_length, isinstance(pdu, _NOTIFY), isinstance(pdu, _WRITE_COMMAND)
 
 
 def _mtu(conn: LiveConnection) -> tuple[int | None, bool]:

@@ -6,25 +6,30 @@ the bucket doubles, so a link of any length costs the same memory."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from attscope.dissector.analysis.health.records import SideSeries, SideTotals
 
 MAX_BUCKETS = 720
 FIRST_STEP_US = 1_000_000
+NOTIFICATION, WRITE_COMMAND = 1, 2  # what an ATT PDU counts as, besides its bytes
 
 
 class _Side:
-    __slots__ = ("att", "att_bytes", "first_us", "last_us", "link", "link_bytes",
-                 "notifications", "notify", "packets", "rssi_n", "rssi_sum", "write",
-                 "write_commands")  # fmt: skip
+    __slots__ = ("att", "att_bytes", "first_us", "last_frame", "last_pdu", "last_us", "link",
+                 "link_bytes", "notifications", "notify", "packets", "rssi_n", "rssi_sum",
+                 "write", "write_commands")  # fmt: skip
 
-    def __init__(self) -> None:
+    def __init__(self, ts_us: int) -> None:
         self.packets = 0
         self.link_bytes = 0
         self.att_bytes = 0
         self.notifications = 0
         self.write_commands = 0
-        self.first_us: int | None = None
-        self.last_us: int | None = None
+        self.first_us = ts_us
+        self.last_us = ts_us
+        self.last_frame = 0  # the side's last packet (a retransmission too) and its record
+        self.last_pdu: Any = None
         # per bucket
         self.att: list[int] = []
         self.link: list[int] = []
@@ -60,42 +65,65 @@ class TrafficSeries:
         self.step_us = FIRST_STEP_US
         self.sides: dict[str, _Side] = {}
 
-    def add(self, sender: str, ts_us: int, link_bytes: int, att_bytes: int, notification: bool,
-            write_command: bool, rssi: int | None) -> None:  # fmt: skip
+    def add(self, sender: str, ts_us: int, link_bytes: int, att_bytes: int, kind: int,
+            rssi: int | None, frame: int, pdu: Any) -> None:  # fmt: skip
+        """One packet of `sender` (`pdu`, its innermost record, in `frame`); `kind`:
+        NOTIFICATION, WRITE_COMMAND or 0."""
         side = self.sides.get(sender)
         if side is None:
-            side = self.sides[sender] = _Side()
+            side = self._side(sender, ts_us)
         side.packets += 1
         side.link_bytes += link_bytes
-        if side.first_us is None:
-            side.first_us = ts_us
         side.last_us = ts_us
-        start = self.start_us
-        if start is None:
-            start = self.start_us = ts_us
-        index = (ts_us - start) // self.step_us
+        side.last_frame = frame
+        side.last_pdu = pdu
+        since = ts_us - (self.start_us or 0)  # set by the first side's first packet
+        index = since // self.step_us
         if index < 0:
             index = 0  # time went back: the first bucket
-        while index >= MAX_BUCKETS:
-            self.step_us *= 2
-            for each in self.sides.values():
-                each.halve()
-            index = (ts_us - start) // self.step_us
+        elif index >= MAX_BUCKETS:
+            index = self._coarsen(since)
         if index >= len(side.att):
             side.grow(index + 1)
         side.link[index] += link_bytes
         if att_bytes:
             side.att_bytes += att_bytes
             side.att[index] += att_bytes
-            if notification:
+            if kind == NOTIFICATION:
                 side.notifications += 1
                 side.notify[index] += 1
-            elif write_command:
+            elif kind == WRITE_COMMAND:
                 side.write_commands += 1
                 side.write[index] += 1
         if rssi is not None:
             side.rssi_sum[index] += rssi
             side.rssi_n[index] += 1
+
+    def seen(self, sender: str, ts_us: int, frame: int, pdu: Any) -> None:
+        """A packet of `sender` that is no new traffic (a retransmission): its last."""
+        side = self.sides.get(sender)
+        if side is None:
+            side = self._side(sender, ts_us)
+        side.last_us, side.last_frame, side.last_pdu = ts_us, frame, pdu
+
+    def _side(self, sender: str, ts_us: int) -> _Side:
+        if self.start_us is None:
+            self.start_us = ts_us
+        side = self.sides[sender] = _Side(ts_us)
+        return side
+
+    def last_packets(self) -> list[tuple[str, int, int, Any]]:
+        """Each side's last packet: sender, frame, time, record."""
+        return [(name, s.last_frame, s.last_us, s.last_pdu) for name, s in sorted(self.sides.items())
+                if s.last_frame]  # fmt: skip
+
+    def _coarsen(self, since_start: int) -> int:
+        """Buckets twice as wide until `since_start` falls in one; its index."""
+        while since_start // self.step_us >= MAX_BUCKETS:
+            self.step_us *= 2
+            for each in self.sides.values():
+                each.halve()
+        return since_start // self.step_us
 
     def totals(self) -> tuple[SideTotals, ...]:
         step_s = self.step_us / 1e6
