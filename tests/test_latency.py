@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import msgspec
 from corpus import SAMPLES
+from hypothesis import given
+from hypothesis import strategies as st
 
 from attscope.capture import open_capture
 from attscope.dissector.analysis.analyzer import Analyzer
 from attscope.dissector.analysis.latency import LatencyCollector, nearest_rank
+from attscope.dissector.analysis.latency_sketch import LatencySketch
 
 
 def test_nearest_rank() -> None:
@@ -52,3 +55,20 @@ def test_unanswered_and_untimed_transactions_do_not_count() -> None:
     collector.add(txn)
     (only,) = collector.stats(txn.connection)
     assert (only.kind, only.count, only.min_us) == (txn.kind, 1, txn.latency_us)
+
+
+@given(st.lists(st.integers(min_value=0, max_value=120_000_000), min_size=1, max_size=300))
+def test_the_sketch_past_its_exact_values_stays_within_one_percent(values: list[int]) -> None:
+    sketch = LatencySketch(exact=20)  # few values kept one by one, so most runs use the bins
+    exact = LatencySketch(exact=10_000)
+    for value in values:
+        sketch.add(value)
+        exact.add(value)
+    ordered = sorted(values)
+    assert (sketch.count, sketch.low, sketch.high) == (len(values), ordered[0], ordered[-1])
+    assert sketch.histogram() == exact.histogram()  # bin edges fall on the histogram's
+    for share in (0.5, 0.95, 1.0):
+        true = nearest_rank(ordered, share)
+        assert exact.quantile(share) == true
+        found = sketch.quantile(share)
+        assert true * 0.99 <= found <= true

@@ -34,9 +34,10 @@ def bin_of(value: int) -> int:
 class LatencySketch:
     """The latencies of one connection and kind."""
 
-    __slots__ = ("bins", "count", "high", "low", "values")
+    __slots__ = ("bins", "count", "exact", "high", "low", "values")
 
-    def __init__(self) -> None:
+    def __init__(self, exact: int = EXACT) -> None:
+        self.exact = exact  # values kept one by one before the bins take over
         self.values: array[int] | None = array("q")
         self.bins: dict[int, int] = {}
         self.count = 0
@@ -52,7 +53,7 @@ class LatencySketch:
         values = self.values
         if values is not None:
             values.append(value)
-            if len(values) > EXACT:  # from now on, counts per bin
+            if len(values) > self.exact:  # from now on, counts per bin
                 for kept in values:
                     key = bin_of(kept)
                     self.bins[key] = self.bins.get(key, 0) + 1
