@@ -40,6 +40,7 @@ from attscope.dissector.decoding.hci_commands import (
 
 OPCODE_RESET = 0x0C03
 MAX_UNCOMPLETED = 4096  # packets waiting for completion: past it, the log lacks the events
+PENDING = 1024  # latencies measured before they go into the connection's sketch
 MAX_LINKS = 100_000  # handles kept; bounds state on hostile input
 _ACL = int(HciType.ACL)
 _EVENT = int(HciType.EVENT)
@@ -77,14 +78,22 @@ class _Link:
 
 
 class _Timing:
-    """One connection's host-to-controller latencies."""
+    """One connection's host-to-controller latencies: those measured since the last
+    `sketch()` wait in `pending` (a list append per packet is cheaper than a call)."""
 
-    __slots__ = ("completed", "latencies", "sent")
+    __slots__ = ("completed", "latencies", "pending", "sent")
 
     def __init__(self) -> None:
         self.sent = 0
         self.completed = 0
         self.latencies = LatencySketch()
+        self.pending: list[int] = []
+
+    def sketch(self) -> LatencySketch:
+        if self.pending:
+            self.latencies.add_many(self.pending)
+            self.pending.clear()
+        return self.latencies
 
 
 class _Controller:
@@ -124,11 +133,15 @@ class AclFlowTracker:
         timing = self._timing.get(conn_id)
         if timing is None:
             return None
-        sketch = timing.latencies
+        sketch = timing.sketch()
         if not sketch.count:
             return HostLatency(timing.sent, timing.completed, None, None, None, None)
         return HostLatency(timing.sent, timing.completed, sketch.low, sketch.quantile(0.5),
                            sketch.quantile(0.95), sketch.high)  # fmt: skip
+
+    def close(self, conn_id: str) -> None:
+        """The connection ended and its record holds its latency: the latencies go."""
+        self._timing.pop(conn_id, None)
 
     def observe(self, frame: Frame, packet: Packet, connection: str | None) -> None:
         """An HCI frame, its decoded packet and the id of its connection, if known."""
@@ -191,12 +204,13 @@ class AclFlowTracker:
         sent, timing = link.sent, link.timing
         if sent is None or timing is None:
             return
-        add = timing.latencies.add
-        for _ in range(min(count, len(sent))):
-            took = ts_us - sent.popleft()
-            if took >= 0:  # not across a clock that went back
-                add(took)
-            timing.completed += 1
+        done = min(count, len(sent))
+        pending, popleft = timing.pending, sent.popleft
+        for _ in range(done):
+            pending.append(ts_us - popleft())
+        timing.completed += done
+        if len(pending) >= PENDING:
+            timing.sketch()
 
     def _overflow(self, packet: Packet, pool: _Pool, connection: str | None) -> None:
         header = packet.layers[0]

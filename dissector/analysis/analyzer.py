@@ -333,7 +333,9 @@ class Analyzer:
 
     def _flush(self) -> list[Event]:
         opened, closed = self._connections.take_changes()
-        for conn in closed:
+        for conn in closed:  # its record holds its latency and health: their state goes
+            self._latency.close(conn.id)
+            self._acl_flow.close(conn.id)
             self._credits.close(conn.id)
             for key in [k for k in self._bearers if k[0] == conn.id]:
                 self._att.close_bearer(self._bearers.pop(key))

@@ -40,6 +40,8 @@ class LatencyCollector:
         said = self._said.get(connection)
         if said is not None:
             return said
+        if connection not in self._by:
+            return ()
         out = []
         for kind, sketch in sorted(self._by.get(connection, {}).items()):
             out.append(LatencyStats(
@@ -48,3 +50,8 @@ class LatencyCollector:
             ))  # fmt: skip
         said = self._said[connection] = tuple(out)
         return said
+
+    def close(self, connection: str) -> None:
+        """The connection ended: its statistics stay, its latencies go."""
+        self.stats(connection)
+        self._by.pop(connection, None)

@@ -62,6 +62,14 @@ class LatencySketch:
         key = bin_of(value)
         self.bins[key] = self.bins.get(key, 0) + 1
 
+    def add_many(self, values: list[int]) -> None:
+        """Each of `values` (those below 0, timed across a clock that went back, are left
+        out)."""
+        add = self.add
+        for value in values:
+            if value >= 0:
+                add(value)
+
     def quantile(self, share: float) -> int:
         """Nearest rank (exact, or the lower edge of its bin, kept within min and max)."""
         if self.values is not None:

@@ -69,8 +69,8 @@ class _Link:
         self.end_code: int | None = None  # HCI: the Disconnection Complete's reason
         self.end_frame: int | None = None
         self.disconnect_asked: int | None = None  # HCI: the host's Disconnect command frame
-        self.version = 0  # counts what changed, for the record's cache
-        self.said: tuple[tuple[int, int], LinkHealth] | None = None
+        self.version = 0  # counts the news (not the traffic), for the record's cache
+        self.said: tuple[tuple[int, int, int, int], LinkHealth] | None = None
 
 
 class HealthTracker:
@@ -82,6 +82,9 @@ class HealthTracker:
         self._note = note  # an entry on the connection's timeline
         self._host_latency = host_latency
         self._links: dict[str, _Link] = {}
+        # a link's last record once it closed: its working state is dropped, so the
+        # memory a capture costs does not grow with the links it held
+        self._final: dict[str, LinkHealth] = {}
         self._ch_sel: dict[str, bool] = {}  # connectable advertiser -> its ChSel bit
         self.clock_us: int | None = None  # the latest frame time, for a link still open
 
@@ -116,17 +119,17 @@ class HealthTracker:
         link = self._links.get(conn.id)
         if link is None:
             link = self._link(conn)
-        link.version += 1
         layers = packet.layers
         record: Any = layers[0] if layers else None
         kind = type(record)
         if kind is AclHeader:
             pdu = layers[-1]
-            att = packet.pdu_length if packet.cid is not None and type(pdu) in _ATT else 0
-            sender = SIDE_OF[packet.direction]
-            ts = packet.ts_us
-            link.traffic.add(sender, ts, record.length, att, _ATT_KIND.get(type(pdu), 0), None,
-                             packet.frame, pdu)  # fmt: skip
+            if packet.cid is not None and type(pdu) in _ATT:
+                att, att_kind = packet.pdu_length, _ATT_KIND.get(type(pdu), 0)
+            else:
+                att = att_kind = 0
+            link.traffic.add(SIDE_OF[packet.direction], packet.ts_us, record.length, att,
+                             att_kind, None, packet.frame, pdu)  # fmt: skip
         elif kind is LlPacket and frame.sniffer is not None:
             sender = UNKNOWN_SIDE if packet.side_guessed else SIDE_OF[packet.direction]
             self._air(conn, link, packet, frame, record, sender)
@@ -211,13 +214,18 @@ class HealthTracker:
         """The link's health now: `security` is what its security tracker says, `clock_us`
         the capture's time now, `closing` that the link (or the capture) ended, so what
         is pending cannot be seen any more."""
+        final = self._final.get(conn.id)
+        if final is not None:
+            return final
         link = self._link(conn)
         if closing:
             link.version += 1
             link.procedures.finish()
         self.clock_us = clock_us
         said = link.said
-        if said is not None and said[0] == (link.version, clock_us):
+        air = link.air.packets if link.air is not None else 0
+        state = (link.version, link.traffic.packets, air, clock_us)  # what the record is made of
+        if said is not None and said[0] == state:
             return said[1]
         params = link.params
         if security is not None:
@@ -244,7 +252,11 @@ class HealthTracker:
             host_latency=self._host_latency(conn.id) if self._host_latency else None,
             ending=self._ending(conn, link),
         )
-        link.said = ((link.version, clock_us), health)
+        if closing:
+            self._final[conn.id] = health
+            del self._links[conn.id]
+        else:
+            link.said = (state, health)
         return health
 
     def _ending(self, conn: LiveConnection, link: _Link) -> Ending | None:

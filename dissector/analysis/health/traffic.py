@@ -58,9 +58,10 @@ class _Side:
 class TrafficSeries:
     """One link's traffic by side."""
 
-    __slots__ = ("sides", "start_us", "step_us")
+    __slots__ = ("packets", "sides", "start_us", "step_us")
 
     def __init__(self) -> None:
+        self.packets = 0  # every packet added or seen, both sides
         self.start_us: int | None = None
         self.step_us = FIRST_STEP_US
         self.sides: dict[str, _Side] = {}
@@ -69,6 +70,7 @@ class TrafficSeries:
             rssi: int | None, frame: int, pdu: Any) -> None:  # fmt: skip
         """One packet of `sender` (`pdu`, its innermost record, in `frame`); `kind`:
         NOTIFICATION, WRITE_COMMAND or 0."""
+        self.packets += 1
         side = self.sides.get(sender)
         if side is None:
             side = self._side(sender, ts_us)
@@ -101,6 +103,7 @@ class TrafficSeries:
 
     def seen(self, sender: str, ts_us: int, frame: int, pdu: Any) -> None:
         """A packet of `sender` that is no new traffic (a retransmission): its last."""
+        self.packets += 1
         side = self.sides.get(sender)
         if side is None:
             side = self._side(sender, ts_us)
