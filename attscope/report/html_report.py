@@ -8,10 +8,9 @@ Every chart is drawn by one script at the end; when all are drawn, `<body>` gets
 from __future__ import annotations
 
 import html
-import json
 from collections.abc import Iterable, Iterator
 
-import plotly.io
+import msgspec
 from plotly.offline import get_plotlyjs
 
 from attscope import __version__
@@ -22,6 +21,7 @@ from attscope.text.analysis_text import gatt_lines, latency_line, security_lines
 from attscope.text.health_text import att_rate, end_summary, health_lines
 
 MAX_VIOLATIONS = 2_000  # rows in the report's table; the rest are counted
+MAX_CHARTED = 50  # connections drawn as charts, the busiest; every one is described
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
@@ -117,6 +117,10 @@ def report_parts(
     else:
         parts.append("<p>None found.</p>")
     specs = []
+    charted = _busiest(connections)
+    if len(charted) < len(connections):
+        parts.append(f"<p>Charts are drawn for the {len(charted)} busiest of the "
+                     f"{len(connections)} connections; each is described below.</p>")  # fmt: skip
     for n, conn in enumerate(connections):
         parts.append(f"<h2>Connection {esc(conn.id)} ({esc(conn.transport)})</h2>")
         lines = [latency_line(s) for s in conn.latency]
@@ -128,10 +132,11 @@ def report_parts(
                   for e in conn.timeline]  # fmt: skip
         parts.append(f"<pre>{esc(chr(10).join(lines))}</pre>")
         charts = []
-        for kind, fig in figures(conn):
+        for kind, fig in figures(conn) if conn.id in charted else ():
             chart_id = f"chart-{n}-{kind}"
             charts.append(f'<div id="{chart_id}" class="chart"></div>')
-            specs.append(f'{{"id": {json.dumps(chart_id)}, "figure": {plotly.io.to_json(fig)}}}')
+            spec = msgspec.json.encode({"id": chart_id, "figure": fig}).decode()
+            specs.append(spec)
         if charts:
             parts.append(f'<div class="charts">{"".join(charts)}</div>')
     parts.append("<h2>GATT databases</h2>")
@@ -145,6 +150,16 @@ def report_parts(
     yield "</script>\n</head><body>\n"
     yield "\n".join(parts)
     yield f"\n<script>{_script_text(figures_js)}\n{DRAW}</script>\n</body></html>\n"
+
+
+def _busiest(connections: list[Connection]) -> set[str]:
+    """The ids of the MAX_CHARTED connections that sent the most packets."""
+
+    def packets(conn: Connection) -> int:
+        return sum(s.packets for s in conn.health.sides) if conn.health else 0
+
+    ranked = sorted(connections, key=packets, reverse=True)
+    return {conn.id for conn in ranked[:MAX_CHARTED]}
 
 
 def _script_text(text: str) -> str:
