@@ -13,7 +13,9 @@ from frames import ACL_HANDLE, Script, run
 from link_script import LinkScript, control
 
 from attscope.capture import open_capture
+from attscope.dissector.analysis.analysis_records import Connection
 from attscope.dissector.analysis.analyzer import Analyzer
+from attscope.dissector.analysis.health import tracker
 from attscope.dissector.analysis.health.records import LinkHealth
 from attscope.dissector.decoding import att_pdus as att
 from attscope.dissector.decoding import hci_events as ev
@@ -164,3 +166,25 @@ def test_every_acl_fragment_counts_as_link_bytes() -> None:
     script.disconnect()
     (local,) = [s for s in health(script.run()).sides if s.sender == "local"]
     assert (local.packets, local.link_bytes, local.att_bytes) == (2, len(pdu), len(pdu) - 4)
+
+
+def test_series_of_links_past_the_bound_are_handed_out_not_kept(monkeypatch) -> None:
+    monkeypatch.setattr(tracker, "MAX_SERIES_KEPT", 2)
+    script = Script()
+    for _ in range(3):
+        script.connect()
+        script.local(att.WriteCommand(0x0012, b"\x01"))
+        script.disconnect()
+    analyzer = Analyzer()
+    ended = []
+    for frame in script.frames:
+        ended += [e for e in analyzer.feed(frame).events if isinstance(e, Connection) and e.end_us]
+    analyzer.finish()
+    assert [bool(c.health and c.health.series) for c in ended] == [True, True, True]
+    kept = [bool(c.health and c.health.series) for c in analyzer.connections]
+    assert kept == [True, True, False]
+    last = analyzer.connections[2].health
+    assert last is not None and last.sides  # its totals stay
+    assert analyzer.limits == [
+        "more than 2 links ended: the time series of 1 were exported as they ended, not kept"
+    ]

@@ -360,6 +360,11 @@ class Analyzer:
                 f"more than {MAX_CONNECTIONS:,} connections: {self._connections.unkept:,} "
                 "more were analysed but are not listed"
             )
+        if self._health.series_dropped:
+            found.append(
+                f"more than {self._health.series_kept:,} links ended: the time series of "
+                f"{self._health.series_dropped:,} were exported as they ended, not kept"
+            )
         for conn in self._connections.all:
             if conn.timeline_dropped:
                 found.append(

@@ -27,7 +27,7 @@ def bin_of(value: int) -> int:
     digits."""
     if value < 1000:
         return value
-    scale = 10 ** (len(str(value)) - 3)
+    scale: int = 10 ** (len(str(value)) - 3)
     return value // scale * scale
 
 

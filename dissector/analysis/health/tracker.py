@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import msgspec
+
 from attscope.capture.frame import Frame
 from attscope.dissector.analysis.analysis_records import (
     CENTRAL,
@@ -44,10 +46,15 @@ from attscope.dissector.decoding.ll_data import DataHeader, LlEncrypted, LlPacke
 from attscope.dissector.decoding.ll_encryption import LinkSecurity
 
 MAX_ADVERTISERS = 4096  # connectable advertisers whose ChSel bit is remembered
+# closed links whose time series are kept (every link's is exported when it ends); past
+# it a closed link's record keeps its totals, not its series: memory stays flat
+MAX_SERIES_KEPT = 256
 _ATT = frozenset(ATT_PDUS.values())  # every ATT PDU record class
 # ATT PDUs the traffic series counts apart (traffic.NOTIFICATION, traffic.WRITE_COMMAND)
-_ATT_KIND = {HandleValueNotification: NOTIFICATION, MultipleHandleValueNotification: NOTIFICATION,
-             WriteCommand: WRITE_COMMAND, SignedWriteCommand: WRITE_COMMAND}  # fmt: skip
+_ATT_KIND: dict[type, int] = {
+    HandleValueNotification: NOTIFICATION, MultipleHandleValueNotification: NOTIFICATION,
+    WriteCommand: WRITE_COMMAND, SignedWriteCommand: WRITE_COMMAND,
+}  # fmt: skip
 CONNECTION_TIMEOUT = 0x08  # the supervision timeout's error code (Vol 1 Part F 2.8)
 OPCODE_READ_KEY_SIZE = 0x1408  # HCI_Read_Encryption_Key_Size (Vol 4 Part E 7.5.7)
 
@@ -85,6 +92,8 @@ class HealthTracker:
         # a link's last record once it closed: its working state is dropped, so the
         # memory a capture costs does not grow with the links it held
         self._final: dict[str, LinkHealth] = {}
+        self.series_kept = MAX_SERIES_KEPT
+        self.series_dropped = 0  # closed links past it
         self._ch_sel: dict[str, bool] = {}  # connectable advertiser -> its ChSel bit
         self.clock_us: int | None = None  # the latest frame time, for a link still open
 
@@ -252,8 +261,12 @@ class HealthTracker:
             host_latency=self._host_latency(conn.id) if self._host_latency else None,
             ending=self._ending(conn, link),
         )
-        if closing:
-            self._final[conn.id] = health
+        if closing:  # the record handed out now keeps its series; the one kept may not
+            kept = health
+            if len(self._final) >= self.series_kept and health.series:
+                kept = msgspec.structs.replace(health, series=())
+                self.series_dropped += 1
+            self._final[conn.id] = kept
             del self._links[conn.id]
         else:
             link.said = (state, health)
