@@ -363,7 +363,8 @@ class Analyzer:
         if self._health.series_dropped:
             found.append(
                 f"more than {self._health.series_kept:,} links ended: the time series of "
-                f"{self._health.series_dropped:,} were exported as they ended, not kept"
+                f"the {self._health.series_dropped:,} that sent least were exported as they "
+                "ended, not kept"
             )
         for conn in self._connections.all:
             if conn.timeline_dropped:

@@ -4,6 +4,7 @@ makes the `LinkHealth` record of a link on demand (cached until the link's next 
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable
 from typing import Any
 
@@ -46,9 +47,9 @@ from attscope.dissector.decoding.ll_data import DataHeader, LlEncrypted, LlPacke
 from attscope.dissector.decoding.ll_encryption import LinkSecurity
 
 MAX_ADVERTISERS = 4096  # connectable advertisers whose ChSel bit is remembered
-# closed links whose time series are kept (every link's is exported when it ends); past
-# it a closed link's record keeps its totals, not its series: memory stays flat
-MAX_SERIES_KEPT = 256
+# closed links whose time series are kept (every link's is exported when it ends), the
+# busiest; the others' records keep their totals, not their series: memory stays flat
+MAX_SERIES_KEPT = 128
 _ATT = frozenset(ATT_PDUS.values())  # every ATT PDU record class
 # ATT PDUs the traffic series counts apart (traffic.NOTIFICATION, traffic.WRITE_COMMAND)
 _ATT_KIND: dict[type, int] = {
@@ -94,6 +95,7 @@ class HealthTracker:
         self._final: dict[str, LinkHealth] = {}
         self.series_kept = MAX_SERIES_KEPT
         self.series_dropped = 0  # closed links past it
+        self._with_series: list[tuple[int, int, str]] = []  # heap: packets, order, link
         self._ch_sel: dict[str, bool] = {}  # connectable advertiser -> its ChSel bit
         self.clock_us: int | None = None  # the latest frame time, for a link still open
 
@@ -262,15 +264,22 @@ class HealthTracker:
             ending=self._ending(conn, link),
         )
         if closing:  # the record handed out now keeps its series; the one kept may not
-            kept = health
-            if len(self._final) >= self.series_kept and health.series:
-                kept = msgspec.structs.replace(health, series=())
-                self.series_dropped += 1
-            self._final[conn.id] = kept
+            self._final[conn.id] = health
             del self._links[conn.id]
+            if health.series:
+                self._keep_series(conn.id, link.traffic.packets)
         else:
             link.said = (state, health)
         return health
+
+    def _keep_series(self, conn_id: str, packets: int) -> None:
+        """A closed link's series is kept; past `series_kept` links, the series of the
+        link that sent the fewest packets goes (the busiest are the ones worth a chart)."""
+        heapq.heappush(self._with_series, (packets, len(self._final), conn_id))
+        if len(self._with_series) > self.series_kept:
+            _, _, dropped = heapq.heappop(self._with_series)
+            self._final[dropped] = msgspec.structs.replace(self._final[dropped], series=())
+            self.series_dropped += 1
 
     def _ending(self, conn: LiveConnection, link: _Link) -> Ending | None:
         end = conn.end_us
