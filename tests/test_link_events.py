@@ -12,7 +12,7 @@ from air_script import l2cap
 from frames import ACL_HANDLE, Script, run
 from link_script import LinkScript, control
 
-from attscope.capture import open_capture
+from attscope.capture import Direction, Encap, Frame, HciType, open_capture
 from attscope.dissector.analysis.analysis_records import Connection
 from attscope.dissector.analysis.analyzer import Analyzer
 from attscope.dissector.analysis.health import tracker
@@ -190,3 +190,20 @@ def test_series_of_links_past_the_bound_are_handed_out_not_kept(monkeypatch) -> 
         "more than 2 links ended: the time series of the 1 that sent least were exported as "
         "they ended, not kept"
     ]
+
+
+def test_key_size_and_encryption_from_hci_events() -> None:
+    script = Script()
+    script.connect()
+    script.event(ev.EncryptionChange(0, ACL_HANDLE, 1))
+    # HCI_Read_Encryption_Key_Size's Command Complete: status 0, the handle, 7 octets
+    complete = bytes([0x0E, 7, 1]) + (0x1408).to_bytes(2, "little") + bytes([0])
+    complete += ACL_HANDLE.to_bytes(2, "little") + bytes([7])
+    script.ts_us += 1000
+    script.frames.append(Frame(len(script.frames) + 1, script.ts_us, 1002, Encap.HCI,
+                               Direction.CONTROLLER_TO_HOST, complete, hci_type=HciType.EVENT))  # fmt: skip
+    script.event(ev.LeDataLengthChange(ACL_HANDLE, 251, 2120, 27, 328))
+    parameters = health(script.run()).parameters
+    assert (parameters.encrypted, parameters.key_size) == (True, 7)
+    assert parameters.data_length["local"].max_octets == 251
+    assert parameters.data_length["remote"].max_octets == 27
