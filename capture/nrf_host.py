@@ -155,6 +155,7 @@ class NrfHost:
         self._command_counter = 0
         # what the user chose, replayed by `handshake` after a reconnect
         self._mode: Callable[[], bytes] = lambda: self._scan(DEFAULT_SCAN_FLAGS)
+        self._scanning = True  # the mode is a scan (it sends the zero TK itself)
         self._hop: tuple[int, ...] = ADV_CHANNELS
         self._keys: dict[int, Message] = {}
 
@@ -287,6 +288,10 @@ class NrfHost:
             parts += [self.request_version(), self.request_timestamp()]
         parts.append(self.set_adv_hop_sequence(self._hop))
         parts.append(self._mode())
+        if not self._scanning and TemporaryKey.ID not in self._keys:
+            # a scan clears the TK (5.3); a follow does not, and the dongle keeps the one an
+            # earlier session gave until it is powered off: cleared here whatever the options
+            parts.append(self.send(TemporaryKey(bytes(16))))
         parts += [self.send(key) for key in self._keys.values() if self._supported(key)]
         self._counting = True
         return b"".join(parts)
@@ -303,6 +308,7 @@ class NrfHost:
             | (SCAN_CODED if coded else 0)
         )
         self._mode = lambda: self._scan(flags)
+        self._scanning = True
         return self._scan(flags)
 
     def _scan(self, flags: int) -> bytes:
@@ -325,6 +331,7 @@ class NrfHost:
         if self.protover is None or self.protover >= 3:
             flags |= (FOLLOW_LEGACY_ONLY if legacy_only else 0) | (FOLLOW_CODED if coded else 0)
         self._mode = lambda: self.follow(raw, random, adv_only, legacy_only, coded)
+        self._scanning = False
         return self.send(FollowRequest(raw, random, flags))
 
     def set_adv_hop_sequence(self, channels: tuple[int, ...] = ADV_CHANNELS) -> bytes:
