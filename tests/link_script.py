@@ -49,7 +49,7 @@ class LinkScript(AirScript):
         self.crc_ok = True
         self.channels: list[int] | None = None  # the map's used channels; None: all 37
         self.anchor_us: int | None = None
-        self.unheard = 0  # the sniffer's event counter skips (nothing heard in them)
+        self.counters = True  # False: a sniffer that records no event counter
 
     def _add(self, payload: bytes, direction: Direction, step_us: int) -> int:
         index = super()._add(payload, direction, step_us)
@@ -61,6 +61,8 @@ class LinkScript(AirScript):
             info = SnifferInfo(channel=self.channel, rssi=self.rssi, crc_checked=True,
                                crc_ok=self.crc_ok, event_counter=self.event_counter & 0xFFFF,
                                protover=3, phy=self.phy, advertising=False)  # fmt: skip
+            if not self.counters:  # as an LE pseudo-header gives it: no counter, no PHY
+                info = msgspec.structs.replace(info, event_counter=None, protover=None)
         self.frames[-1] = msgspec.structs.replace(frame, sniffer=info)
         return index
 

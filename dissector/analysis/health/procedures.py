@@ -164,7 +164,8 @@ class ProcedureChecker:
     def _instant(self, name: str, pdu: Any, side: str, frame: int, ts_us: int,
                  counter: int | None, old: Any) -> None:  # fmt: skip
         for pending in self._instants:
-            if counter is None or not pending.reached(counter):
+            # without a counter nothing places either instant: a collision cannot be told
+            if counter is not None and not pending.reached(counter):
                 self._violation(Kind.LL_PROCEDURE_COLLISION,
                                 f"{name} sent while the {pending.name} of frame "
                                 f"{pending.frame} waits for its instant {pending.instant}",
