@@ -191,15 +191,16 @@ class Analyzer:
         else:
             conn = None
         lost = packet.lost
-        if name is not None and (cid is not None or sniffer is not None or lost):
-            # a link's own traffic (not an HCI event naming a handle, which may come after
-            # the link is gone): it opens an inferred connection if it proves one
+        # a link's own traffic: an L2CAP PDU, lost fragments, or any packet on an access
+        # address (not an HCI event naming a handle, which may come after the link is gone)
+        own = cid is not None or lost or (name is not None and name.access_address is not None)
+        if own and name is not None:  # it opens an inferred connection if it proves one
             conn = connections.connection_for(packet, sniffer)
         if packet.missed_before and conn is not None:  # a packet the sniffer did not catch
             self._missed[conn.id] = self._missed.get(conn.id, 0) + 1
         if frame.hci_type is not None:  # controller buffers (Vol 4 Part E 4.1)
             self._acl_flow.observe(frame, packet, conn.id if conn is not None else None)
-        if conn is not None and (cid is not None or sniffer is not None or lost):
+        if own and conn is not None:
             connections.traffic(conn, packet, frame)
             self._health.traffic(conn, packet, frame)
             if cid is not None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import msgspec
 
-from attscope.capture.frame import Frame
+from attscope.capture.frame import Frame, SnifferInfo
 from attscope.dissector.analysis.analysis_records import (
     CENTRAL,
     MTU_UNSEEN,
@@ -56,6 +56,7 @@ _ATT_KIND: dict[type, int] = {
     HandleValueNotification: NOTIFICATION, MultipleHandleValueNotification: NOTIFICATION,
     WriteCommand: WRITE_COMMAND, SignedWriteCommand: WRITE_COMMAND,
 }  # fmt: skip
+_NO_SNIFFER = SnifferInfo()
 CONNECTION_TIMEOUT = 0x08  # the supervision timeout's error code (Vol 1 Part F 2.8)
 OPCODE_READ_KEY_SIZE = 0x1408  # HCI_Read_Encryption_Key_Size (Vol 4 Part E 7.5.7)
 
@@ -141,14 +142,14 @@ class HealthTracker:
                 att = att_kind = 0
             link.traffic.add(SIDE_OF[packet.direction], packet.ts_us, record.length, att,
                              att_kind, None, packet.frame, pdu)  # fmt: skip
-        elif kind is LlPacket and frame.sniffer is not None:
+        elif kind is LlPacket:
             sender = UNKNOWN_SIDE if packet.side_guessed else SIDE_OF[packet.direction]
             self._air(conn, link, packet, frame, record, sender)
 
     def _air(self, conn: LiveConnection, link: _Link, packet: Packet, frame: Frame,
              ll: LlPacket, sender: str) -> None:  # fmt: skip
-        sniffer = frame.sniffer
-        assert sniffer is not None
+        # a record with no sniffer fields (link type 251) says nothing a sniffer measures
+        sniffer = frame.sniffer or _NO_SNIFFER
         air = link.air
         if air is None:
             air = link.air = AirEventStats()
