@@ -26,6 +26,24 @@ class Case:
     tshark: tuple[str, ...] | None
 
 
+# tshark's nearest to attscope's full analysis: the ATT fields and request/answer pairing
+ATT_ANALYSIS = (
+    "-r",
+    "{capture}",
+    "-T",
+    "fields",
+    "-e",
+    "btatt.opcode",
+    "-e",
+    "btatt.handle",
+    "-e",
+    "btatt.value",
+    "-e",
+    "btatt.request_in_frame",
+    "-e",
+    "btatt.error_code",
+)
+
 CASES: tuple[Case, ...] = (
     Case(
         name="info",
@@ -55,22 +73,7 @@ CASES: tuple[Case, ...] = (
         name="analyze",
         what="full analysis: connections, transactions, GATT, violations, printed as found",
         attscope=("dump", "--transactions", "--violations", "{capture}"),
-        tshark=(
-            "-r",
-            "{capture}",
-            "-T",
-            "fields",
-            "-e",
-            "btatt.opcode",
-            "-e",
-            "btatt.handle",
-            "-e",
-            "btatt.value",
-            "-e",
-            "btatt.request_in_frame",
-            "-e",
-            "btatt.error_code",
-        ),
+        tshark=ATT_ANALYSIS,
     ),
     Case(
         name="export",
@@ -95,22 +98,7 @@ CASES: tuple[Case, ...] = (
         name="report",
         what="full analysis with link health, written as the HTML report with its charts",
         attscope=("report", "{capture}", "-o", "{scratch}/report.html"),
-        tshark=(
-            "-r",
-            "{capture}",
-            "-T",
-            "fields",
-            "-e",
-            "btatt.opcode",
-            "-e",
-            "btatt.handle",
-            "-e",
-            "btatt.value",
-            "-e",
-            "btatt.request_in_frame",
-            "-e",
-            "btatt.error_code",
-        ),
+        tshark=ATT_ANALYSIS,
     ),
     Case(
         name="dump",

@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from attscope.dissector.analysis.analysis_records import Connection, Violation
+from attscope.dissector.analysis.analysis_records import Connection, LatencyStats, Violation
 
 OPS: dict[str, Callable[[float, float], bool]] = {
     ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le,
@@ -127,14 +127,14 @@ class Condition:
                     return [float(side.att_bytes)]
                 if head == "notifications":
                     return [float(side.notifications)]
-                if side.first_us is not None and side.last_us and side.last_us > side.first_us:
-                    return [side.att_bytes / ((side.last_us - side.first_us) / 1e6)]
+                rate = side.mean_att_bytes_per_s()
+                return [rate] if rate is not None else []
         return []
 
 
-def _stat(stats: object, stat: str) -> float:
+def _stat(stats: LatencyStats, stat: str) -> float:
     if stat == "count":
-        return float(getattr(stats, "count"))  # noqa: B009
+        return float(stats.count)
     return float(getattr(stats, f"{stat}_us")) / 1000
 
 

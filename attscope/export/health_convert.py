@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from attscope.dissector.analysis.analysis_records import LatencyStats
-from attscope.dissector.analysis.health.records import LinkHealth, SideTotals
+from attscope.dissector.analysis.health.records import LinkHealth
 from attscope.export.health_records import (
     ExportAirEvents,
     ExportChannel,
@@ -32,11 +32,8 @@ def latency_records(stats: tuple[LatencyStats, ...]) -> list[ExportLatency]:
     ]
 
 
-def mean_rate(side: SideTotals) -> float | None:
-    """ATT bytes per second from the side's first packet to its last."""
-    if side.first_us is None or side.last_us is None or side.last_us <= side.first_us:
-        return None
-    return round(side.att_bytes / ((side.last_us - side.first_us) / 1e6), 1)
+def _rounded(rate: float | None) -> float | None:
+    return round(rate, 1) if rate is not None else None
 
 
 def health_record(health: LinkHealth, clock: Clock) -> ExportHealth:
@@ -100,7 +97,7 @@ def health_record(health: LinkHealth, clock: Clock) -> ExportHealth:
                 clock(s.first_us) if s.first_us else None,
                 s.last_us,
                 clock(s.last_us) if s.last_us else None,
-                mean_rate(s),
+                _rounded(s.mean_att_bytes_per_s()),
                 s.peak_att_bytes_per_s,
             )
             for s in health.sides

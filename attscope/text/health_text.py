@@ -106,8 +106,8 @@ def air_lines(air: AirEvents, timeout_ms: int | None) -> list[str]:
 
 def side_line(side: SideTotals) -> str:
     span = ""
-    if side.first_us is not None and side.last_us is not None and side.last_us > side.first_us:
-        rate = side.att_bytes / ((side.last_us - side.first_us) / 1e6)
+    rate = side.mean_att_bytes_per_s()
+    if rate is not None:
         span = f" ({rate:.0f} bytes/s mean, {side.peak_att_bytes_per_s:.0f} peak)"
     return (f"Sent by {who(side.sender)}: {side.packets} packets, {side.link_bytes} link bytes, "
             f"{side.att_bytes} ATT bytes{span}, {side.notifications} notifications, "

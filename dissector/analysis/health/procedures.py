@@ -186,7 +186,7 @@ class ProcedureChecker:
         """A good packet of the link (CRC checked): does it settle a pending update?
         `central`: sent by the central (None: not known), `phy`: the sniffer's PHY
         number when it reports one."""
-        if counter is None:
+        if counter is None or not self._instants:
             return
         for update in list(self._instants):
             if not update.reached(counter):
@@ -250,6 +250,8 @@ class ProcedureChecker:
 
     def tick(self, ts_us: int, missed: int) -> None:
         """Time passed on the link: requests past the 40 s response timeout end."""
+        if not self._requests:
+            return
         for request in list(self._requests):
             if ts_us - request.ts_us <= RESPONSE_TIMEOUT_US:
                 continue

@@ -107,6 +107,13 @@ class SideTotals(msgspec.Struct, frozen=True, gc=False):
     last_us: int | None
     peak_att_bytes_per_s: float  # of the series' buckets
 
+    def mean_att_bytes_per_s(self) -> float | None:
+        """ATT bytes per second from the side's first packet to its last (None: they were
+        at one instant)."""
+        if self.first_us is None or self.last_us is None or self.last_us <= self.first_us:
+            return None
+        return self.att_bytes / ((self.last_us - self.first_us) / 1e6)
+
 
 class SideSeries(msgspec.Struct, frozen=True, gc=False):
     """One side's traffic per bucket of `LinkHealth.series_step_us`."""

@@ -42,7 +42,7 @@ from attscope.dissector.decoding.decoder import Packet
 from attscope.dissector.decoding.hci_acl import AclHeader
 from attscope.dissector.decoding.hci_commands import Disconnect, HciCommand
 from attscope.dissector.decoding.hci_names import error_name
-from attscope.dissector.decoding.ll_adv import AdvDirectInd, AdvInd, ConnectInd
+from attscope.dissector.decoding.ll_adv import AdvDirectInd, AdvInd, ConnectInd, used_channels
 from attscope.dissector.decoding.ll_data import DataHeader, LlEncrypted, LlPacket
 from attscope.dissector.decoding.ll_encryption import LinkSecurity
 
@@ -98,7 +98,6 @@ class HealthTracker:
         self.series_dropped = 0  # closed links past it
         self._with_series: list[tuple[int, int, str]] = []  # heap: packets, order, link
         self._ch_sel: dict[str, bool] = {}  # connectable advertiser -> its ChSel bit
-        self.clock_us: int | None = None  # the latest frame time, for a link still open
 
     def _link(self, conn: LiveConnection) -> _Link:
         link = self._links.get(conn.id)
@@ -187,7 +186,7 @@ class HealthTracker:
             old, link.interval_us = link.interval_us, pdu.interval * 1250
         elif isinstance(pdu, llc.ChannelMapInd):
             chm = params.channel_map
-            old = frozenset(i for i in range(37) if chm[i // 8] >> (i % 8) & 1) if chm else None
+            old = frozenset(used_channels(chm)) if chm else None
             self._note(conn, packet, "channel_map",
                        f"{len(pdu.channels)} data channels from instant {pdu.instant}")  # fmt: skip
         elif isinstance(pdu, llc.TerminateInd):
@@ -233,7 +232,6 @@ class HealthTracker:
         if closing:
             link.version += 1
             link.procedures.finish()
-        self.clock_us = clock_us
         said = link.said
         air = link.air.packets if link.air is not None else 0
         state = (link.version, link.traffic.packets, air, clock_us)  # what the record is made of
@@ -262,7 +260,7 @@ class HealthTracker:
             series_step_us=link.traffic.step_us,
             series=link.traffic.series(),
             host_latency=self._host_latency(conn.id) if self._host_latency else None,
-            ending=self._ending(conn, link),
+            ending=_ending(conn, link, clock_us),
         )
         if closing:  # the record handed out now keeps its series; the one kept may not
             self._final[conn.id] = health
@@ -282,27 +280,25 @@ class HealthTracker:
             self._final[dropped] = msgspec.structs.replace(self._final[dropped], series=())
             self.series_dropped += 1
 
-    def _ending(self, conn: LiveConnection, link: _Link) -> Ending | None:
-        end = conn.end_us
-        clock = self.clock_us
-        if end is None and clock is None:
-            return None
-        last = tuple(
-            LastPacket(side, frame, ts, _summary(record))
-            for side, frame, ts, record in link.traffic.last_packets()
-        )
-        stop = end if end is not None else clock
-        before = [p.ts_us for p in last if stop is None or p.ts_us <= stop]
-        latest = max(before, default=None)
-        silence = stop - latest if stop is not None and latest is not None else None
-        timeout_ms = conn.parameters.get("supervision_timeout_ms")
-        reached = None
-        if silence is not None and timeout_ms:
-            reached = silence >= timeout_ms * 1000
-        verdict = _verdict(conn, link, silence, timeout_ms, reached)
-        frame = link.end_frame if link.end_frame is not None else (
-            conn.last_frame if end is not None else None)  # fmt: skip
-        return Ending(conn.disconnect_reason, frame, last, silence, reached, verdict)
+
+def _ending(conn: LiveConnection, link: _Link, clock_us: int) -> Ending:
+    """How the link ended, or how it stands at `clock_us` (the capture's time now)."""
+    end = conn.end_us
+    last = tuple(
+        LastPacket(side, frame, ts, _summary(record))
+        for side, frame, ts, record in link.traffic.last_packets()
+    )
+    stop = end if end is not None else clock_us
+    latest = max((p.ts_us for p in last if p.ts_us <= stop), default=None)
+    silence = stop - latest if latest is not None else None
+    timeout_ms = conn.parameters.get("supervision_timeout_ms")
+    reached = None
+    if silence is not None and timeout_ms:
+        reached = silence >= timeout_ms * 1000
+    verdict = _verdict(conn, link, silence, timeout_ms, reached)
+    frame = link.end_frame if link.end_frame is not None else (
+        conn.last_frame if end is not None else None)  # fmt: skip
+    return Ending(conn.disconnect_reason, frame, last, silence, reached, verdict)
 
 
 def _verdict(conn: LiveConnection, link: _Link, silence: int | None, timeout_ms: int | None,
@@ -354,8 +350,5 @@ def _mtu(conn: LiveConnection) -> tuple[int | None, bool]:
 
 
 def _summary(record: Any) -> str:
-    summary = getattr(record, "summary", None)
-    if callable(summary):
-        text = summary()
-        return text if isinstance(text, str) else type(record).__name__
-    return type(record).__name__
+    """A record's one-line summary (every PDU record has one)."""
+    return str(record.summary()) if hasattr(record, "summary") else type(record).__name__
