@@ -21,7 +21,14 @@ from collections.abc import Callable, Iterator
 from attscope.capture.errors import CaptureError
 from attscope.capture.frame import Frame
 from attscope.capture.nrf_device import advertiser_address
-from attscope.capture.nrf_host import FrameDropped, Garbage, Lost, ProtocolVersion, parse_address
+from attscope.capture.nrf_host import (
+    FrameDropped,
+    Garbage,
+    Lost,
+    ProtocolVersion,
+    Skipped,
+    parse_address,
+)
 from attscope.capture.nrf_serial import NrfSerial, PortBack, PortLost
 from attscope.capture.nrf_uart import DisconnectEvent, VersionResponse
 from attscope.capture.recorder import Recorder
@@ -35,7 +42,8 @@ class LiveStats:
 
     def __init__(self) -> None:
         self.frames = 0
-        self.lost = 0  # packets the counter says never arrived
+        self.lost = 0  # packets lost on the way, besides the broken ones
+        self.skipped = 0  # counter values the sniffer never sent (no loss)
         self.garbage_bytes = 0  # bytes outside any SLIP frame
         self.dropped = 0  # frames that arrived broken (SLIP escape, bad header)
         self.port_lost = 0  # times the port went away
@@ -193,6 +201,10 @@ class LiveCapture:
             self._note(
                 f"{port}: {event.count} packet(s) lost (counter {event.expected}, got {event.got})"
             )
+        elif isinstance(event, Skipped):
+            if not stats.skipped:  # what the firmware does, said once, never as a loss
+                self._tell_skips(port, event)
+            stats.skipped += event.count
         elif isinstance(event, Garbage):
             stats.garbage_bytes += event.count
             self._note(f"{port}: skipped {event.count} byte(s) outside any frame")
@@ -212,6 +224,15 @@ class LiveCapture:
             self._note(f"{port}: protocol version {event.version}")
         elif isinstance(event, DisconnectEvent) and self._following is not None:
             self._note(f"{port}: {self._following} disconnected; following it again")
+
+    def _tell_skips(self, port: str, event: Skipped) -> None:
+        last = (event.got - 1) % 65536
+        values = f"{event.expected}" if event.count == 1 else f"{event.expected}-{last}"
+        self._note(
+            f"{port}: packet counter {values} unused while the stream stayed whole: the "
+            "sniffer numbers packets it does not forward; such gaps are counted apart, "
+            "never as losses"
+        )
 
     # -- following ----------------------------------------------------------------------
 

@@ -77,7 +77,8 @@ _LL_TERMINATE_IND = 0x02
 class Fault(StrEnum):
     GARBAGE = "garbage"  # random bytes (never AB) between two frames
     SLIP = "slip"  # a broken escape inside a frame: the host must drop that frame
-    GAP = "gap"  # packets left out while the counter still advances
+    GAP = "gap"  # packets not forwarded: counter values skipped, the stream whole (no loss)
+    LOSS = "loss"  # bytes lost on the line: a frame cut short and the next ones gone
     HANGUP = "hangup"  # the port goes away (the shell closes it) and comes back
 
 
@@ -95,7 +96,8 @@ class DeviceConfig(msgspec.Struct, frozen=True, kw_only=True):
     connect_event: bool | None = None  # None: sent before protocol 3 only (5.9)
     faults: frozenset[Fault] = frozenset()
     fault_every: int = 25  # packet events between two faults
-    gap_size: int = 3  # packets left out per counter gap
+    gap_size: int = 3  # packets left out per counter gap, or lost whole per line loss
+    source_gaps: bool = True  # skip the counter values the source capture skips
     hangup_every: int = 400  # packet events between two hang-ups
     loop: bool = False  # start over at the end of the capture
     seed: int = 7
@@ -108,6 +110,9 @@ class DeviceStats(msgspec.Struct):
     filtered: int = 0  # capture packets the current state did not report
     skipped: int = 0  # capture packets that cannot be expressed in this protocol version
     gap_dropped: int = 0  # left out by the gap fault, counter advanced
+    source_skipped: int = 0  # counter values skipped where the source capture skips them
+    cut_frames: int = 0  # frames cut short by the loss fault (the host sees them broken)
+    line_lost: int = 0  # frames the loss fault took away whole after a cut
     garbage_bytes: int = 0
     broken_frames: int = 0  # sent with a broken escape
     hangups: int = 0
@@ -125,6 +130,7 @@ class Emission(msgspec.Struct, frozen=True):
 class _Item(msgspec.Struct):
     frame: Frame
     start: int  # firmware clock at the packet's start, us, not wrapped
+    skip: int = 0  # counter values the source's firmware skipped right before it
 
 
 def source_version(frame: Frame | None) -> int:
@@ -162,6 +168,7 @@ class NrfDevice:
         self._pass_end = 0
         self._next: _Item | None = None
         self._src_last: tuple[int, int] | None = None  # (raw TIME, start) of the source
+        self._src_counter: int | None = None  # the source's last packet counter
         self._base: int | None = None
         self._pass_items = 0
         self.stats = DeviceStats()
@@ -201,6 +208,7 @@ class NrfDevice:
         self._since_fault = 0
         self._since_hangup = 0
         self._gap_left = 0
+        self._lose_left = 0
         self._now = self._next.start if self._next is not None else 0
 
     def power_cycle(self) -> None:
@@ -232,6 +240,7 @@ class NrfDevice:
             self._pass_offset = self._pass_end + LOOP_PAUSE_US
         self._iter = iter(self._source)
         self._src_last = None
+        self._src_counter = None
         self._base = None
         self._pass_items = 0
         self._next = self._load()
@@ -247,7 +256,7 @@ class NrfDevice:
             start += self._pass_offset - (self._base if self.stats.passes > 1 else 0)
             self._pass_end = max(self._pass_end, start)
             self._pass_items += 1
-            return _Item(frame, start)
+            return _Item(frame, start, self._source_skip(frame))
         return None
 
     def _source_start(self, frame: Frame) -> int:
@@ -272,6 +281,18 @@ class NrfDevice:
         else:
             self._src_last = (s.fw_time if s is not None and s.fw_time is not None else 0, start)
         return start
+
+    def _source_skip(self, frame: Frame) -> int:
+        """Counter values the source's firmware skipped before this packet: real 4.x firmware
+        leaves single gaps (section 15), which a faithful replay keeps. A step backwards or
+        by half the range is a reset of the source's device, not a skip."""
+        s = frame.sniffer
+        counter = s.packet_counter if s is not None else None
+        last, self._src_counter = self._src_counter, counter
+        if not self.config.source_gaps or counter is None or last is None:
+            return 0
+        gap = (counter - last - 1) % COUNTER_MOD
+        return gap if gap < COUNTER_MOD // 2 else 0
 
     def _peek(self) -> _Item | None:
         # a capture without a single usable packet is not looped over forever
@@ -395,6 +416,9 @@ class NrfDevice:
             time = s.fw_time if s is not None and s.protover in (1, 2) and s.fw_time else 0
         else:
             time = min(max(0, start - self._last_end), TIME_MOD - 1)  # a delta saturates
+        if item.skip:  # the counter values the source's firmware skipped here
+            self.counter = (self.counter + item.skip) % COUNTER_MOD
+            self.stats.source_skipped += item.skip
         try:
             packet = packet_from_frame(
                 frame, protover=self.protover, counter=self.counter, time=time
@@ -408,6 +432,10 @@ class NrfDevice:
         if self._gap_left:
             self._gap_left -= 1
             self.stats.gap_dropped += 1
+            return b""
+        if self._lose_left:
+            self._lose_left -= 1
+            self.stats.line_lost += 1
             return b""
         wire = slip_encode(encode_packet(packet))
         self.stats.sent += 1
@@ -430,7 +458,13 @@ class NrfDevice:
             if esc >= 0 and esc + 1 < len(wire) - 1:
                 return wire[: esc + 1] + b"\x00" + wire[esc + 2 :]  # CD 00 is no escape
             return wire[:7] + b"\xcd\x00" + wire[7:]
-        # a gap: this packet went out, the next ones are counted but left out
+        if fault == Fault.LOSS:
+            # a run of bytes lost on the line: this frame's end and the next frames whole,
+            # as when a receive buffer overflows; the host sees one broken frame and a gap
+            self.stats.cut_frames += 1
+            self._lose_left = self.config.gap_size
+            return wire[: len(wire) // 2]
+        # a gap: this packet went out, the next ones are counted but never sent
         self._gap_left = self.config.gap_size
         return wire
 

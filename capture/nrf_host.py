@@ -70,7 +70,19 @@ class ProtocolVersion(msgspec.Struct, frozen=True, tag=True):
 
 
 class Lost(msgspec.Struct, frozen=True, tag=True):
-    """Packets the device counted but the host never got whole (section 15)."""
+    """Packets lost on the way: counter values missing where the byte stream broke (bytes
+    outside any frame, or a broken frame, since the last good one), beyond the broken frames
+    themselves, which are counted as `FrameDropped` and never here as well."""
+
+    count: int
+    expected: int
+    got: int
+
+
+class Skipped(msgspec.Struct, frozen=True, tag=True):
+    """Counter values the device never sent: a gap while the byte stream stayed whole. The
+    firmware leaves such gaps for packets it does not forward (4.x: a single value every
+    few hundred ms, nRF Sniffer reference section 15), so they are no loss."""
 
     count: int
     expected: int
@@ -97,7 +109,7 @@ class Unhandled(msgspec.Struct, frozen=True, tag=True):
     packet: UartPacket
 
 
-HostEvent = Frame | Message | ProtocolVersion | Lost | Garbage | FrameDropped | Unhandled
+HostEvent = Frame | Message | ProtocolVersion | Lost | Skipped | Garbage | FrameDropped | Unhandled
 
 
 class UnsupportedCommand(ValueError):
@@ -143,10 +155,16 @@ class NrfHost:
         self.protover: int | None = None
         self.firmware: str | None = None  # RESP_VERSION text, or "build N" from PING_RESP
         self.frames = 0  # frames delivered; the last one's index
-        self.lost = 0
+        self.lost = 0  # packets lost on the way (never counted in `dropped` as well)
+        self.skipped = 0  # counter values the device did not send
         self.garbage = 0
-        self.dropped = 0
+        self.dropped = 0  # broken frames
         self._last_counter: int | None = None
+        # since the last valid frame: broken frames (each spent a counter value) and whether
+        # the byte stream itself broke (bytes outside frames, a SLIP fault), the only sign
+        # that whole frames may have gone missing too
+        self._broken_since = 0
+        self._stream_broke = False
         self._counting = False
         self._time_ref: tuple[int, int] | None = None  # (firmware time, host us) chained
         # the last frame's time: a new reference (after a reconnection) never starts before
@@ -169,10 +187,11 @@ class NrfHost:
                 self._packet(item, out)
             elif item.fault == SlipFault.GARBAGE:
                 self.garbage += item.discarded
+                self._stream_broke = True
                 out.append(Garbage(item.discarded))
             else:
-                self.dropped += 1
-                out.append(FrameDropped(f"SLIP {item.fault.value}", item.discarded))
+                self._stream_broke = True
+                self._drop(f"SLIP {item.fault.value}", item.discarded, out)
         return out
 
     def reset(self) -> list[HostEvent]:
@@ -180,10 +199,10 @@ class NrfHost:
         baseline, the time reference and the device's version (it may be another board)."""
         out: list[HostEvent] = []
         for problem in self._slip.close():
-            self.dropped += 1
-            out.append(FrameDropped(f"SLIP {problem.fault.value}", problem.discarded))
+            self._drop(f"SLIP {problem.fault.value}", problem.discarded, out)
         self._slip = SlipDecoder(self._max_frame)
         self._last_counter = None
+        self._broken_since, self._stream_broke = 0, False
         self._counting = False
         self._time_ref = None
         self.protover = None
@@ -199,8 +218,7 @@ class NrfHost:
                 record = b""
                 message = parse_message(packet)
         except InvalidPacket as exc:
-            self.dropped += 1
-            out.append(FrameDropped(str(exc), len(data)))
+            self._drop(str(exc), len(data), out)
             return
         if packet.protover != self.protover:
             self.protover = packet.protover
@@ -217,16 +235,36 @@ class NrfHost:
             self._note(message)
             out.append(message)
 
+    def _drop(self, reason: str, discarded: int, out: list[HostEvent]) -> None:
+        self.dropped += 1
+        self._broken_since += 1
+        out.append(FrameDropped(reason, discarded))
+
     def _count(self, counter: int, out: list[HostEvent]) -> None:
+        """Counter values missing before `counter`: the broken frames since the last good
+        one account for as many (each was sent with one); the rest are lost if the byte
+        stream broke there, else the device skipped them (section 15). A frame that came
+        whole but broke a packet rule is no sign of lost bytes."""
         last = self._last_counter
+        broken, stream_broke = self._broken_since, self._stream_broke
         self._last_counter = counter
+        self._broken_since, self._stream_broke = 0, False
         if last is None or not self._counting:
             return
-        lost = (counter - last - 1) % COUNTER_MOD
+        gap = (counter - last - 1) % COUNTER_MOD
         # a step backwards (a repeated frame, a device reset) is a new baseline, not a loss
-        if 0 < lost < _HALF_COUNTER:
-            self.lost += lost
-            out.append(Lost(lost, (last + 1) % COUNTER_MOD, counter))
+        if not 0 < gap < _HALF_COUNTER:
+            return
+        rest = gap - min(gap, broken)
+        if not rest:
+            return
+        expected = (last + 1) % COUNTER_MOD
+        if stream_broke:
+            self.lost += rest
+            out.append(Lost(rest, expected, counter))
+        else:
+            self.skipped += rest
+            out.append(Skipped(rest, expected, counter))
 
     def _timestamp(self, protover: int, record: bytes) -> int:
         ref = self._time_ref

@@ -497,7 +497,10 @@ def packet_to_record(packet: UartPacket, board_id: int = 0) -> bytes:
     pad = _padding_offset(header.flags)
     if len(radio) < pad + 4:  # padding byte plus the CRC at least
         raise InvalidPacket(f"radio packet of {len(radio)} bytes is too short")
-    if len(radio) != pad + 1 + radio[pad - 1] + 3:
+    # a packet that failed its CRC may carry any length byte (the radio read it wrong) and
+    # comes as the firmware cut it: it is kept, for the dissector to call malformed. With a
+    # good CRC the lengths must agree, or the frame was garbled on the UART.
+    if header.flags & FLAG_CRC_OK and len(radio) != pad + 1 + radio[pad - 1] + 3:
         raise InvalidPacket(
             f"LL length {radio[pad - 1]} does not match the {len(radio)}-byte radio packet"
         )

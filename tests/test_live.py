@@ -465,7 +465,7 @@ async def test_the_tui_says_when_the_port_vanishes_and_comes_back(tmp_path: Path
 @run_async
 async def test_the_tui_sums_up_bursts_of_lost_packets(tmp_path: Path) -> None:
     source = write_sample(tmp_path / "adverts.pcap", 300)
-    config = DeviceConfig(faults=frozenset({Fault.GAP, Fault.GARBAGE}), fault_every=5)
+    config = DeviceConfig(faults=frozenset({Fault.LOSS, Fault.GARBAGE}), fault_every=5)
     with Emulator(open_capture(source), config=config, rate="max") as emulator:
         session = LiveCapture(NrfSerial(emulator.path))
         session.open()
@@ -479,10 +479,10 @@ async def test_the_tui_sums_up_bursts_of_lost_packets(tmp_path: Path) -> None:
                 deadline.check(f"title {title!r}, {session.stats.lost} lost")
                 await pilot.pause(0.05)
                 title = str(app.query_one("#title").render())
-    lost = emulator.device.stats.gap_dropped
-    assert lost > 10 and session.stats.lost == lost
-    assert f"scanning, {lost} lost" in title
-    assert any(re.fullmatch(r"and \d+ more: scanning, \d+ lost", t) for t in told), told
+    lost, cut = emulator.device.stats.line_lost, emulator.device.stats.cut_frames
+    assert lost > 10 and session.stats.lost == lost and session.stats.dropped == cut
+    assert f"scanning, {lost} lost, {cut} broken" in title
+    assert any(re.fullmatch(r"and \d+ more: scanning, \d+ lost, \d+ broken", t) for t in told)
     assert len(told) < lost  # not one notification per gap
 
 

@@ -35,7 +35,14 @@ from sniffer_helpers import (
 from attscope.capture import CaptureError, Frame, nrf_serial, open_capture
 from attscope.capture.nrf_device import DeviceConfig, Fault, NrfDevice, State
 from attscope.capture.nrf_emulator import Emulator, PlayedOut, air_capture
-from attscope.capture.nrf_host import FrameDropped, Garbage, Lost, NrfHost, ProtocolVersion
+from attscope.capture.nrf_host import (
+    FrameDropped,
+    Garbage,
+    Lost,
+    NrfHost,
+    ProtocolVersion,
+    Skipped,
+)
 from attscope.capture.nrf_serial import NrfSerial, PortBack, PortLost, SerialEvent
 from attscope.capture.nrf_uart import (
     ConnectEvent,
@@ -320,12 +327,13 @@ def test_fault_broken_escape_drops_that_frame_and_says_so(sample: Path, link: Pa
     dropped = [e for e in events if isinstance(e, FrameDropped)]
     assert broken == 300 // 9 and len(dropped) == broken
     assert {e.reason for e in dropped} == {"SLIP bad escape"}
-    # a dropped frame is a lost frame: its counter value never arrives
-    assert sum(e.count for e in events if isinstance(e, Lost)) == broken
+    # the broken frame's counter value never arrives, but it is counted as broken only
+    assert not [e for e in events if isinstance(e, Lost | Skipped)]
+    assert session.host.lost == 0 and session.host.dropped == broken
     assert len(frames_of(events)) == 300 - broken
 
 
-def test_fault_counter_gap_is_reported_with_the_right_count(sample: Path, link: Path) -> None:
+def test_a_counter_gap_in_a_whole_stream_is_a_skip_not_a_loss(sample: Path, link: Path) -> None:
     with live(
         open_capture(sample), link, faults=frozenset({Fault.GAP}), fault_every=20, gap_size=4
     ) as emulator:
@@ -333,11 +341,33 @@ def test_fault_counter_gap_is_reported_with_the_right_count(sample: Path, link: 
         session.open()
         events = drain(session, emulator)
         session.close()
-    lost = [e for e in events if isinstance(e, Lost)]
+    skipped = [e for e in events if isinstance(e, Skipped)]
     stats = emulator.device.stats
-    assert lost and all(e.count == 4 for e in lost)
-    assert sum(e.count for e in lost) == stats.gap_dropped
+    assert skipped and all(e.count == 4 for e in skipped)
+    assert sum(e.count for e in skipped) == stats.gap_dropped == session.host.skipped
+    assert not [e for e in events if isinstance(e, Lost | FrameDropped)]
     assert len(frames_of(events)) == stats.sent == 300 - stats.gap_dropped
+
+
+def test_bytes_lost_on_the_line_are_one_broken_frame_and_the_rest_lost(
+    sample: Path, link: Path
+) -> None:
+    with live(
+        open_capture(sample), link, faults=frozenset({Fault.LOSS}), fault_every=20, gap_size=3
+    ) as emulator:
+        session = NrfSerial(str(link))
+        session.open()
+        events = drain(session, emulator)
+        session.close()
+    stats = emulator.device.stats
+    lost = [e for e in events if isinstance(e, Lost)]
+    assert stats.cut_frames > 5 and all(e.count == 3 for e in lost)
+    # each cut frame is broken, each frame gone whole is lost: no packet counted twice
+    assert session.host.dropped == stats.cut_frames
+    assert session.host.lost == stats.line_lost == 3 * len(lost)
+    got = len(frames_of(events))
+    assert got + session.host.dropped + session.host.lost == 300
+    assert not [e for e in events if isinstance(e, Skipped)]
 
 
 def test_fault_hangup_is_reported_and_the_port_comes_back(sample: Path, link: Path) -> None:

@@ -30,6 +30,7 @@ from attscope.capture.nrf_host import (
     Lost,
     NrfHost,
     ProtocolVersion,
+    Skipped,
     Unhandled,
     UnsupportedCommand,
     parse_address,
@@ -374,25 +375,25 @@ def test_coded_phy_padding_sits_after_the_coding_indicator() -> None:
 # -- counters and time -------------------------------------------------------------------
 
 
-def test_counter_gaps_are_losses_once_the_handshake_is_sent() -> None:
+def test_counter_gaps_are_counted_once_the_handshake_is_sent() -> None:
     host = NrfHost()
     before = host.receive_data(_event(GOOD_EVENT, counter=10) + _event(GOOD_EVENT, counter=20))
-    assert not [e for e in before if isinstance(e, Lost)]  # not counted before the handshake
+    assert not [e for e in before if isinstance(e, Skipped)]  # not counted before the handshake
     host.handshake()
     events = host.receive_data(
         _event(GOOD_EVENT, counter=21)
-        + _event(GOOD_EVENT, counter=25)  # 22, 23, 24 lost
+        + _event(GOOD_EVENT, counter=25)  # 22, 23, 24 skipped
         + _event(GOOD_EVENT, counter=25)  # a repeat is a new baseline, not 65535 lost
         + _event(GOOD_EVENT, counter=0xFFFE)  # so is a jump of more than half the range
         + _event(GOOD_EVENT, counter=0xFFFF)
-        + _event(GOOD_EVENT, counter=1)  # 0 lost across the wrap
+        + _event(GOOD_EVENT, counter=1)  # 0 skipped across the wrap
     )
-    lost = [e for e in events if isinstance(e, Lost)]
-    assert lost == [Lost(3, 22, 25), Lost(1, 0, 1)]
-    assert host.lost == 4
+    # the stream stayed whole: the device did not send those values, nothing was lost
+    assert [e for e in events if isinstance(e, Skipped)] == [Skipped(3, 22, 25), Skipped(1, 0, 1)]
+    assert (host.skipped, host.lost) == (4, 0)
     host.reset()  # reopened: the next counter is a baseline whatever it is
     assert not [
-        e for e in host.receive_data(_event(GOOD_EVENT, counter=500)) if isinstance(e, Lost)
+        e for e in host.receive_data(_event(GOOD_EVENT, counter=500)) if isinstance(e, Skipped)
     ]
 
 
@@ -501,7 +502,7 @@ def test_any_bytes_in_only_events_out(data: bytes) -> None:
     host = NrfHost(clock=lambda: 1.0)
     host.handshake()
     events = host.receive_data(data) + host.reset()
-    allowed = (Frame, Message, ProtocolVersion, Lost, Garbage, FrameDropped, Unhandled)
+    allowed = (Frame, Message, ProtocolVersion, Lost, Skipped, Garbage, FrameDropped, Unhandled)
     assert all(isinstance(e, allowed) for e in events)
 
 

@@ -36,7 +36,8 @@ def register(sub: Any) -> None:
         choices=[f.value for f in Fault],
         default=[],
         help="inject a fault (repeatable): garbage between frames, broken SLIP escapes, "
-        "counter gaps, port hang-ups (needs --link)",
+        "counter values skipped (gap: the firmware not forwarding, no loss), bytes lost on "
+        "the line (loss: a frame cut short, the next ones gone), port hang-ups (needs --link)",
     )
     p.add_argument("--fault-every", type=int, default=25, metavar="N", help="packets per fault")
     p.add_argument(

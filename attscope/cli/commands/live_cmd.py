@@ -201,6 +201,8 @@ def _summary(session: LiveCapture, elapsed: float) -> None:
         f"{s.frames} packets in {elapsed:.1f} s ({rate:.0f}/s), {s.lost} lost, "
         f"{s.dropped} broken, {s.port_lost} port loss(es)"
     )
+    if s.skipped:
+        text += f", {s.skipped} counter value(s) the sniffer left unused"
     if session.recorder is not None:
         text += f"; {session.recorder.written} recorded to {session.recorder.path}"
         if session.recorder.error:
