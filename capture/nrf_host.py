@@ -21,6 +21,8 @@ from attscope.capture.nrf_uart import (
     ADV_CHANNELS,
     COUNTER_MOD,
     DEFAULT_SCAN_FLAGS,
+    FLAG_PHY_MASK,
+    FLAG_PHY_SHIFT,
     FOLLOW_ADV_ONLY,
     FOLLOW_CODED,
     FOLLOW_LEGACY_ONLY,
@@ -47,6 +49,7 @@ from attscope.capture.nrf_uart import (
     UartPacket,
     VersionRequest,
     VersionResponse,
+    air_time_us,
     build_message,
     is_packet_event,
     key_bytes,
@@ -136,9 +139,10 @@ class NrfHost:
     layout, the host's own counter).
 
     Frames are numbered from 1 over the whole session, as a file reader numbers them. Their
-    timestamps follow section 7.3: once a v3 device has answered REQ_TIMESTAMP, the firmware
-    clock chained from that reference (32-bit wrap handled); before that, and for v1/v2, the
-    host clock when the bytes were processed.
+    timestamps are the firmware's clock (section 7): v3 absolute times chained from the
+    first packet or RESP_TIMESTAMP (32-bit wrap handled), v1/v2 deltas chained from packet
+    to packet with each one's air time; the host clock only anchors the chain, and anchors
+    it again after a v1/v2 packet went missing (its delta and length are unknown).
     """
 
     def __init__(
@@ -166,7 +170,8 @@ class NrfHost:
         self._broken_since = 0
         self._stream_broke = False
         self._counting = False
-        self._time_ref: tuple[int, int] | None = None  # (firmware time, host us) chained
+        self._time_ref: tuple[int, int] | None = None  # v3: (firmware time, host us) chained
+        self._last_end: int | None = None  # v1/v2: the last packet's end, host us
         # the last frame's time: a new reference (after a reconnection) never starts before
         # it, so a session's times (and its recording's) never go backwards
         self._last_ts = 0
@@ -205,6 +210,7 @@ class NrfHost:
         self._broken_since, self._stream_broke = 0, False
         self._counting = False
         self._time_ref = None
+        self._last_end = None
         self.protover = None
         return out
 
@@ -236,6 +242,7 @@ class NrfHost:
             out.append(message)
 
     def _drop(self, reason: str, discarded: int, out: list[HostEvent]) -> None:
+        self._last_end = None  # a v1/v2 delta counts from a packet that never came whole
         self.dropped += 1
         self._broken_since += 1
         out.append(FrameDropped(reason, discarded))
@@ -260,6 +267,7 @@ class NrfHost:
             return
         expected = (last + 1) % COUNTER_MOD
         if stream_broke:
+            self._last_end = None  # the lost packets' deltas and air times are unknown
             self.lost += rest
             out.append(Lost(rest, expected, counter))
         else:
@@ -267,14 +275,25 @@ class NrfHost:
             out.append(Skipped(rest, expected, counter))
 
     def _timestamp(self, protover: int, record: bytes) -> int:
-        ref = self._time_ref
-        if protover != 3 or ref is None:
-            return self._now()
+        """The packet's start on the firmware's clock, placed on the host's by the first
+        packet (or an earlier RESP_TIMESTAMP), so that times between packets are the
+        radio's and not those of the USB reads (section 7)."""
         fw_time = int.from_bytes(record[13:17], "little")  # board id + header + 6: TIME
-        step = (fw_time - ref[0]) % TIME_MOD
-        if step >= _HALF_TIME:
-            step -= TIME_MOD  # a packet from before the reference, not 71 minutes later
-        ts = ref[1] + step
+        if protover != 3:
+            # v1/v2: TIME is the delta from the end of the packet reported before
+            end = self._last_end
+            ts = self._now() if end is None else end + fw_time
+            phy = (record[8] & FLAG_PHY_MASK) >> FLAG_PHY_SHIFT  # board id + header + 1
+            self._last_end = ts + air_time_us(record[17:], phy)
+            return ts
+        ref = self._time_ref
+        if ref is None:
+            ts = self._now()
+        else:
+            step = (fw_time - ref[0]) % TIME_MOD
+            if step >= _HALF_TIME:
+                step -= TIME_MOD  # a packet from before the reference, not 71 minutes later
+            ts = ref[1] + step
         self._time_ref = (fw_time, ts)
         return ts
 
@@ -283,7 +302,8 @@ class NrfHost:
         return max(int(self._clock() * 1_000_000), self._last_ts)
 
     def _note(self, message: Message) -> None:
-        if isinstance(message, TimestampResponse):
+        if isinstance(message, TimestampResponse) and self._time_ref is None:
+            # before any packet: the reference; after, packets already chain the clock
             self._time_ref = (message.fw_time, self._now())
         elif isinstance(message, VersionResponse):
             self.firmware = message.text

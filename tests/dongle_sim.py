@@ -375,3 +375,30 @@ class DongleSim:
                     return
                 raise
             data = data[n:]
+
+
+def air_time(record: bytes) -> int:
+    """A 272 record's packet duration on air, us (section 7.1)."""
+    flags, radio = record[8], record[17:]
+    n = len(radio)
+    phy = (flags >> 4) & 7
+    if phy == 1:
+        return 4 * (2 + n)
+    if phy == 2:
+        s2 = radio[4] & 3 == 1
+        return 376 + (16 * (n - 5) + 6 if s2 else 64 * (n - 5) + 24)
+    return 8 * (1 + n)
+
+
+def firmware_starts(records: list[bytes]) -> list[int]:
+    """Each record's start on the firmware clock, relative to the first: v3 absolute times
+    unwrapped, v1/v2 deltas chained with the previous packet's air time (section 7)."""
+    starts = [0]
+    for a, b in itertools.pairwise(records):
+        time_b = struct.unpack_from("<I", b, 13)[0]
+        if b[3] == 3:
+            step = (time_b - struct.unpack_from("<I", a, 13)[0]) % 2**32
+            starts.append(starts[-1] + (step - 2**32 if step >= 2**31 else step))
+        else:
+            starts.append(starts[-1] + air_time(a) + time_b)
+    return starts

@@ -15,6 +15,7 @@ import pytest
 from corpus import need_corpus
 from sniffer_helpers import MOUSE, MOUSE_ADDRESS, Deadline
 
+from attscope.capture import Frame
 from attscope.capture.live import LiveCapture
 from attscope.capture.nrf_emulator import Emulator, air_capture
 from attscope.capture.nrf_serial import NrfSerial
@@ -88,6 +89,7 @@ def test_the_host_records_every_packet_of_a_real_session_and_loses_none(
         session = LiveCapture(NrfSerial(str(tmp_path / "dongle")), record=str(record))
         session.open()
         last = None
+        frames: list[Frame] = []
         deadline = Deadline()
         while not (dongle.done.is_set() and last == dongle.stats.counters[-1]):
             deadline.check(f"{session.stats.frames} frames, sim {dongle.stats}")
@@ -95,6 +97,7 @@ def test_the_host_records_every_packet_of_a_real_session_and_loses_none(
             for frame in session.poll():
                 assert frame.sniffer is not None
                 last = frame.sniffer.packet_counter
+                frames.append(frame)
         session.close()
     got = sim.read_records(record)
     replayed = got[len(got) - len(dongle.packets) :]
@@ -116,6 +119,9 @@ def test_the_host_records_every_packet_of_a_real_session_and_loses_none(
     assert len(got) == s.frames
     assert (s.lost, s.dropped, s.garbage_bytes) == (0, 0, 0)
     assert s.skipped == dongle.expected_skips
+    # times between packets are the firmware's, whatever the version (v1/v2 deltas chained)
+    live_starts = [f.ts_us for f in frames][len(frames) - len(sent) :]
+    assert [t - live_starts[0] for t in live_starts] == sim.firmware_starts(sent)
 
 
 # -- the emulator against the stand-in's parser ------------------------------------------

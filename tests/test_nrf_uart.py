@@ -397,23 +397,50 @@ def test_counter_gaps_are_counted_once_the_handshake_is_sent() -> None:
     ]
 
 
-def test_v3_times_follow_the_timestamp_reference_across_the_wrap() -> None:
+def test_v3_times_are_the_firmware_clock_from_the_first_packet_across_the_wrap() -> None:
     clock = iter([100.0, 200.0, 300.0, 400.0])
     host = NrfHost(clock=lambda: next(clock))
-    first = frames_of(host.receive_data(_event(GOOD_EVENT)))[0]
-    assert first.ts_us == 100_000_000  # no reference yet: the host clock
-    reply = slip_encode(build_message(TimestampResponse(0xFFFF_FF00), 2, 3))
-    host.receive_data(reply)  # reference: firmware 0xFFFFFF00 at host 200 s
+    wrapping = GOOD_EVENT.replace("40 42 0F 00", "00 FF FF FF")  # TIME 0xFFFFFF00
+    first = frames_of(host.receive_data(_event(wrapping)))[0]
+    assert first.ts_us == 100_000_000  # the first packet places the firmware clock
+    # a timestamp answer after it moves nothing: the packets already chain the clock
+    host.receive_data(slip_encode(build_message(TimestampResponse(0x10), 2, 3)))
     later = GOOD_EVENT.replace("40 42 0F 00", "00 01 00 00")  # TIME 0x100: wrapped
-    earlier = GOOD_EVENT.replace("40 42 0F 00", "00 FE FF FF")  # before the reference
+    earlier = GOOD_EVENT.replace("40 42 0F 00", "00 FE FF FF")  # before the first
     got = frames_of(host.receive_data(_event(later, counter=3) + _event(earlier, counter=4)))
-    assert [f.ts_us for f in got] == [200_000_000 + 0x200, 200_000_000 - 0x100]
+    assert [f.ts_us for f in got] == [100_000_000 + 0x200, 100_000_000 - 0x100]
 
 
-def test_v1_v2_times_are_the_host_clock() -> None:
+def test_a_timestamp_answer_before_any_packet_is_the_reference() -> None:
+    clock = iter([200.0, 300.0])
+    host = NrfHost(clock=lambda: next(clock))
+    host.receive_data(slip_encode(build_message(TimestampResponse(0xFFFF_FF00), 2, 3)))
+    later = GOOD_EVENT.replace("40 42 0F 00", "00 01 00 00")
+    (frame,) = frames_of(host.receive_data(_event(later)))
+    assert frame.ts_us == 200_000_000 + 0x200
+
+
+def test_v1_v2_times_chain_the_firmwares_deltas() -> None:
+    """TIME is the delta from the previous packet's end (7.1): packets read in one go are
+    as far apart as on air, not all at the host's one reading time."""
     host = NrfHost(clock=lambda: 5.0)
-    (frame,) = frames_of(host.receive_data(_event(GOOD_EVENT, protover=2, pid=6)))
-    assert frame.ts_us == 5_000_000 and frame.sniffer is not None and frame.sniffer.fw_time == 1e6
+    delta_150 = GOOD_EVENT.replace("40 42 0F 00", "96 00 00 00")
+    wire = b"".join(_event(delta_150, protover=2, pid=6, counter=n) for n in (1, 2, 3))
+    got = frames_of(host.receive_data(wire))
+    assert got[0].ts_us == 5_000_000  # the host clock anchors the first
+    air = air_time_us(got[0].payload, 0)  # 13 bytes on LE 1M: 112 us
+    assert [b.ts_us - a.ts_us for a, b in itertools.pairwise(got)] == [air + 150] * 2
+    assert got[0].sniffer is not None and got[0].sniffer.fw_time == 150
+
+
+def test_v1_v2_times_are_anchored_again_after_a_packet_went_missing() -> None:
+    clock = iter([5.0, 9.0])
+    host = NrfHost(clock=lambda: next(clock))
+    event = GOOD_EVENT.replace("40 42 0F 00", "96 00 00 00")
+    first = frames_of(host.receive_data(_event(event, protover=2, pid=6, counter=1)))
+    broken = _event(event, protover=2, pid=6, counter=2)[:-4]  # cut: its delta is unknown
+    after = frames_of(host.receive_data(broken + _event(event, protover=2, pid=6, counter=3)))
+    assert [first[0].ts_us, after[0].ts_us] == [5_000_000, 9_000_000]
 
 
 def test_air_time_of_each_phy() -> None:
