@@ -18,9 +18,11 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 
+import msgspec
+
 from attscope.capture.errors import CaptureError
 from attscope.capture.frame import Frame
-from attscope.capture.nrf_device import advertiser_address
+from attscope.capture.nrf_device import advertised_name, advertiser_address
 from attscope.capture.nrf_host import (
     FrameDropped,
     Garbage,
@@ -29,12 +31,24 @@ from attscope.capture.nrf_host import (
     Skipped,
     parse_address,
 )
-from attscope.capture.nrf_serial import NrfSerial, PortBack, PortLost
-from attscope.capture.nrf_uart import DisconnectEvent, VersionResponse
+from attscope.capture.nrf_serial import NotTheSniffer, NrfSerial, PortBack, PortLost
+from attscope.capture.nrf_uart import ADV_CHANNELS, DisconnectEvent, VersionResponse
 from attscope.capture.recorder import Recorder
 
 POLL = 0.05  # s: the longest a read waits, so a quiet line still lets the UI refresh
 _CODED = 2  # SnifferInfo.phy: LE Coded, whose packets carry a CI byte (Vol 6 Part B 2.2)
+
+
+class SnifferOptions(msgspec.Struct, frozen=True, kw_only=True):
+    """How the sniffer scans and follows (nRF Sniffer reference, sections 5.1, 5.2, 5.4):
+    the flags exist in protocol version 3; before it only `adv_only` does."""
+
+    hop: tuple[int, ...] = ADV_CHANNELS  # advertising channels visited while following
+    scan_responses: bool = True  # report SCAN_REQ/SCAN_RSP while scanning
+    aux: bool = True  # follow AUX pointers (extended advertising) while scanning
+    coded: bool = False  # scan and follow on LE Coded PHY
+    adv_only: bool = False  # follow advertisements only, never into a connection
+    legacy_only: bool = False  # follow legacy advertising only
 
 
 class LiveStats:
@@ -47,6 +61,8 @@ class LiveStats:
         self.garbage_bytes = 0  # bytes outside any SLIP frame
         self.dropped = 0  # frames that arrived broken (SLIP escape, bad header)
         self.port_lost = 0  # times the port went away
+        self.offline = 0.0  # seconds without the sniffer, over every outage that ended
+        self.connections_cut = 0  # followed connections an outage took from the capture
         self.started = time.monotonic()
 
 
@@ -70,6 +86,8 @@ class LiveCapture:
         irk: bytes | None = None,
         tk: bytes | None = None,
         private_key: bytes | None = None,
+        follow_name: str | None = None,
+        options: SnifferOptions | None = None,
     ) -> None:
         self.serial = serial
         self.record_path = record
@@ -83,8 +101,20 @@ class LiveCapture:
         self.irk = irk  # likewise: the sniffer follows a device across its addresses
         self.tk = tk  # a legacy pairing's passkey or OOB key, as the sniffer's 16-octet TK
         self.private_key = private_key  # one side's Secure Connections key, 32 octets
+        self.options = options or SnifferOptions()
         self._wanted: bytes | None = None  # an address to follow once it advertises
+        self._wanted_name = follow_name  # or a name to follow once a device advertises it
         self._following: str | None = None
+        self._link_aa: int | None = None  # the followed connection in progress, if any
+        self._cut_aa: int | None = None  # the one in progress when the port went away
+        opts = self.options
+        if opts != SnifferOptions():  # remembered by the host, sent by the handshake
+            serial.command(
+                lambda h: (
+                    h.set_adv_hop_sequence(opts.hop)
+                    + h.scan(scan_responses=opts.scan_responses, aux=opts.aux, coded=opts.coded)
+                )
+            )
         if follow is not None:
             try:
                 raw = parse_address(follow)
@@ -129,10 +159,8 @@ class LiveCapture:
             self._note(f"{port}: the sniffer has the TK {self.tk.hex()} (passkey or OOB key)")
         if self._following is not None:
             self.state = f"following {self._following}"
-        elif self._wanted is not None:
-            self.state = f"scanning for {_display(self._wanted)}"
         else:
-            self.state = "scanning"
+            self.state = self._mode()
         self._note(f"{port}: nRF Sniffer at {self.serial.baud} baud; {self.state}")
 
     def close(self) -> None:
@@ -147,7 +175,9 @@ class LiveCapture:
     @property
     def follow_requested(self) -> bool:
         """Whether a device is (or is to be) followed rather than everything scanned."""
-        return self._wanted is not None or self._following is not None
+        return (
+            self._wanted is not None or self._wanted_name is not None or self._following is not None
+        )
 
     @property
     def closed(self) -> bool:
@@ -161,8 +191,10 @@ class LiveCapture:
         for event in self.serial.read_events(timeout):
             if isinstance(event, Frame):
                 frames.append(event)
-                if self._wanted is not None:
+                if self._wanted is not None or self._wanted_name is not None:
                     self._check_advertiser(event)
+                elif self._following is not None and _on_data_channel(event):
+                    self._link_aa = int.from_bytes(event.payload[:4], "little")
             else:
                 self._event(event)
         if self.max_frames is not None and self.stats.frames + len(frames) >= self.max_frames:
@@ -213,17 +245,39 @@ class LiveCapture:
             self._note(f"{port}: dropped a broken frame ({event.reason}, {event.discarded} bytes)")
         elif isinstance(event, PortLost):
             stats.port_lost += 1
+            self._cut_aa, self._link_aa = self._link_aa, None
             self.state = f"port lost ({event.reason}), reconnecting"
             self._note(f"{event.port}: port lost ({event.reason}); reconnecting")
         elif isinstance(event, PortBack):
-            self.state = self._mode()
-            self._note(f"{event.port}: port back at {event.baud} baud; {self.state}")
+            self._back(event)
+        elif isinstance(event, NotTheSniffer):
+            self._note(
+                f"{event.port}: another device answers there ({event.reason}); not using "
+                "it, still looking for the sniffer"
+            )
         elif isinstance(event, VersionResponse):
             self._note(f"{port}: firmware {event.text}")
         elif isinstance(event, ProtocolVersion) and event.version != 3:
             self._note(f"{port}: protocol version {event.version}")
         elif isinstance(event, DisconnectEvent) and self._following is not None:
+            self._link_aa = None
             self._note(f"{port}: {self._following} disconnected; following it again")
+
+    def _back(self, event: PortBack) -> None:
+        """The same sniffer is back: how long it was away, and what that cost. It starts
+        afresh and cannot join a connection already running (it needs the CONNECT_IND),
+        so a followed connection in progress is lost to the capture from the outage on."""
+        self.stats.offline += event.outage
+        self.state = self._mode()
+        text = f"{event.port}: port back after {event.outage:.1f} s at {event.baud} baud"
+        cut, self._cut_aa = self._cut_aa, None
+        if cut is not None:
+            self.stats.connections_cut += 1
+            text += (
+                f"; the followed connection (access address 0x{cut:08X}) was lost to the "
+                "capture in the outage: the sniffer cannot rejoin a running connection"
+            )
+        self._note(f"{text}; {self.state}")
 
     def _tell_skips(self, port: str, event: Skipped) -> None:
         last = (event.got - 1) % 65536
@@ -238,7 +292,7 @@ class LiveCapture:
 
     def follow(self, address: str, random: bool) -> None:
         """Follow `address` now (a choice from the TUI's device list)."""
-        self._wanted = None
+        self._wanted = self._wanted_name = None
         self._follow(parse_address(address), random)
 
     def _give_tk(self) -> None:
@@ -247,7 +301,8 @@ class LiveCapture:
             self.serial.command(lambda h: h.set_temporary_key(tk))
 
     def _follow(self, raw: bytes, random: bool, announce: bool = True) -> None:
-        self.serial.follow(raw, random)
+        o = self.options
+        self.serial.command(lambda h: h.follow(raw, random, o.adv_only, o.legacy_only, o.coded))
         self._give_tk()  # a scan since it was given set the sniffer's TK to zero (5.3)
         self._following = f"{_display(raw)} ({'random' if random else 'public'})"
         self.state = f"following {self._following}"
@@ -258,9 +313,15 @@ class LiveCapture:
         sniffer = frame.sniffer
         if sniffer is None or sniffer.advertising is False:
             return
-        found = advertiser_address(frame.payload, 1 if sniffer.phy == _CODED else 0)
-        if found is not None and found[0] == self._wanted:
-            self._wanted = None
+        ci = 1 if sniffer.phy == _CODED else 0
+        found = advertiser_address(frame.payload, ci)
+        if found is None:
+            return
+        if found[0] == self._wanted or (
+            self._wanted_name is not None
+            and advertised_name(frame.payload, ci) == self._wanted_name
+        ):
+            self._wanted = self._wanted_name = None
             self._follow(found[0], found[1])
 
     def _mode(self) -> str:
@@ -268,6 +329,8 @@ class LiveCapture:
             return f"following {self._following}"
         if self._wanted is not None:
             return f"scanning for {_display(self._wanted)}"
+        if self._wanted_name is not None:
+            return f"scanning for a device named {self._wanted_name!r}"
         return "scanning"
 
     # -- telling ------------------------------------------------------------------------
@@ -280,6 +343,8 @@ class LiveCapture:
             parts.append(f"{s.lost} lost")
         if s.dropped:
             parts.append(f"{s.dropped} broken")
+        if s.connections_cut:
+            parts.append(f"{s.connections_cut} connection(s) lost in outages")
         if self.recorder is not None:
             parts.append(self.recorder.error or f"saving to {self.recorder.path.name}")
         return ", ".join(parts)
@@ -288,6 +353,12 @@ class LiveCapture:
         self.notes.append(text)
         if self.on_note is not None:
             self.on_note(text)
+
+
+def _on_data_channel(frame: Frame) -> bool:
+    return (
+        frame.sniffer is not None and frame.sniffer.advertising is False and len(frame.payload) >= 4
+    )
 
 
 def _display(raw: bytes) -> str:

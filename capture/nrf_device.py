@@ -116,6 +116,7 @@ class DeviceStats(msgspec.Struct):
     garbage_bytes: int = 0
     broken_frames: int = 0  # sent with a broken escape
     hangups: int = 0
+    unheard: int = 0  # capture packets that went by on air while the device was away
     bad_commands: int = 0  # host frames that were not valid commands
     passes: int = 0  # times the capture was started
 
@@ -154,6 +155,34 @@ def advertiser_address(ll: bytes, ci: int) -> tuple[bytes, bool] | None:
     if pdu_type in _EXTENDED and len(payload) >= 8 and payload[0] & 0x3F and payload[1] & 0x01:
         return payload[7:1:-1], bool(header & 0x40)
     return None
+
+
+_NAME_TYPES = (0x09, 0x08)  # Complete Local Name, Shortened Local Name (CSS Part A 1.2)
+
+
+def advertised_name(ll: bytes, ci: int) -> str | None:
+    """The local name an advertising PDU's AD structures carry (complete before shortened),
+    None when it carries none."""
+    head = 4 + ci
+    if len(ll) < head + 2:
+        return None
+    pdu_type = ll[head] & 0x0F
+    payload = ll[head + 2 : len(ll) - 3]
+    if pdu_type in (0, 2, 4, 6):  # AdvA, then AdvData / ScanRspData
+        data = payload[6:]
+    elif pdu_type == 7 and payload:  # extended: the data after the extended header
+        data = payload[1 + (payload[0] & 0x3F) :]
+    else:
+        return None
+    names: dict[int, bytes] = {}
+    at = 0
+    while at + 1 < len(data) and data[at]:
+        end = at + 1 + data[at]
+        if data[at + 1] in _NAME_TYPES and end <= len(data):
+            names.setdefault(data[at + 1], data[at + 2 : end])
+        at = end
+    raw = next((names[t] for t in _NAME_TYPES if t in names), None)
+    return raw.decode("utf-8", "replace") if raw is not None else None
 
 
 class NrfDevice:
@@ -216,6 +245,15 @@ class NrfDevice:
         value, no keys) and waits for the host; the capture goes on where it was."""
         self._slip = SlipDecoder()
         self._power_on()
+
+    def pass_time(self, us: int) -> None:
+        """`us` of air time go by with nobody listening (a hang-up, the dongle unplugged):
+        the capture's packets of that stretch are never reported."""
+        until = self._now + us
+        while (item := self._peek()) is not None and item.start < until:
+            self._next = self._load()
+            self.stats.unheard += 1
+        self._now = until
 
     def pause(self) -> None:
         """The host closed the port: stream nothing until a host starts the replay again

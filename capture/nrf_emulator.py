@@ -15,7 +15,7 @@ Rules that make the emulator behave like a dongle (nRF Sniffer reference, sectio
   clock when the replay starts or resumes), `rate="max"` goes as fast as the host reads;
 * the hang-up fault removes the link and closes the master (the host sees EIO), waits
   `hangup_seconds`, then makes a new pty, points the link at it and powers the device up
-  afresh.
+  afresh; the capture's packets of those seconds went by unheard, as they would on air.
 """
 
 from __future__ import annotations
@@ -194,6 +194,8 @@ class Emulator:
             if time.monotonic() >= self._reopen_at:
                 self._make_pty()
                 self.device.power_cycle()
+                # the air did not stop while the dongle was away: what went by is gone
+                self.device.pass_time(int(self.hangup_seconds * 1_000_000))
             else:
                 self._stop.wait(IDLE_POLL)
             return

@@ -201,7 +201,7 @@ class NrfHost:
 
     def reset(self) -> list[HostEvent]:
         """The port was closed or reopened: report a cut-off frame, forget the counter
-        baseline, the time reference and the device's version (it may be another board)."""
+        baseline, the time reference and the device's versions (it may be another board)."""
         out: list[HostEvent] = []
         for problem in self._slip.close():
             self._drop(f"SLIP {problem.fault.value}", problem.discarded, out)
@@ -212,6 +212,7 @@ class NrfHost:
         self._time_ref = None
         self._last_end = None
         self.protover = None
+        self.firmware = None
         return out
 
     def _packet(self, data: bytes, out: list[HostEvent]) -> None:

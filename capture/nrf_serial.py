@@ -3,12 +3,16 @@
 Everything protocol-shaped is in nrf_host.py; this module only finds the port, opens it,
 moves bytes, and survives the port going away (nRF Sniffer reference, sections 1, 9, 15):
 
-* discovery: ports with Nordic's USB id 1915:522A first, then every other port; a port is
-  a sniffer when it answers PING_REQ with PING_RESP, at 1 000 000 baud, else 460 800;
+* discovery: only ports whose USB id is that of a board the sniffer runs on (nrf_ports.py);
+  a port is a sniffer when it streams valid frames unasked (listening first, as Nordic's
+  4.x host does) or else answers PING_REQ, at 1 000 000 baud, else 460 800;
 * handshake of section 9.3, then `read_events` / `events()` deliver what the host decodes;
 * when the port vanishes (`SerialException`, EIO, empty reads), a `PortLost` event, then
-  retries with back-off; when it answers again, the handshake is redone (with the scan or
-  follow and the keys chosen before) and a `PortBack` event follows.
+  retries with back-off, on the port's name and on whatever port the same USB serial
+  number comes back as; the device answering must be the same sniffer (serial number,
+  protocol and firmware version), else `NotTheSniffer` and the search goes on; once it is,
+  the handshake is redone (with the scan or follow and the keys chosen before) and a
+  `PortBack` event says how long the outage lasted.
 
 A port that does not answer like a sniffer raises `CaptureError` with one line.
 """
@@ -22,15 +26,22 @@ from collections.abc import Callable, Iterator
 
 import msgspec
 import serial
-from serial.tools import list_ports
 
+from attscope.capture import nrf_ports
 from attscope.capture.errors import CaptureError
-from attscope.capture.nrf_host import FrameDropped, Garbage, HostEvent, Lost, NrfHost
+from attscope.capture.nrf_host import (
+    FrameDropped,
+    Garbage,
+    HostEvent,
+    Lost,
+    NrfHost,
+    ProtocolVersion,
+    Skipped,
+)
 from attscope.capture.nrf_uart import PingResponse, VersionResponse
 
-NORDIC_VID = 0x1915
-SNIFFER_PID = 0x522A  # nRF Sniffer for Bluetooth LE 4.x, nRF52840 Dongle
 BAUD_RATES = (1_000_000, 460_800)  # what a 4.x host tries, in this order (section 1)
+LISTEN_TIMEOUT = 0.3  # s to listen for frames a scanning sniffer streams unasked (9.1)
 PROBE_TIMEOUT = 0.5  # s to wait for PING_RESP at one baud rate
 HANDSHAKE_TIMEOUT = 1.0  # s to wait for the handshake's replies (section 9.3)
 READ_TIMEOUT = 0.05
@@ -46,24 +57,42 @@ class PortLost(msgspec.Struct, frozen=True, tag=True):
 
 
 class PortBack(msgspec.Struct, frozen=True, tag=True):
-    """The sniffer answers again; the handshake has been redone."""
+    """The same sniffer answers again (perhaps on another port); the handshake has been
+    redone. `outage` is how long it was away, in seconds."""
 
     port: str
     baud: int
+    outage: float
 
 
-SerialEvent = HostEvent | PortLost | PortBack
+class NotTheSniffer(msgspec.Struct, frozen=True, tag=True):
+    """A device answered where the sniffer was, but it is another one; not used."""
+
+    port: str
+    reason: str
 
 
-def sniffer_ports() -> list[str]:
-    """Serial ports whose USB id is the nRF Sniffer dongle's."""
-    return [p.device for p in list_ports.comports() if p.vid == NORDIC_VID and p.pid == SNIFFER_PID]
+SerialEvent = HostEvent | PortLost | PortBack | NotTheSniffer
 
 
-def other_ports() -> list[str]:
-    """Every other serial port pyserial lists (pseudo-terminals are never listed)."""
-    found = set(sniffer_ports())
-    return [p.device for p in list_ports.comports() if p.device not in found]
+class Identity(msgspec.Struct, frozen=True):
+    """What tells one sniffer from another: its USB serial number where the port has one,
+    its protocol version and its firmware."""
+
+    usb_serial: str | None
+    protover: int | None
+    firmware: str | None
+
+    def differs(self, other: Identity) -> str | None:
+        """Why `other` is not this sniffer, comparing what both sides know; None if it is."""
+        for name, mine, theirs in (
+            ("USB serial number", self.usb_serial, other.usb_serial),
+            ("protocol version", self.protover, other.protover),
+            ("firmware", self.firmware, other.firmware),
+        ):
+            if mine is not None and theirs is not None and mine != theirs:
+                return f"{name} {theirs}, the sniffer's is {mine}"
+        return None
 
 
 def _open(port: str, baud: int) -> serial.Serial:
@@ -111,6 +140,9 @@ class NrfSerial:
         self._broken: str | None = None  # a write failed; the reading thread acts on it
         self._retry_at = 0.0
         self._backoff = BACKOFF_FIRST
+        self.identity: Identity | None = None  # the sniffer's, from the first greeting
+        self._usb: nrf_ports.PortInfo | None = None  # its port's USB listing
+        self._lost_at: float | None = None  # monotonic time the port went away
         # reads of the port that found it quiet (not a byte within the timeout): once the
         # other end has sent its last byte, the next such read means all of it was read
         self.idle_reads = 0
@@ -123,17 +155,26 @@ class NrfSerial:
             reason = self._connect([self.requested])
             if reason is not None:
                 raise CaptureError(reason)
-            return
-        candidates = sniffer_ports()
-        if self._connect(candidates) is None:
-            return
-        others = other_ports()
-        if self._connect(others) is None:
-            return
-        raise CaptureError(
-            f"no nRF Sniffer found: {len(candidates)} port(s) with USB id 1915:522A and "
-            f"{len(others)} other port(s) did not answer a ping"
-        )
+        else:
+            candidates = nrf_ports.candidate_ports()
+            if not candidates:
+                ids = ", ".join(b.usb_id for b in nrf_ports.SNIFFER_BOARDS)
+                raise CaptureError(
+                    f"no nRF Sniffer found: no serial port with the USB id of a sniffer board "
+                    f"({ids}); name its port with --port"
+                )
+            reason = self._connect([p.device for p in candidates])
+            if reason is not None:
+                raise CaptureError(
+                    f"no nRF Sniffer found: {len(candidates)} port(s) with a sniffer board's "
+                    f"USB id, none streamed sniffer frames or answered a ping (last: {reason})"
+                )
+        self._usb = nrf_ports.info_of(self.port or "")
+        self.identity = self._identity()
+
+    def _identity(self) -> Identity:
+        usb = self._usb.serial_number if self._usb is not None else None
+        return Identity(usb, self.host.protover, self.host.firmware)
 
     def _connect(self, ports: list[str]) -> str | None:
         """Probe `ports` in order, greet the first sniffer; None on success, else why not."""
@@ -146,14 +187,15 @@ class NrfSerial:
         return reason
 
     def _probe(self, port: str) -> str | None:
-        """Open `port` and ping at each baud rate; keeps it open on the first PING_RESP."""
+        """Open `port` at each baud rate in turn; keeps it open at the first that brings
+        valid sniffer frames, unasked or as the answer to a ping."""
         for baud in self.baud_rates:
             try:
                 link = _open(port, baud)
             except (serial.SerialException, OSError) as exc:
                 return f"{port}: cannot open: {_why(exc)}"
             try:
-                if self._ping(port, link):
+                if self._greets(link):
                     self._serial, self.port, self.baud = link, port, baud
                     return None
             except (serial.SerialException, OSError) as exc:
@@ -161,20 +203,30 @@ class NrfSerial:
                 return f"{port}: {_why(exc)}"
             link.close()
         rates = " or ".join(str(b) for b in self.baud_rates)
-        return f"{port}: not an nRF Sniffer (no answer to a ping at {rates} baud)"
+        return f"{port}: not an nRF Sniffer (no sniffer frame, no answer to a ping at {rates} baud)"
 
-    def _ping(self, port: str, link: serial.Serial) -> bool:
+    def _greets(self, link: serial.Serial) -> bool:
+        """Listen first: a scanning sniffer streams frames unasked (9.1), and a port that
+        brings a valid one is a sniffer. A quiet one is pinged, as 1.x hosts did."""
         link.reset_input_buffer()  # whatever the device said before we listened is stale
         self.host.reset()
+        seen: list[SerialEvent] = []
+        if self._gather(link, LISTEN_TIMEOUT, seen, ProtocolVersion):
+            return True
         with self._lock:
             link.write(self.host.ping())
-        deadline = time.monotonic() + self.probe_timeout
-        seen: list[SerialEvent] = []
+        return self._gather(link, self.probe_timeout, seen, PingResponse)
+
+    def _gather(
+        self, link: serial.Serial, timeout: float, seen: list[SerialEvent], sign: type
+    ) -> bool:
+        """Read for up to `timeout` s until an event of type `sign` comes; keep the frames."""
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             seen += self.host.receive_data(link.read(max(1, link.in_waiting)))
-            if any(isinstance(e, PingResponse) for e in seen):
+            if any(isinstance(e, sign) for e in seen):
                 # only frames are worth keeping from a probe; the noise of a wrong baud
-                # rate before the answer is not the device's doing
+                # rate before them is not the device's doing
                 self._queue += [e for e in seen if not _is_noise(e)]
                 return True
         return False
@@ -232,6 +284,7 @@ class NrfSerial:
 
     def _lost(self, reason: str) -> list[SerialEvent]:
         port = self.port or "?"
+        self._lost_at = time.monotonic()
         self._broken = None
         self._drop_port()
         out: list[SerialEvent] = list(self.host.reset())
@@ -250,18 +303,41 @@ class NrfSerial:
         if wait > 0:
             time.sleep(min(wait, timeout))
             return []
-        if self.requested:
-            ports = [self.requested]
-        else:  # a re-plugged dongle may get another name
-            ports = list(dict.fromkeys([*sniffer_ports(), *([self.port] if self.port else [])]))
-        if self._connect(ports) is not None:
-            self._backoff = min(self._backoff * 2, BACKOFF_MAX)
-            self._retry_at = time.monotonic() + self._backoff
+        if self._connect(self._ports_to_retry()) is not None:
+            self._retry_later()
             return []
-        out: list[SerialEvent] = [PortBack(self.port or "?", self.baud or 0)]
+        self._usb = nrf_ports.info_of(self.port or "") or self._usb
+        found = self._identity()
+        why = self.identity.differs(found) if self.identity is not None else None
+        if why is not None:
+            port = self.port or "?"
+            self._drop_port()
+            self._queue = []
+            self._retry_later()
+            return [NotTheSniffer(port, why)]
+        outage = time.monotonic() - self._lost_at if self._lost_at is not None else 0.0
+        out: list[SerialEvent] = [PortBack(self.port or "?", self.baud or 0, outage)]
         out += self._queue
         self._queue = []
         return out
+
+    def _retry_later(self) -> None:
+        self._backoff = min(self._backoff * 2, BACKOFF_MAX)
+        self._retry_at = time.monotonic() + self._backoff
+
+    def _ports_to_retry(self) -> list[str]:
+        """The port's name, then wherever its USB serial number is now (a re-plugged
+        dongle may come back as ttyACM1), then, when it was discovered, the other
+        candidates."""
+        ports: list[str] = []
+        if self.requested:
+            ports.append(self.requested)
+        usb = self._usb
+        if usb is not None and usb.serial_number:
+            ports += nrf_ports.by_serial_number(usb.serial_number, usb.vid, usb.pid)
+        if not self.requested:
+            ports += [*([self.port] if self.port else []), *_devices(nrf_ports.candidate_ports())]
+        return list(dict.fromkeys(ports))
 
     # -- commands ------------------------------------------------------------------------
 
@@ -285,11 +361,18 @@ class NrfSerial:
             except (serial.SerialException, OSError) as exc:
                 self._broken = _why(exc)
 
-    def follow(self, address: str | bytes, random: bool, adv_only: bool = False) -> None:
-        self.command(lambda h: h.follow(address, random, adv_only))
+    def follow(
+        self,
+        address: str | bytes,
+        random: bool,
+        adv_only: bool = False,
+        legacy_only: bool = False,
+        coded: bool = False,
+    ) -> None:
+        self.command(lambda h: h.follow(address, random, adv_only, legacy_only, coded))
 
-    def scan(self) -> None:
-        self.command(lambda h: h.scan())
+    def scan(self, *, scan_responses: bool = True, aux: bool = True, coded: bool = False) -> None:
+        self.command(lambda h: h.scan(scan_responses=scan_responses, aux=aux, coded=coded))
 
     def close(self) -> None:
         self._closed = True
@@ -311,7 +394,11 @@ class NrfSerial:
 
 
 def _is_noise(event: SerialEvent) -> bool:
-    return isinstance(event, FrameDropped | Garbage | Lost)
+    return isinstance(event, FrameDropped | Garbage | Lost | Skipped)
+
+
+def _devices(ports: list[nrf_ports.PortInfo]) -> list[str]:
+    return [p.device for p in ports]
 
 
 def _why(exc: BaseException) -> str:

@@ -32,11 +32,17 @@ from sniffer_helpers import (
 from tui_helpers import run_async, shown
 
 from attscope.capture import Frame, open_capture
-from attscope.capture.live import LiveCapture
+from attscope.capture.live import LiveCapture, SnifferOptions
 from attscope.capture.nrf_device import DeviceConfig, Fault, State
 from attscope.capture.nrf_emulator import Emulator, PlayedOut, air_capture
 from attscope.capture.nrf_serial import NrfSerial
-from attscope.capture.nrf_uart import PacketId
+from attscope.capture.nrf_uart import (
+    FOLLOW_ADV_ONLY,
+    FOLLOW_CODED,
+    FOLLOW_LEGACY_ONLY,
+    SCAN_CODED,
+    PacketId,
+)
 from attscope.cli.commands.live_cmd import live_keys
 from attscope.cli.main import build_parser, main
 from attscope.dissector.analysis.analysis_records import Transaction
@@ -226,6 +232,73 @@ def test_following_an_address_waits_for_its_advert_then_follows_it(tmp_path: Pat
     assert set(addresses[followed_from:]) == {"C0:FF:EE:12:34:56"}
 
 
+@pytest.mark.corpus
+def test_following_by_name_follows_the_device_that_advertises_it(tmp_path: Path) -> None:
+    with replay(need_corpus(MOUSE)) as emulator:
+        session = LiveCapture(NrfSerial(emulator.path), follow_name="BT5.0 Mouse")
+        session.open()
+        assert session.state == "scanning for a device named 'BT5.0 Mouse'"
+        play_out(session, emulator)
+        session.close()
+    assert session.state == f"following {MOUSE_ADDRESS} (public)"
+    assert emulator.device.target == (bytes.fromhex(MOUSE_ADDRESS.replace(":", "")), False)
+
+
+def test_every_sniffer_option_reaches_the_dongle(tmp_path: Path) -> None:
+    """The hop sequence and the scan flags are sent by the handshake, the follow flags with
+    the follow; the emulated dongle records what it was told."""
+    source = write_sample(tmp_path / "adverts.pcap", 30)
+    options = SnifferOptions(
+        hop=(39, 37),
+        scan_responses=False,
+        aux=False,
+        coded=True,
+        adv_only=True,
+        legacy_only=True,
+    )
+    with replay(source) as emulator:
+        session = LiveCapture(NrfSerial(emulator.path), follow="C0:FF:EE:12:34:56", options=options)
+        session.open()
+        play_out(session, emulator)
+        session.close()
+    device = emulator.device
+    assert device.hop == (39, 37)
+    assert device.scan_flags == SCAN_CODED  # neither scan responses nor AUX pointers
+    assert device.follow_flags == FOLLOW_ADV_ONLY | FOLLOW_LEGACY_ONLY | FOLLOW_CODED
+    assert device.target == (bytes.fromhex("C0FFEE123456"), True)
+
+
+def test_sniffer_options_on_the_command_line(tmp_path: Path) -> None:
+    args = build_parser().parse_args(
+        ["live", "--hop", "38,37", "--adv-only", "--legacy-only", "--coded", "--no-aux"]
+    )
+    assert (args.hop, args.adv_only, args.legacy_only, args.coded, args.no_aux) == (
+        "38,37",
+        True,
+        True,
+        True,
+        True,
+    )
+    assert not args.no_scan_responses
+
+
+@pytest.mark.parametrize(
+    ("argv", "error"),
+    [
+        (["--hop", "37,37"], "give 1 to 3 of 37, 38, 39"),
+        (["--hop", "36"], "advertising channels are 37, 38 and 39"),
+        (["--follow", "C0:FF:EE:12:34:56", "--follow-name", "x"], "exclude each other"),
+        (["--follow-name", ""], "--follow-name needs a name"),
+    ],
+)
+def test_bad_sniffer_options_are_one_line(
+    argv: list[str], error: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["live", "--port", "/nonexistent", *argv]) == 2
+    err = capsys.readouterr().err
+    assert error in err and len(err.strip().splitlines()) == 1, err
+
+
 def test_a_vanished_port_is_reported_survived_and_the_recording_kept(tmp_path: Path) -> None:
     source = write_sample(tmp_path / "adverts.pcap", 300)
     record = tmp_path / "rec.pcap"
@@ -259,6 +332,40 @@ def test_a_vanished_port_is_reported_survived_and_the_recording_kept(tmp_path: P
     assert not reader.warnings
 
 
+@pytest.mark.corpus
+def test_an_outage_during_the_followed_connection_says_the_connection_was_lost(
+    tmp_path: Path,
+) -> None:
+    """The dongle unplugged in the middle of the mouse's connection: when it is back it is
+    told to follow the mouse again, and the session says that the connection in progress
+    is lost to the capture (the sniffer cannot rejoin it) and how long the outage was."""
+    link = tmp_path / "sniffer"
+    config = DeviceConfig(faults=frozenset({Fault.HANGUP}), hangup_every=600)
+    notes: list[str] = []
+    with Emulator(
+        air_capture(need_corpus(MOUSE)), config=config, link=link, rate="max", hangup_seconds=0.3
+    ) as emulator:
+        session = LiveCapture(
+            NrfSerial(str(link)), follow=MOUSE_ADDRESS, follow_random=False, on_note=notes.append
+        )
+        session.open()
+        over, deadline = PlayedOut(emulator, session.serial), Deadline()
+        while not over():
+            deadline.check(f"replay not over: {notes}")
+            session.poll(0.02)
+        session.close()
+    assert emulator.device.stats.hangups == 1 and emulator.device.stats.unheard > 0
+    (back,) = [n for n in notes if "port back" in n]
+    assert re.search(
+        r"port back after \d+\.\d s at 1000000 baud; the followed connection \(access "
+        r"address 0x50656517\) was lost to the capture in the outage: the sniffer cannot "
+        rf"rejoin a running connection; following {MOUSE_ADDRESS} \(public\)$",
+        back,
+    ), back
+    assert session.stats.connections_cut == 1 and session.stats.offline >= 0.3
+    assert "1 connection(s) lost in outages" in session.status()
+
+
 def test_the_cli_reports_a_vanished_port(tmp_path: Path) -> None:
     source = write_sample(tmp_path / "adverts.pcap", 300)
     link = tmp_path / "sniffer"
@@ -284,8 +391,9 @@ def test_the_cli_reports_a_vanished_port(tmp_path: Path) -> None:
             child.wait()
     assert child.returncode == 0, err
     assert sum("port lost" in line for line in err) == 2
-    assert sum("port back at 1000000 baud; scanning" in line for line in err) == 2
-    assert "2 port loss(es)" in err[-1]
+    back = r"port back after \d+\.\d s at 1000000 baud; scanning"
+    assert sum(bool(re.search(back, line)) for line in err) == 2
+    assert re.search(r"2 port loss\(es\) \(\d+\.\d s offline\)", err[-1]), err[-1]
     assert len(list(open_capture(record))) == int(err[-1].split(" recorded to ")[0].split()[-1])
 
 
@@ -302,7 +410,8 @@ def test_a_port_that_is_no_sniffer_is_one_line_and_exit_2(
     assert not (tmp_path / "r.pcap").exists()  # no sniffer, no recording left behind
     err = capsys.readouterr().err
     assert err == (
-        f"attscope: {name}: not an nRF Sniffer (no answer to a ping at 1000000 or 460800 baud)\n"
+        f"attscope: {name}: not an nRF Sniffer (no sniffer frame, no answer to a ping at "
+        "1000000 or 460800 baud)\n"
     )
 
 

@@ -13,7 +13,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +31,7 @@ from sniffer_helpers import (
     write_sample,
 )
 
-from attscope.capture import CaptureError, Frame, nrf_serial, open_capture
+from attscope.capture import CaptureError, Frame, open_capture
 from attscope.capture.nrf_device import DeviceConfig, Fault, NrfDevice, State
 from attscope.capture.nrf_emulator import Emulator, PlayedOut, air_capture
 from attscope.capture.nrf_host import (
@@ -421,7 +420,8 @@ def test_a_port_that_is_no_sniffer_is_a_capture_error(tmp_path: Path) -> None:
         session = NrfSerial(name, probe_timeout=0.1)
         with pytest.raises(
             CaptureError,
-            match=r"not an nRF Sniffer \(no answer to a ping at 1000000 or 460800 baud\)",
+            match=r"not an nRF Sniffer \(no sniffer frame, no answer to a ping at 1000000 or "
+            r"460800 baud\)",
         ):
             session.open()
     finally:
@@ -429,35 +429,6 @@ def test_a_port_that_is_no_sniffer_is_a_capture_error(tmp_path: Path) -> None:
         os.close(slave)
     with pytest.raises(CaptureError, match="cannot open"):
         NrfSerial(str(tmp_path / "nothing")).open()
-
-
-@dataclass
-class FakePort:
-    """What `serial.tools.list_ports.comports()` lists: a device path and its USB id."""
-
-    device: str
-    vid: int | None = None
-    pid: int | None = None
-
-
-def test_discovery_tries_the_dongles_usb_id_first_then_probes_the_rest(
-    sample: Path, link: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    """pyserial never lists ptys, so the listing is faked; the ports themselves are real:
-    a vanished dongle (no such file), then the emulator among the other ports."""
-    listed = [FakePort(str(link)), FakePort(str(tmp_path / "ttyACM7"), 0x1915, 0x522A)]
-    monkeypatch.setattr(nrf_serial.list_ports, "comports", lambda: listed)
-    assert nrf_serial.sniffer_ports() == [str(tmp_path / "ttyACM7")]
-    assert nrf_serial.other_ports() == [str(link)]
-    with live(open_capture(sample), link):
-        session = NrfSerial()
-        session.open()
-        assert session.port == str(link) and session.host.protover == 3
-        session.close()
-    with pytest.raises(
-        CaptureError, match=r"no nRF Sniffer found: 1 port\(s\) with USB id 1915:522A and 1 other"
-    ):
-        NrfSerial(probe_timeout=0.05).open()
 
 
 @settings(max_examples=200, deadline=None)

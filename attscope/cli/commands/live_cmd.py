@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from attscope.capture.errors import CaptureError
-from attscope.capture.live import LiveCapture
+from attscope.capture.live import LiveCapture, SnifferOptions
 from attscope.capture.nrf_emulator import RATES, Emulator, PlayedOut, air_capture
 from attscope.capture.nrf_serial import NrfSerial
-from attscope.capture.nrf_uart import passkey_tk
+from attscope.capture.nrf_uart import ADV_CHANNELS, passkey_tk
 from attscope.cli.commands.dump_cmd import add_print_options, printer
 from attscope.cli.key_args import keys_of
 from attscope.cli.messages import say
@@ -32,12 +32,17 @@ def register(sub: Any) -> None:
     p = sub.add_parser(
         "live",
         help="capture live from an nRF Sniffer dongle, analysing as packets arrive",
-        description="Attach to an nRF Sniffer for Bluetooth LE (found by its USB id, else by "
-        "probing the serial ports), scan or follow a device, record every packet to a "
+        description="Attach to an nRF Sniffer for Bluetooth LE (found among the serial ports "
+        "with a sniffer board's USB id), scan or follow a device, record every packet to a "
         "pcap/pcapng as it arrives and show the analysis in the TUI (or print it with "
         "--no-tui). --emulate replays a capture through an emulated dongle instead.",
     )
-    p.add_argument("--port", metavar="PORT", help="serial port of the sniffer (default: find it)")
+    p.add_argument(
+        "--port",
+        metavar="PORT",
+        help="serial port of the sniffer (default: the port with a sniffer board's USB id "
+        "that streams sniffer frames or answers a ping)",
+    )
     p.add_argument(
         "--follow",
         metavar="ADDR",
@@ -49,6 +54,44 @@ def register(sub: Any) -> None:
         choices=("public", "random"),
         help="the --follow address's type; given, the device is followed at once instead of "
         "waiting for its advertisement to tell",
+    )
+    p.add_argument(
+        "--follow-name",
+        metavar="NAME",
+        help="scan until a device advertises this local name (complete or shortened), then "
+        "follow it",
+    )
+    sniffer = p.add_argument_group(
+        "sniffer options",
+        "how the sniffer scans and follows; all but --adv-only need 4.x firmware (protocol "
+        "version 3) and are left out for older firmware",
+    )
+    sniffer.add_argument(
+        "--hop",
+        metavar="CHANNELS",
+        default="37,38,39",
+        help="advertising channels visited while following, in order (default 37,38,39)",
+    )
+    sniffer.add_argument(
+        "--adv-only",
+        action="store_true",
+        help="follow the device's advertisements only, never into a connection",
+    )
+    sniffer.add_argument(
+        "--legacy-only", action="store_true", help="follow legacy advertising only"
+    )
+    sniffer.add_argument(
+        "--coded", action="store_true", help="scan and follow on LE Coded PHY (long range)"
+    )
+    sniffer.add_argument(
+        "--no-scan-responses",
+        action="store_true",
+        help="while scanning, leave out scan requests and responses",
+    )
+    sniffer.add_argument(
+        "--no-aux",
+        action="store_true",
+        help="while scanning, do not follow AUX pointers (extended advertising)",
     )
     p.add_argument(
         "--save",
@@ -81,6 +124,16 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.address_type and not args.follow:
         say("attscope live: --address-type goes with --follow")
+        return 2
+    if args.follow and args.follow_name is not None:
+        say("attscope live: --follow and --follow-name exclude each other")
+        return 2
+    if args.follow_name is not None and not args.follow_name:
+        say("attscope live: --follow-name needs a name")
+        return 2
+    hop = _hop_sequence(args.hop)
+    if isinstance(hop, str):
+        say(f"attscope live: --hop {hop}")
         return 2
     if not args.no_tui and args.duration is not None:
         say("attscope live: --duration goes with --no-tui")
@@ -122,6 +175,15 @@ def run(args: argparse.Namespace) -> int:
             max_frames=args.count,
             ltk=ltk.value if ltk is not None else None,
             irk=irk.value if irk is not None else None,
+            follow_name=args.follow_name,
+            options=SnifferOptions(
+                hop=hop,
+                scan_responses=not args.no_scan_responses,
+                aux=not args.no_aux,
+                coded=args.coded,
+                adv_only=args.adv_only,
+                legacy_only=args.legacy_only,
+            ),
             **live_keys(args, keys),
         )
         session.open()
@@ -157,6 +219,19 @@ def _chosen(secrets: list[PairingSecret], follow: str | None) -> PairingSecret |
 def _tk_bytes(secret: PairingSecret) -> bytes:
     """A passkey or OOB key as the sniffer's TK (5.3)."""
     return passkey_tk(secret.value) if secret.kind == PASSKEY else secret.value.to_bytes(16, "big")
+
+
+def _hop_sequence(text: str) -> tuple[int, ...] | str:
+    """`37,38,39`: one to three advertising channels, none twice (5.4); else what is wrong."""
+    try:
+        channels = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        channels = ()
+    if not 1 <= len(channels) <= 3 or len(set(channels)) != len(channels):
+        return f"{text!r}: give 1 to 3 of 37, 38, 39, e.g. 37,38,39"
+    if not set(channels) <= set(ADV_CHANNELS):
+        return f"{text!r}: advertising channels are 37, 38 and 39"
+    return channels
 
 
 def _tell(note: str) -> None:
@@ -201,6 +276,11 @@ def _summary(session: LiveCapture, elapsed: float) -> None:
         f"{s.frames} packets in {elapsed:.1f} s ({rate:.0f}/s), {s.lost} lost, "
         f"{s.dropped} broken, {s.port_lost} port loss(es)"
     )
+    if s.port_lost:
+        text += f" ({s.offline:.1f} s offline"
+        if s.connections_cut:
+            text += f", {s.connections_cut} followed connection(s) lost in them"
+        text += ")"
     if s.skipped:
         text += f", {s.skipped} counter value(s) the sniffer left unused"
     if session.recorder is not None:
