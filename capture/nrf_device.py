@@ -5,8 +5,9 @@ reference, section 14): one protocol version per run (the source's, 3 when the s
 none), one packet counter over every frame it sends, v3 absolute or v1/v2 delta times from
 the capture's own timing, ids 0x02/0x06 as the version wants. It answers the host's
 commands (ping, version, timestamp, baud rate) and honours its choices: scanning reports
-every advertiser, following reports one advertiser and, after a CONNECT_IND aimed at it,
-that connection (section 10). Faults can be injected to test a host: garbage between
+every advertiser, following reports one advertiser and, after a CONNECT_IND aimed at it
+(whose CRC held), that connection through its parameter updates (section 10). Counters
+keep the gaps the source's firmware left. Faults can be injected to test a host: garbage between
 frames, broken escapes, counter gaps and hang-ups (the last one is carried out by the shell).
 
 Timing is the shell's business: `next_due` says when (on the firmware clock) the next
@@ -71,6 +72,7 @@ _ADVA_SECOND = {3, 5}  # SCAN_REQ / AUX_SCAN_REQ, CONNECT_IND / AUX_CONNECT_REQ
 _EXTENDED = {7, 8}  # ADV_EXT_IND and the AUX PDUs, AUX_CONNECT_RSP: extended header
 _SCAN_PDUS = {3, 4}
 _CONNECT_IND = 5
+_LL_CONNECTION_UPDATE_IND = 0x00
 _LL_TERMINATE_IND = 0x02
 
 
@@ -231,6 +233,7 @@ class NrfDevice:
         self.keys = {}
         self._conn_aa: int | None = None
         self._conn_timeout = 0
+        self._conn_update: tuple[int, int] | None = None  # (instant, timeout us) pending
         self._conn_last = 0
         self._terminating = False
         self._last_end: int | None = None  # end of the last reported packet (v1/v2 deltas)
@@ -403,7 +406,9 @@ class NrfDevice:
             return False
         if advertiser_address(frame.payload, ci) != self.target:
             return False
-        if pdu_type == _CONNECT_IND and not self.follow_flags & FOLLOW_ADV_ONLY:
+        # a CONNECT_IND whose CRC failed may name anything: reported, never followed
+        crc_failed = s is not None and s.crc_ok is False
+        if pdu_type == _CONNECT_IND and not self.follow_flags & FOLLOW_ADV_ONLY and not crc_failed:
             self._enter_connection(frame.payload, ci, start, after)
         return True
 
@@ -414,6 +419,7 @@ class NrfDevice:
         self.state = State.CONNECTION
         self._conn_aa = _U32.unpack_from(ll, lldata)[0]
         self._conn_timeout = _U16.unpack_from(ll, lldata + 14)[0] * 10_000
+        self._conn_update = None
         self._conn_last = start
         self._terminating = False
         connect_event = self.config.connect_event
@@ -433,11 +439,31 @@ class NrfDevice:
             self._leave_connection(after)  # the other side's reply to LL_TERMINATE_IND
             return True
         s = frame.sniffer
-        readable = s is None or not s.encrypted or s.decrypted
-        # a control PDU (LLID 3) whose opcode is LL_TERMINATE_IND
-        if readable and len(ll) > 9 and ll[4] & 0x03 == 3 and ll[6] == _LL_TERMINATE_IND:
+        self._apply_update(s.event_counter if s is not None else None)
+        if s is not None and ((s.encrypted and not s.decrypted) or s.crc_ok is False):
+            return True  # nothing in it can be read
+        ci = 1 if s is not None and s.phy == 2 else 0
+        head = 4 + ci
+        if len(ll) < head + 6 or ll[head] & 0x03 != 3:  # a control PDU (LLID 3), opcode
+            return True
+        opcode = ll[head + 2]
+        if opcode == _LL_TERMINATE_IND:
             self._terminating = True
+        elif opcode == _LL_CONNECTION_UPDATE_IND and len(ll) >= head + 3 + 11 + 3:
+            # WinSize, WinOffset, Interval, Latency, Timeout, Instant (Vol 6 Part B 2.4.2.1):
+            # the firmware follows the link to its new parameters, or it would time out
+            timeout, instant = struct.unpack_from("<HH", ll, head + 3 + 7)
+            self._conn_update = (instant, timeout * 10_000)
+            # until the instant the old timeout holds, but the transmit window may be long:
+            # the larger one, so that no gap the update allows ends the connection here
+            self._conn_timeout = max(self._conn_timeout, timeout * 10_000)
         return True
+
+    def _apply_update(self, event_counter: int | None) -> None:
+        update = self._conn_update
+        # the instant has come (counters wrap at 65536)
+        if update and event_counter is not None and (event_counter - update[0]) % 65536 < 32768:
+            self._conn_timeout, self._conn_update = update[1], None
 
     def _leave_connection(self, into: list[Message]) -> None:
         self.state = State.FOLLOWING
