@@ -188,7 +188,10 @@ class LiveCapture:
     def poll(self, timeout: float = POLL) -> list[Frame]:
         """The frames of one read (recorded and flushed), or [] after `timeout` seconds."""
         frames: list[Frame] = []
+        wanted = None if self.max_frames is None else self.max_frames - self.stats.frames
         for event in self.serial.read_events(timeout):
+            if wanted is not None and len(frames) >= wanted:
+                break  # what came after the last wanted frame is not kept, nor counted
             if isinstance(event, Frame):
                 frames.append(event)
                 if self._wanted is not None or self._wanted_name is not None:
@@ -197,9 +200,8 @@ class LiveCapture:
                     self._link_aa = int.from_bytes(event.payload[:4], "little")
             else:
                 self._event(event)
-        if self.max_frames is not None and self.stats.frames + len(frames) >= self.max_frames:
-            frames = frames[: self.max_frames - self.stats.frames]
-            self._closed.set()  # what came after the last wanted frame is not kept
+        if wanted is not None and len(frames) >= wanted:
+            self._closed.set()
         if frames:
             self.stats.frames += len(frames)
             self._record(frames)

@@ -64,6 +64,7 @@ _U32 = struct.Struct("<I")
 
 BAUD_RATES = (1_000_000, 460_800)
 LOOP_PAUSE_US = 1_000_000  # silence between two passes over the capture
+PREROLL_STEP_US = 20_000  # an advertiser's interval while nobody has started the replay
 
 # advertising PDU types (Core Vol 6, Part B, 2.3) whose first payload field is the AdvA,
 # and those whose AdvA follows the scanner's or initiator's address
@@ -71,6 +72,7 @@ _ADVA_FIRST = {0, 1, 2, 4, 6}  # ADV_IND, ADV_DIRECT_IND, ADV_NONCONN_IND, SCAN_
 _ADVA_SECOND = {3, 5}  # SCAN_REQ / AUX_SCAN_REQ, CONNECT_IND / AUX_CONNECT_REQ
 _EXTENDED = {7, 8}  # ADV_EXT_IND and the AUX PDUs, AUX_CONNECT_RSP: extended header
 _SCAN_PDUS = {3, 4}
+_CONNECTABLE = {0, 1}  # ADV_IND, ADV_DIRECT_IND
 _CONNECT_IND = 5
 _LL_CONNECTION_UPDATE_IND = 0x00
 _LL_TERMINATE_IND = 0x02
@@ -102,6 +104,7 @@ class DeviceConfig(msgspec.Struct, frozen=True, kw_only=True):
     source_gaps: bool = True  # skip the counter values the source capture skips
     hangup_every: int = 400  # packet events between two hang-ups
     loop: bool = False  # start over at the end of the capture
+    preroll: bool = True  # stream adverts from power-on, as 4.x firmware scans unasked
     seed: int = 7
 
 
@@ -121,13 +124,17 @@ class DeviceStats(msgspec.Struct):
     unheard: int = 0  # capture packets that went by on air while the device was away
     bad_commands: int = 0  # host frames that were not valid commands
     passes: int = 0  # times the capture was started
+    preroll: int = 0  # adverts streamed before a host started the replay
 
 
 class Emission(msgspec.Struct, frozen=True):
-    """What one step of the replay produced: bytes to write, then maybe a hang-up."""
+    """What one step of the replay produced: bytes to write, then maybe a hang-up.
+    `first_sighting`: a connectable advertiser heard for the first time while scanning,
+    the moment a host following a device on sight reacts to."""
 
     data: bytes
     hangup: bool = False
+    first_sighting: bool = False
 
 
 class _Item(msgspec.Struct):
@@ -200,6 +207,7 @@ class NrfDevice:
         self._next: _Item | None = None
         self._src_last: tuple[int, int] | None = None  # (raw TIME, start) of the source
         self._src_counter: int | None = None  # the source's last packet counter
+        self._shift = 0  # us the replay's clock moved on for pre-rolls
         self._base: int | None = None
         self._pass_items = 0
         self.stats = DeviceStats()
@@ -216,6 +224,9 @@ class NrfDevice:
         self._fault_cycle = [f for f in Fault if f in self.config.faults and f != Fault.HANGUP]
         self._faults_done = 0
         self.keys: dict[int, bytes] = {}  # key commands received, by packet id
+        self._heard: set[tuple[bytes, bool]] = set()  # connectable advertisers reported
+        # the pre-roll's advert: the capture's first packet, when it is one with a good CRC
+        self._advert = first if first is not None and _is_advert(first) else None
         self._power_on()
 
     # -- state ---------------------------------------------------------------------------
@@ -237,6 +248,7 @@ class NrfDevice:
         self._conn_last = 0
         self._terminating = False
         self._last_end: int | None = None  # end of the last reported packet (v1/v2 deltas)
+        self._preroll_at: int | None = None  # the next pre-roll advert's start
         self._since_fault = 0
         self._since_hangup = 0
         self._gap_left = 0
@@ -262,6 +274,7 @@ class NrfDevice:
         """The host closed the port: stream nothing until a host starts the replay again
         (the replay stands still meanwhile, it does not run on into the void)."""
         self.streaming = self.started = False
+        self._preroll_at = None
 
     @property
     def finished(self) -> bool:
@@ -282,6 +295,7 @@ class NrfDevice:
         self._iter = iter(self._source)
         self._src_last = None
         self._src_counter = None
+        self._shift_at_pass = self._shift  # the pass offset holds the shifts until now
         self._base = None
         self._pass_items = 0
         self._next = self._load()
@@ -295,6 +309,7 @@ class NrfDevice:
             if self._base is None:
                 self._base = start
             start += self._pass_offset - (self._base if self.stats.passes > 1 else 0)
+            start += self._shift - self._shift_at_pass
             self._pass_end = max(self._pass_end, start)
             self._pass_items += 1
             return _Item(frame, start, self._source_skip(frame))
@@ -363,6 +378,7 @@ class NrfDevice:
             self.stats.filtered += 1
             return Emission(b"".join(self._message(m) for m in before))
         sent = self.stats.sent
+        first = self.state == State.SCANNING and self._first_sighting(item.frame)
         out = [self._message(m) for m in before]
         out.append(self._packet_event(item))
         out += [self._message(m) for m in after]
@@ -373,7 +389,17 @@ class NrfDevice:
                 self._since_hangup = 0
                 self.stats.hangups += 1
                 hangup = True
-        return Emission(b"".join(out), hangup)
+        return Emission(b"".join(out), hangup, first and self.stats.sent > sent)
+
+    def _first_sighting(self, frame: Frame) -> bool:
+        ci = 1 if frame.sniffer is not None and frame.sniffer.phy == 2 else 0
+        if frame.payload[4 + ci] & 0x0F not in _CONNECTABLE:
+            return False
+        found = advertiser_address(frame.payload, ci)
+        if found is None or found in self._heard:
+            return False
+        self._heard.add(found)
+        return True
 
     def _route(self, item: _Item, before: list[Message], after: list[Message]) -> bool:
         """Whether the state reports this packet; control events it causes are put in
@@ -439,13 +465,13 @@ class NrfDevice:
             self._leave_connection(after)  # the other side's reply to LL_TERMINATE_IND
             return True
         s = frame.sniffer
-        self._apply_update(s.event_counter if s is not None else None)
+        if self._conn_update is not None:
+            self._apply_update(s.event_counter if s is not None else None)
+        head = 5 if s is not None and s.phy == 2 else 4  # the header, after a CI byte on Coded
+        if len(ll) < head + 6 or ll[head] & 0x03 != 3:  # not a control PDU (LLID 3)
+            return True
         if s is not None and ((s.encrypted and not s.decrypted) or s.crc_ok is False):
             return True  # nothing in it can be read
-        ci = 1 if s is not None and s.phy == 2 else 0
-        head = 4 + ci
-        if len(ll) < head + 6 or ll[head] & 0x03 != 3:  # a control PDU (LLID 3), opcode
-            return True
         opcode = ll[head + 2]
         if opcode == _LL_TERMINATE_IND:
             self._terminating = True
@@ -470,8 +496,9 @@ class NrfDevice:
         self._conn_aa = None
         into.append(DisconnectEvent())
 
-    def _packet_event(self, item: _Item) -> bytes:
-        """The packet event for a reported packet, with any fault the schedule asks for."""
+    def _packet_event(self, item: _Item, preroll: bool = False) -> bytes:
+        """The packet event for a reported packet, with any fault the schedule asks for
+        (none in the pre-roll)."""
         frame, start = item.frame, item.start
         if self.protover == 3:
             time = start % TIME_MOD  # absolute, wrapping
@@ -493,6 +520,8 @@ class NrfDevice:
         phy = frame.sniffer.phy if frame.sniffer is not None else 0
         self._last_end = start + air_time_us(frame.payload, phy)
         self.counter = (self.counter + 1) % COUNTER_MOD
+        if preroll:
+            return slip_encode(encode_packet(packet))
         if self._gap_left:
             self._gap_left -= 1
             self.stats.gap_dropped += 1
@@ -540,9 +569,30 @@ class NrfDevice:
         return data
 
     def beacon(self) -> bytes:
-        """An unasked PING_RESP, as the 0.9.6 firmware sent while scanning (5.5): a frame a
-        passive host can find the port by before the replay has started."""
+        """What the dongle streams before a host has started the replay, for a host that
+        finds its port by listening (9.1): 4.x firmware scans from power-on and streams what
+        it hears, so the capture's first advertisement, heard again every 20 ms. Without
+        one, or with `preroll` off, an unasked PING_RESP, as the 0.9.6 firmware sent while
+        scanning (5.5)."""
+        advert, start = self._advert, self._next.start if self._next else None
+        if self.config.preroll and advert is not None and start is not None:
+            if self._preroll_at is None:
+                self._preroll_at = self._now if self._last_end is None else self._last_end
+            at = self._preroll_at
+            self._preroll_at = at + PREROLL_STEP_US
+            self.stats.preroll += 1
+            return self._packet_event(_Item(advert, at), preroll=True)
         return self._message(PingResponse(self.config.build))
+
+    def _start(self) -> None:
+        """A host starts the replay: after a pre-roll, the capture's clock moves on past
+        it, so that firmware time never goes backwards."""
+        if not self.started and self._preroll_at is not None and self._next is not None:
+            shift = max(0, self._preroll_at - self._next.start)
+            self._shift += shift
+            self._next.start += shift
+        self._preroll_at = None
+        self.streaming = self.started = True
 
     def receive_data(self, data: bytes, now_us: int | None = None) -> bytes:
         """Handle the host's bytes; returns the replies to write. `now_us` sets the firmware
@@ -577,12 +627,12 @@ class NrfDevice:
             return BaudRateResponse(self.baud)
         if isinstance(m, ScanRequest):
             self.state, self.target = State.SCANNING, None
-            self.streaming = self.started = True
+            self._start()
             if m.flags is not None:
                 self.scan_flags = m.flags
         elif isinstance(m, FollowRequest):
             self.state = State.FOLLOWING
-            self.streaming = self.started = True
+            self._start()
             self.target, self.follow_flags = (m.address, m.random), m.flags
             self._conn_aa = None
             return FollowEvent()
@@ -593,6 +643,15 @@ class NrfDevice:
         elif isinstance(m, KeyMessage):
             self.keys[m.ID] = m.key
         return None
+
+
+def _is_advert(frame: Frame) -> bool:
+    if frame.encap != Encap.LE_LL or frame.problem is not None or len(frame.payload) < 9:
+        return False
+    s = frame.sniffer
+    if s is not None and s.advertising is not None:
+        return s.advertising and (s.crc_ok is not False)
+    return bool(_U32.unpack_from(frame.payload)[0] == LE_ADVERTISING_AA)
 
 
 # garbage never holds a frame start, so the frame after it survives whole

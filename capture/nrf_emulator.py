@@ -9,8 +9,10 @@ reads slowly slows the replay down instead of losing packets, as RTS/CTS would).
 Rules that make the emulator behave like a dongle (nRF Sniffer reference, section 14):
 
 * the replay advances only while a host has the port open and has started it with
-  REQ_SCAN_CONT or REQ_FOLLOW; before that the device sends a PING_RESP every 75 ms, so a
-  host that finds its port by listening (section 9.1) sees frames at once;
+  REQ_SCAN_CONT or REQ_FOLLOW; before that the device streams, as 4.x firmware scans
+  from power-on, the capture's first advertisement every 20 ms (a PING_RESP when the
+  capture does not start with one), so a host that finds its port by listening (section
+  9.1) sees frames at once;
 * `rate="realtime"` keeps the capture's timing (firmware clock anchored to the monotonic
   clock when the replay starts or resumes), `rate="max"` goes as fast as the host reads;
 * the hang-up fault removes the link and closes the master (the host sees EIO), waits
@@ -22,8 +24,11 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import os
 import select
+import struct
+import termios
 import threading
 import time
 import tty
@@ -41,13 +46,22 @@ from attscope.capture.reader import CaptureReader
 
 Rate = Literal["realtime", "max"]
 RATES: tuple[Rate, ...] = ("realtime", "max")
-BEACON_INTERVAL = 0.075  # s, the 0.9.6 firmware's unasked PING_RESP period
+BEACON_INTERVAL = 0.02  # s between the frames streamed before a host starts the replay
 OUT_LOW_WATER = 16_384  # pull more of the replay only while less than this is unsent
 IDLE_POLL = 0.02  # s between checks while no host has the port open
 # The replay is far faster than a UART, so what was written just before a hang-up would
 # still sit unread in the pty, and a hang-up discards it. Waiting this long after the last
 # write lets a reading host have it, as it would have had it from a real line.
 HANGUP_GRACE = 0.1
+# At full speed the replay would run far ahead of a host's reaction to what it reads. After
+# a connectable advertiser's first advert, the replay waits until the host has read it (the
+# pty's peer tells) and then up to this long for a command (a follow on sight), ending at
+# the first byte from the host. A real dongle has the air's pace: 20 ms or more between
+# two advertising events of a device, time enough for any host.
+FIRST_SIGHTING_GRACE = 0.1
+# ioctl opening a pty's peer through its master (Linux 4.13); with it the emulator sees how
+# much of its output the host has not read yet
+TIOCGPTPEER = getattr(termios, "TIOCGPTPEER", 0x5441)
 AIR_LINKTYPES = lt.LE_LL_LINKTYPES | {lt.PPI}
 
 
@@ -97,6 +111,9 @@ class Emulator:
         self._hangup_at: float | None = None
         self._reopen_at = 0.0
         self._last_sent = 0.0
+        # waiting for the host's answer to a first sighting: None, or when the wait ends
+        # (0 until the host has read the advert)
+        self._hold: float | None = None
 
     @property
     def path(self) -> str:
@@ -204,6 +221,7 @@ class Emulator:
             self._present = present
             self._out.clear()  # nobody will read it; a new host flushes anyway
             self._anchor = None
+            self._hold = None
             if present:
                 self.host_opens += 1
             else:
@@ -233,7 +251,7 @@ class Emulator:
     def _fill(self) -> None:
         """Pull the replay while the output buffer is short and packets are due."""
         device = self.device
-        while len(self._out) < OUT_LOW_WATER and not self._hangup_pending:
+        while len(self._out) < OUT_LOW_WATER and not self._hangup_pending and not self._held():
             due = device.next_due()
             if due is None:
                 self._anchor = None
@@ -249,6 +267,37 @@ class Emulator:
             emission = device.emit_next()
             self._send(emission.data)
             self._hangup_pending = emission.hangup
+            if emission.first_sighting and self.rate == "max":
+                self._hold = 0.0
+
+    def _held(self) -> bool:
+        """Whether the replay waits for the host's answer to a first sighting."""
+        if self._hold is None:
+            return False
+        if not self._hold:  # the advert must be written and read first
+            queued = self._unread()
+            if self._out or queued:
+                return True
+            self._hold = time.monotonic() + FIRST_SIGHTING_GRACE
+        if time.monotonic() < self._hold:
+            return True
+        self._hold = None
+        return False
+
+    def _unread(self) -> int:
+        """Bytes in the pty the host has not read; 0 when the pty cannot tell (no peer
+        ioctl, or a port held exclusively by a host while the emulator is not root)."""
+        master = self._master
+        if master is None:
+            return 0
+        try:
+            peer = fcntl.ioctl(master, TIOCGPTPEER, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+        except OSError:
+            return 0
+        try:
+            return int(struct.unpack("i", fcntl.ioctl(peer, termios.FIONREAD, b"\0" * 4))[0])
+        finally:
+            os.close(peer)
 
     def _send(self, data: bytes) -> None:
         if data:
@@ -257,6 +306,8 @@ class Emulator:
 
     def _timeout(self) -> float:
         """How long select may sleep: not past the next due packet or beacon."""
+        if self._hold is not None:
+            return 0.001
         if self._out or self._hangup_pending:
             return 0.02
         due = self.device.next_due()
@@ -274,6 +325,8 @@ class Emulator:
             if exc.errno in (errno.EIO, errno.EAGAIN):
                 return  # the host just closed the port, or nothing after all
             raise
+        if self._hold:  # the host answered the first sighting (or said anything at all)
+            self._hold = None
         self._send(self.device.receive_data(data, self._firmware_now()))
 
     def _write(self, master: int) -> None:
@@ -288,6 +341,7 @@ class Emulator:
     def _hang_up(self) -> None:
         self._hangup_pending = False
         self._hangup_at = None
+        self._hold = None
         self._unlink()
         self._close_master()
         self._present = False

@@ -12,6 +12,7 @@ import pytest
 from sniffer_helpers import write_sample
 
 from attscope.capture import Frame, open_capture
+from attscope.capture.nrf_device import DeviceConfig
 from attscope.capture.nrf_emulator import Emulator
 from attscope.capture.nrf_serial import NrfSerial
 
@@ -24,7 +25,7 @@ def test_the_board_id_is_the_same_whatever_the_ports_name(tmp_path: Path, name: 
     expected = {f.sniffer.board_id for f in open_capture(sample) if f.sniffer}
     link = tmp_path / name
     frames: list[Frame] = []
-    with Emulator(open_capture(sample), link=link, rate="max"):
+    with Emulator(open_capture(sample), config=DeviceConfig(preroll=False), link=link, rate="max"):
         session = NrfSerial(str(link))
         session.open()
         deadline = time.monotonic() + PATIENCE
