@@ -13,6 +13,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable
 from enum import IntEnum
+from functools import cache
 from typing import Annotated, ClassVar, Self, TypeVar
 
 import msgspec
@@ -181,6 +182,12 @@ def _show(name: str, value: object) -> str:
 _LABELS = {"client_rx_mtu": "client RX MTU", "server_rx_mtu": "server RX MTU"}
 
 
+@cache
+def _field_labels(cls: type[Pdu]) -> tuple[tuple[str, str], ...]:
+    """Each field of a PDU class with its label in summaries, worked out once per class."""
+    return tuple((n, _LABELS.get(n) or n.replace("_", " ")) for n in cls.__struct_fields__)
+
+
 class AttPdu(Pdu, frozen=True):
     """Base of every ATT PDU record (3.3). The class knows its opcode; the record holds
     the parameters."""
@@ -202,8 +209,7 @@ class AttPdu(Pdu, frozen=True):
     def summary(self) -> str:
         """One short btmon-like line: "Read Request handle 0x0003"."""
         parts = [self.title]
-        for name in self.__struct_fields__:
-            label = _LABELS.get(name) or name.replace("_", " ")
+        for name, label in _field_labels(type(self)):
             parts.append(f"{label} {_show(name, getattr(self, name))}")
         return " ".join(parts)
 
