@@ -1,7 +1,10 @@
 """attscope's speed and memory beside tshark's, on the same synthetic captures, in one run.
 
     /work/venv/bin/python benchmarks/bench.py [--frames 1000000] [--out DIR] [--keep]
-        [--baseline OTHER_VENV/bin/attscope]
+        [--baseline OTHER_VENV/bin/attscope] [--case NAME ...] [--quick]
+
+`--quick --case NAME` measures one case in well under a minute (200,000 and 20,000 frames,
+one run each): enough to see what a change to a hot path does before committing it.
 
 Builds btsnoop captures of --frames and --small-frames frames by repeating a real capture,
 runs every case in cases.py as child processes (attscope from the same environment as this
@@ -64,14 +67,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         description="Measure attscope's speed and memory beside tshark's on the same captures.",
     )
-    p.add_argument("--frames", type=int, default=1_000_000, help="large capture (1,000,000)")
+    p.add_argument("--frames", type=int, help="large capture (1,000,000; --quick 200,000)")
     p.add_argument(
         "--small-frames",
         type=int,
-        default=100_000,
-        help="small capture, the baseline of the memory-growth check (100,000)",
+        help="small capture, the baseline of the memory-growth check (100,000; --quick 20,000)",
     )
-    p.add_argument("--repeat", type=int, default=3, help="runs per command (3)")
+    p.add_argument("--repeat", type=int, help="runs per command (3; --quick 1)")
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="smaller captures and one run per command: a case in well under a minute",
+    )
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where captures are built")
     p.add_argument(
         "--keep",
@@ -100,6 +107,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="largest allowed attscope peak-RSS ratio, large over small capture (1.10)",
     )
     args = p.parse_args(argv)
+    quick = args.quick
+    if args.frames is None:
+        args.frames = 200_000 if quick else 1_000_000
+    if args.small_frames is None:
+        args.small_frames = 20_000 if quick else 100_000
+    if args.repeat is None:
+        args.repeat = 1 if quick else 3
     if args.frames < 1 or args.small_frames < 1 or args.repeat < 1:
         p.error("--frames, --small-frames and --repeat must be at least 1")
     return args
