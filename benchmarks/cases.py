@@ -26,8 +26,8 @@ class Case:
     tshark: tuple[str, ...] | None
 
 
-# tshark's nearest to attscope's full analysis: the ATT fields and request/answer pairing
-ATT_ANALYSIS = (
+# tshark decoding every frame down to the ATT fields
+ATT_FIELDS = (
     "-r",
     "{capture}",
     "-T",
@@ -38,11 +38,9 @@ ATT_ANALYSIS = (
     "btatt.handle",
     "-e",
     "btatt.value",
-    "-e",
-    "btatt.request_in_frame",
-    "-e",
-    "btatt.error_code",
 )
+# tshark's nearest to attscope's full analysis: those fields and request/answer pairing
+ATT_ANALYSIS = (*ATT_FIELDS, "-e", "btatt.request_in_frame", "-e", "btatt.error_code")
 
 CASES: tuple[Case, ...] = (
     Case(
@@ -56,18 +54,7 @@ CASES: tuple[Case, ...] = (
         name="decode",
         what="decode every frame (HCI, L2CAP with reassembly, ATT ...) and count PDUs by kind",
         attscope=("stats", "{capture}"),
-        tshark=(
-            "-r",
-            "{capture}",
-            "-T",
-            "fields",
-            "-e",
-            "btatt.opcode",
-            "-e",
-            "btatt.handle",
-            "-e",
-            "btatt.value",
-        ),
+        tshark=ATT_FIELDS,
     ),
     Case(
         name="analyze",

@@ -304,7 +304,7 @@ class LiveCapture:
 
     def _follow(self, raw: bytes, random: bool, announce: bool = True) -> None:
         o = self.options
-        self.serial.command(lambda h: h.follow(raw, random, o.adv_only, o.legacy_only, o.coded))
+        self.serial.follow(raw, random, o.adv_only, o.legacy_only, o.coded)
         self._give_tk()  # a scan since it was given set the sniffer's TK to zero (5.3)
         self._following = f"{_display(raw)} ({'random' if random else 'public'})"
         self.state = f"following {self._following}"

@@ -392,7 +392,7 @@ class NrfDevice:
         return Emission(b"".join(out), hangup, first and self.stats.sent > sent)
 
     def _first_sighting(self, frame: Frame) -> bool:
-        ci = 1 if frame.sniffer is not None and frame.sniffer.phy == 2 else 0
+        ci = _ci_len(frame)
         if frame.payload[4 + ci] & 0x0F not in _CONNECTABLE:
             return False
         found = advertiser_address(frame.payload, ci)
@@ -408,12 +408,8 @@ class NrfDevice:
         if self.state == State.CONNECTION and start - self._conn_last > self._conn_timeout:
             self._leave_connection(before)  # supervision timeout: the packets stopped
         s = frame.sniffer
-        advertising = (
-            s.advertising
-            if s is not None and s.advertising is not None
-            else _U32.unpack_from(frame.payload)[0] == LE_ADVERTISING_AA
-        )
-        ci = 1 if s is not None and s.phy == 2 else 0
+        advertising = _on_advertising_channel(frame)
+        ci = _ci_len(frame)
         channel = s.channel if s is not None else None
         if self.state == State.CONNECTION:
             return self._in_connection(frame, start, advertising, after)
@@ -467,7 +463,7 @@ class NrfDevice:
         s = frame.sniffer
         if self._conn_update is not None:
             self._apply_update(s.event_counter if s is not None else None)
-        head = 5 if s is not None and s.phy == 2 else 4  # the header, after a CI byte on Coded
+        head = 4 + _ci_len(frame)  # the header, after the access address and CI
         if len(ll) < head + 6 or ll[head] & 0x03 != 3:  # not a control PDU (LLID 3)
             return True
         if s is not None and ((s.encrypted and not s.decrypted) or s.crc_ok is False):
@@ -645,13 +641,25 @@ class NrfDevice:
         return None
 
 
-def _is_advert(frame: Frame) -> bool:
-    if frame.encap != Encap.LE_LL or frame.problem is not None or len(frame.payload) < 9:
-        return False
+def _ci_len(frame: Frame) -> int:
+    """Octets of the coding indicator after the access address: 1 on LE Coded, else 0."""
+    return 1 if frame.sniffer is not None and frame.sniffer.phy == 2 else 0
+
+
+def _on_advertising_channel(frame: Frame) -> bool:
+    """The sniffer's word when it gives one, else the advertising access address."""
     s = frame.sniffer
     if s is not None and s.advertising is not None:
-        return s.advertising and (s.crc_ok is not False)
+        return s.advertising
     return bool(_U32.unpack_from(frame.payload)[0] == LE_ADVERTISING_AA)
+
+
+def _is_advert(frame: Frame) -> bool:
+    """A usable advertising packet whose CRC held (one to stream in the pre-roll)."""
+    if frame.encap != Encap.LE_LL or frame.problem is not None or len(frame.payload) < 9:
+        return False
+    crc_held = frame.sniffer is None or frame.sniffer.crc_ok is not False
+    return crc_held and _on_advertising_channel(frame)
 
 
 # garbage never holds a frame start, so the frame after it survives whole

@@ -74,7 +74,7 @@ class ProtocolVersion(msgspec.Struct, frozen=True, tag=True):
 
 class Lost(msgspec.Struct, frozen=True, tag=True):
     """Packets lost on the way: counter values missing where the byte stream broke (bytes
-    outside any frame, or a broken frame, since the last good one), beyond the broken frames
+    outside any frame, or a SLIP fault, since the last good frame), beyond the broken frames
     themselves, which are counted as `FrameDropped` and never here as well."""
 
     count: int

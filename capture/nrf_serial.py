@@ -163,7 +163,7 @@ class NrfSerial:
                     f"no nRF Sniffer found: no serial port with the USB id of a sniffer board "
                     f"({ids}); name its port with --port"
                 )
-            reason = self._connect([p.device for p in candidates])
+            reason = self._connect(_devices(candidates))
             if reason is not None:
                 raise CaptureError(
                     f"no nRF Sniffer found: {len(candidates)} port(s) with a sniffer board's "

@@ -145,21 +145,26 @@ def record_to_packet(record: bytes) -> Uart:
     if not is_packet_event(p.version, p.packet_id):
         return p
     event, radio = p.payload[:10], p.payload[10:]
-    coded = (event[1] >> 4) & 7 == 2
-    at = 4 + (1 if coded else 0) + 2
+    at = _padding_at(event)
     return Uart(p.version, p.counter, p.packet_id, event + radio[:at] + b"\x00" + radio[at:])
 
 
 def packet_to_record(p: Uart, board: int) -> bytes:
     """The 272 record a host writes for a packet event (the inverse of the above)."""
     event, radio = p.payload[:10], p.payload[10:]
-    coded = (event[1] >> 4) & 7 == 2
-    at = 4 + (1 if coded else 0) + 2
+    at = _padding_at(event)
     if radio[at] != 0:
         raise ValueError(f"padding byte {radio[at]:#04x}, not 00")
     return bytes((board,)) + build(
         Uart(p.version, p.counter, p.packet_id, event + radio[:at] + radio[at + 1 :])
     )
+
+
+def _padding_at(event: bytes) -> int:
+    """Where the padding byte sits in the radio packet: after AA, CI (Coded PHY only),
+    header and length (section 6.3); `event` is the 10-byte event header."""
+    coded = (event[1] >> 4) & 7 == 2
+    return 4 + (1 if coded else 0) + 2
 
 
 def read_records(path: str | os.PathLike[str]) -> list[bytes]:
@@ -206,12 +211,10 @@ def advertiser(record: bytes) -> bytes | None:
 
 @dataclass
 class SimStats:
-    opened: int = 0  # times a host opened the port
     beacons: int = 0  # first-advert repeats sent before the replay
     replayed: int = 0  # capture records sent
     replies: int = 0
     counters: list[int] = field(default_factory=list)  # every frame sent, in order
-    commands: list[int] = field(default_factory=list)  # ids of the host's commands
 
 
 class DongleSim:
@@ -296,8 +299,6 @@ class DongleSim:
         if not self._host_there():
             self._stop.wait(0.01)
             return
-        if not self.stats.opened:
-            self.stats.opened = 1
         self._answer(
             timeout=0 if self._replaying and self._next < len(self.packets) else self.beacon_every
         )
@@ -339,7 +340,6 @@ class DongleSim:
             self._command(parse(data))
 
     def _command(self, c: Uart) -> None:
-        self.stats.commands.append(c.packet_id)
         reply: bytes | None = None
         if c.packet_id == PING_REQ and self.answer_ping:
             reply = struct.pack("<H", 1116)

@@ -302,14 +302,21 @@ def test_version_1_over_a_pty(sample: Path, link: Path) -> None:
     assert {f.sniffer.protover for f in got if f.sniffer} == {1}
 
 
-def test_fault_garbage_is_skipped_and_every_frame_kept(sample: Path, link: Path) -> None:
-    with live(
-        open_capture(sample), link, faults=frozenset({Fault.GARBAGE}), fault_every=7
-    ) as emulator:
-        session = NrfSerial(str(link), board_id=0)
+def with_fault(
+    sample: Path, link: Path, fault: Fault, **config: Any
+) -> tuple[Emulator, NrfSerial, list[SerialEvent]]:
+    """The sample replayed with one fault, a host reading all of it: the emulator (for its
+    stats), the host and every event it delivered."""
+    with live(open_capture(sample), link, faults=frozenset({fault}), **config) as emulator:
+        session = NrfSerial(str(link))
         session.open()
         events = drain(session, emulator)
         session.close()
+    return emulator, session, events
+
+
+def test_fault_garbage_is_skipped_and_every_frame_kept(sample: Path, link: Path) -> None:
+    emulator, _, events = with_fault(sample, link, Fault.GARBAGE, fault_every=7)
     stats = emulator.device.stats
     assert stats.garbage_bytes > 0
     assert sum(e.count for e in events if isinstance(e, Garbage)) == stats.garbage_bytes
@@ -318,13 +325,7 @@ def test_fault_garbage_is_skipped_and_every_frame_kept(sample: Path, link: Path)
 
 
 def test_fault_broken_escape_drops_that_frame_and_says_so(sample: Path, link: Path) -> None:
-    with live(
-        open_capture(sample), link, faults=frozenset({Fault.SLIP}), fault_every=9
-    ) as emulator:
-        session = NrfSerial(str(link))
-        session.open()
-        events = drain(session, emulator)
-        session.close()
+    emulator, session, events = with_fault(sample, link, Fault.SLIP, fault_every=9)
     broken = emulator.device.stats.broken_frames
     dropped = [e for e in events if isinstance(e, FrameDropped)]
     assert broken == 300 // 9 and len(dropped) == broken
@@ -336,13 +337,7 @@ def test_fault_broken_escape_drops_that_frame_and_says_so(sample: Path, link: Pa
 
 
 def test_a_counter_gap_in_a_whole_stream_is_a_skip_not_a_loss(sample: Path, link: Path) -> None:
-    with live(
-        open_capture(sample), link, faults=frozenset({Fault.GAP}), fault_every=20, gap_size=4
-    ) as emulator:
-        session = NrfSerial(str(link))
-        session.open()
-        events = drain(session, emulator)
-        session.close()
+    emulator, session, events = with_fault(sample, link, Fault.GAP, fault_every=20, gap_size=4)
     skipped = [e for e in events if isinstance(e, Skipped)]
     stats = emulator.device.stats
     assert skipped and all(e.count == 4 for e in skipped)
@@ -354,13 +349,7 @@ def test_a_counter_gap_in_a_whole_stream_is_a_skip_not_a_loss(sample: Path, link
 def test_bytes_lost_on_the_line_are_one_broken_frame_and_the_rest_lost(
     sample: Path, link: Path
 ) -> None:
-    with live(
-        open_capture(sample), link, faults=frozenset({Fault.LOSS}), fault_every=20, gap_size=3
-    ) as emulator:
-        session = NrfSerial(str(link))
-        session.open()
-        events = drain(session, emulator)
-        session.close()
+    emulator, session, events = with_fault(sample, link, Fault.LOSS, fault_every=20, gap_size=3)
     stats = emulator.device.stats
     lost = [e for e in events if isinstance(e, Lost)]
     assert stats.cut_frames > 5 and all(e.count == 3 for e in lost)
