@@ -89,6 +89,7 @@ class Emulator:
         link: str | os.PathLike[str] | None = None,
         rate: Rate = "max",
         hangup_seconds: float = 1.0,
+        first_sighting_grace: float = FIRST_SIGHTING_GRACE,
     ) -> None:
         if rate not in RATES:
             raise ValueError(f"rate {rate!r}: choose one of {', '.join(RATES)}")
@@ -98,6 +99,7 @@ class Emulator:
         self.link = Path(link) if link is not None else None
         self.rate = rate
         self.hangup_seconds = hangup_seconds
+        self.first_sighting_grace = first_sighting_grace
         self.error: BaseException | None = None
         self.slave_name = ""
         self.host_opens = 0  # times a host opened the port
@@ -278,7 +280,7 @@ class Emulator:
             queued = self._unread()
             if self._out or queued:
                 return True
-            self._hold = time.monotonic() + FIRST_SIGHTING_GRACE
+            self._hold = time.monotonic() + self.first_sighting_grace
         if time.monotonic() < self._hold:
             return True
         self._hold = None
