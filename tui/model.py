@@ -3,7 +3,7 @@ everything long (frames, ATT PDUs, transactions, violations) spilled to temporar
 
 One thread feeds frames (`ingest`); the UI thread reads. The analyzer's own state (its
 connections and GATT databases) is read under `lock`, which the feeding thread releases
-between batches. After each batch the feeding thread calls `on_change` (the TUI posts a
+between batches, letting any reader that asked go first. After each batch the feeding thread calls `on_change` (the TUI posts a
 message: nothing polls the model). Packets are not kept: a row on screen is decoded again from the nearest
 decoder checkpoint, which gives exactly what the first pass saw.
 """
@@ -38,6 +38,7 @@ from attscope.dissector.decoding.decoder import Decoder, Packet
 from attscope.dissector.decoding.gatt_values import decoded_text
 from attscope.dissector.decoding.le_keys import Keys
 from attscope.dissector.decoding.uuid_names import uuid_name
+from attscope.tui.handoff_lock import HandoffLock
 from attscope.tui.spill import SpillList
 from attscope.tui.time_axis import ConnectionStarts, TimeAxis
 
@@ -45,6 +46,15 @@ CHECKPOINT_EVERY = 4096  # frames between decoder copies: the most a jump re-dec
 BATCH = 512  # frames fed per hold of the lock
 _CACHE_SIZE = 4096  # decoded packets kept for the rows on and near the screen
 _PREVIEW = 32  # value bytes kept per ATT PDU for the flow view
+_DECODED_CACHE_SIZE = 4096  # short values decoded, remembered (cleared when full)
+_FROM_SERVER = att.FROM_SERVER
+_ERROR_RSP = int(att.AttOpcode.ERROR_RSP)
+_SHAPES: dict[type, tuple[bool, bool]] = {}  # ATT PDU class -> (has handle, has value)
+
+
+def _shape(cls: type) -> tuple[bool, bool]:
+    fields = getattr(cls, "__struct_fields__", ())
+    return "handle" in fields, "value" in fields
 
 
 class FlowRecord(msgspec.Struct, array_like=True, gc=False):
@@ -87,7 +97,7 @@ class CaptureModel:
         self.name = name
         self.uuid_names = uuid_names
         self.analyzer = Analyzer(retain=False, uuid_names=uuid_names, keys=keys)
-        self.lock = threading.RLock()
+        self.lock = HandoffLock()
         self.frames: SpillList[Frame] = SpillList(Frame)
         self.flows: SpillList[FlowRecord] = SpillList(FlowRecord)
         self.transactions: SpillList[Transaction] = SpillList(Transaction)
@@ -112,10 +122,12 @@ class CaptureModel:
         self.on_change: Callable[[], None] | None = None  # called (feeding thread) on a bump
         self.clock = TimeAxis()  # how the time columns show time (UI thread)
         self._starts: tuple[int, ConnectionStarts] | None = None
+        self._connections: tuple[int, list[Connection]] | None = None  # (version, records)
         self._checkpoints: list[Decoder] = []
         self._cache: OrderedDict[int, Packet] = OrderedDict()
         self._cursor: tuple[int, Decoder] | None = None  # a decoder and the next position
         self._cache_lock = threading.Lock()
+        self._decoded_cache: dict[tuple[str, bytes], str] = {}
         # appended since the last publish, not yet readable
         self.frames_pending = self._flows_pending = 0
         self._txns_pending = self._violations_pending = 0
@@ -156,7 +168,7 @@ class CaptureModel:
     def feed_batch(self, batch: list[Frame], total_bytes: int | None = None) -> None:
         if not batch:
             return
-        with self.lock:
+        with self.lock.feeding():
             for frame in batch:
                 self._feed(frame)
             self._publish()
@@ -165,7 +177,7 @@ class CaptureModel:
 
     def finish(self, warnings: list[str] | None = None) -> None:
         """The end of the frames, with the source's warnings (they are read with `done`)."""
-        with self.lock:
+        with self.lock.feeding():
             self.warnings = list(warnings or [])
             self._events(self.analyzer.finish())
             self.done = True
@@ -193,45 +205,58 @@ class CaptureModel:
             self._events(events)
 
     def _flow(self, packet: Packet, conn_id: str, pdu: Any, answered: Transaction | None) -> None:
-        index = self._connection(conn_id)
+        # runs for every ATT PDU: what a PDU class has is looked up once per class
+        shape = _SHAPES.get(type(pdu))
+        if shape is None:
+            shape = _SHAPES[type(pdu)] = _shape(type(pdu))
+        has_handle, has_value = shape
+        index = self._conn_index.get(conn_id)
+        if index is None:
+            index = self._connection(conn_id)
+        counts = self.counts[conn_id]
         opcode = int(pdu.opcode)
-        handle = getattr(pdu, "handle", None)
-        value = getattr(pdu, "value", None)
+        handle = pdu.handle if has_handle else None
+        if not isinstance(handle, int):
+            handle = -1
+        value = pdu.value if has_value else b""
         if not isinstance(value, bytes):
             value = b""
         side = SIDE_OF[packet.direction]
-        about = handle if isinstance(handle, int) else -1
+        from_server = opcode in _FROM_SERVER
+        about = handle
         if about < 0 and answered is not None and answered.kind == "read" and value:
             about = -1 if answered.handle is None else answered.handle  # a Read Response
         decoded = ""
         if value and about >= 0:
-            server = side if opcode in att.FROM_SERVER else OTHER_SIDE.get(side, side)
+            server = side if from_server else OTHER_SIDE.get(side, side)
             db = self.analyzer.gatt_for(conn_id, server)
             if db is not None:
-                decoded = decoded_text(db.attribute_type(about), value) or ""
-        latency = -1
-        if answered is not None and answered.latency_us is not None:
-            latency = answered.latency_us
+                decoded = self._decoded(db.attribute_type(about), value)
+        latency = pair = -1
+        if answered is not None:
+            pair = answered.request_frame
+            if answered.latency_us is not None:
+                latency = answered.latency_us
         error = ""
         expected = False
-        if opcode == att.AttOpcode.ERROR_RSP:
+        if opcode == _ERROR_RSP:
             why = error_name(pdu.error_code)
             error = f"{att.opcode_title(pdu.request_opcode)}: {why}"
             expected = ends_procedure(pdu.request_opcode, pdu.error_code)
             if expected:
-                self.counts[conn_id].expected += 1
+                counts.expected += 1
             else:
-                self.counts[conn_id].errors += 1
-        self.counts[conn_id].att_pdus += 1
+                counts.errors += 1
+        counts.att_pdus += 1
         record = FlowRecord(
             packet.frame,
             packet.ts_us,
             index,
             packet.cid or 0,
             side,
-            "server" if opcode in att.FROM_SERVER else "client",
+            "server" if from_server else "client",
             opcode,
-            handle if isinstance(handle, int) else -1,
+            handle,
             value[:_PREVIEW],
             len(value),
             latency,
@@ -239,11 +264,26 @@ class CaptureModel:
             about,
             decoded,
             expected,
-            answered.request_frame if answered is not None else -1,
+            pair,
         )
         self.flows_of[index].append(len(self.flows) + self._flows_pending)
         self._flows_pending += 1
         self.flows.append(record)
+
+    def _decoded(self, kind: str | None, value: bytes) -> str:
+        """A value decoded by its attribute's type, as the GATT panel shows it; short
+        values are remembered, as a device sends the same few again and again."""
+        if kind is None:
+            return ""
+        if len(value) > _PREVIEW:
+            return decoded_text(kind, value) or ""
+        key = (kind, value)
+        text = self._decoded_cache.get(key)
+        if text is None:
+            if len(self._decoded_cache) >= _DECODED_CACHE_SIZE:
+                self._decoded_cache.clear()
+            text = self._decoded_cache[key] = decoded_text(kind, value) or ""
+        return text
 
     def _connection(self, conn_id: str) -> int:
         index = self._conn_index.get(conn_id)
@@ -291,9 +331,13 @@ class CaptureModel:
         return self._conn_index.get(conn_id)
 
     def connections(self) -> list[Connection]:
-        """The analyzer's connections, copied under the lock."""
+        """The analyzer's connections, copied under the lock once per version: every panel
+        asks after each change, and a record of each connection with its health is the
+        dearest thing a redraw reads."""
         with self.lock:
-            return self.analyzer.connections
+            if self._connections is None or self._connections[0] != self.version:
+                self._connections = (self.version, self.analyzer.connections)
+            return list(self._connections[1])
 
     def flow_at(self, frame: int) -> tuple[int, FlowRecord] | None:
         """The ATT PDU a frame carried (its position among the flows), if any."""
@@ -332,8 +376,7 @@ class CaptureModel:
     def connection_starts(self) -> ConnectionStarts:
         """When each connection opened (for the time since it), kept until the model grows."""
         if self._starts is None or self._starts[0] != self.version:
-            with self.lock:
-                starts = [(c.id, c.start_us) for c in self.analyzer.connections]
+            starts = [(c.id, c.start_us) for c in self.connections()]
             self._starts = (self.version, ConnectionStarts(starts))
         return self._starts[1]
 

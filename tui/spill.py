@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import os
 import struct
+import sys
 import tempfile
 import threading
+from array import array
 from collections.abc import Iterator
 from typing import Generic, TypeVar
 
@@ -20,6 +22,15 @@ import msgspec
 T = TypeVar("T")
 _OFFSET = struct.Struct("<Q")
 _FLUSH_AT = 1 << 16  # bytes buffered before they go to the files
+
+
+def _little_endian(offsets: array[int]) -> bytes:
+    """The offsets as the index file keeps them, 8 bytes little-endian each."""
+    if sys.byteorder == "little":
+        return offsets.tobytes()
+    swapped = array("Q", offsets)
+    swapped.byteswap()
+    return swapped.tobytes()
 
 
 class SpillList(Generic[T]):
@@ -35,30 +46,31 @@ class SpillList(Generic[T]):
         self._index = tempfile.TemporaryFile(dir=directory, prefix="attscope-")  # noqa: SIM115
         self._data_fd = self._data.fileno()
         self._index_fd = self._index.fileno()
+        self._encode_into = self._encoder.encode_into
         self._pending_data = bytearray()
-        self._pending_index = bytearray()
-        self._size = 0  # bytes in the data file and its buffer
+        self._pending_index = array("Q")  # each pending record's offset in the data file
+        self._size = 0  # bytes in the data file (not its buffer)
         self._written = 0  # records on disk, readable
         self._count = 0  # records appended
         self._lock = threading.Lock()
 
     def append(self, record: T) -> None:
-        blob = self._encoder.encode(record)
-        self._pending_index += _OFFSET.pack(self._size)
-        self._pending_data += blob
-        self._size += len(blob)
+        pending = self._pending_data
+        self._pending_index.append(self._size + len(pending))
+        self._encode_into(record, pending, -1)  # at the end, with no bytes object between
         self._count += 1
-        if len(self._pending_data) >= _FLUSH_AT:
+        if len(pending) >= _FLUSH_AT:
             self.flush()
 
     def flush(self) -> None:
         """Make every appended record readable."""
         with self._lock:
-            if self._pending_data or self._pending_index:
+            if self._pending_index:
                 os.write(self._data_fd, self._pending_data)
-                os.write(self._index_fd, self._pending_index)
+                os.write(self._index_fd, _little_endian(self._pending_index))
+                self._size += len(self._pending_data)
                 self._pending_data.clear()
-                self._pending_index.clear()
+                del self._pending_index[:]
             self._written = self._count
 
     def __len__(self) -> int:
