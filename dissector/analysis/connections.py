@@ -519,8 +519,10 @@ class ConnectionTracker:
                 f"max RX {pdu.max_rx_octets} bytes, max TX {pdu.max_tx_octets} bytes",
             )
         elif isinstance(pdu, llc.StartEncRsp):
-            self._note(conn, packet, "encryption", "encryption started")
-            self._ciphertext.add(conn.id)
+            # both ends send one (Vol 6 Part B 5.1.3.1): the first says encryption is on
+            if conn.id not in self._ciphertext:
+                self._note(conn, packet, "encryption", "encryption started")
+                self._ciphertext.add(conn.id)
         elif isinstance(pdu, llc.EncReq):
             refresh = conn.id in self._ciphertext or conn.id in self._paused
             self._paused.discard(conn.id)
