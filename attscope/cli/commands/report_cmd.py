@@ -16,7 +16,6 @@ from attscope.cli.messages import say
 from attscope.cli.uuid_file import load_uuid_names
 from attscope.dissector.analysis.analysis_records import Violation
 from attscope.dissector.analysis.analyzer import Analyzer, Event
-from attscope.report.html_report import MAX_VIOLATIONS, report_parts
 
 
 def register(sub: Any) -> None:
@@ -41,6 +40,10 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # here, not at the top: plotly is the slowest import of all, and every command
+    # (the TUI's first screen too) would wait for it
+    from attscope.report.html_report import report_parts
+
     names = load_uuid_names(args.uuid_names)
     reader = open_capture(args.file, args.log)  # an unreadable file: one line and exit 2, in main
     # the analysis streams (no transactions kept): the report needs each connection's
@@ -81,6 +84,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _keep_violations(events: Sequence[Event], kept: list[Violation]) -> int:
     """Keep the events' violations up to the report's table size; how many there were."""
+    from attscope.report.html_report import MAX_VIOLATIONS  # loaded by run() already
+
     count = 0
     for event in events:
         if isinstance(event, Violation):
