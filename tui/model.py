@@ -3,9 +3,10 @@ everything long (frames, ATT PDUs, transactions, violations) spilled to temporar
 
 One thread feeds frames (`ingest`); the UI thread reads. The analyzer's own state (its
 connections and GATT databases) is read under `lock`, which the feeding thread releases
-between batches, letting any reader that asked go first. After each batch the feeding thread calls `on_change` (the TUI posts a
-message: nothing polls the model). Packets are not kept: a row on screen is decoded again from the nearest
-decoder checkpoint, which gives exactly what the first pass saw.
+between batches, letting any reader that asked go first. After each batch the feeding
+thread calls `on_change` (the TUI posts a message: nothing polls the model). Packets are
+not kept: a row on screen is decoded again from the nearest decoder checkpoint, which
+gives exactly what the first pass saw.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from array import array
 from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
+from functools import cache
 from typing import Any
 
 import msgspec
@@ -49,10 +51,11 @@ _PREVIEW = 32  # value bytes kept per ATT PDU for the flow view
 _DECODED_CACHE_SIZE = 4096  # short values decoded, remembered (cleared when full)
 _FROM_SERVER = att.FROM_SERVER
 _ERROR_RSP = int(att.AttOpcode.ERROR_RSP)
-_SHAPES: dict[type, tuple[bool, bool]] = {}  # ATT PDU class -> (has handle, has value)
 
 
+@cache
 def _shape(cls: type) -> tuple[bool, bool]:
+    """Whether an ATT PDU class has a handle and a value, worked out once per class."""
     fields = getattr(cls, "__struct_fields__", ())
     return "handle" in fields, "value" in fields
 
@@ -205,14 +208,8 @@ class CaptureModel:
             self._events(events)
 
     def _flow(self, packet: Packet, conn_id: str, pdu: Any, answered: Transaction | None) -> None:
-        # runs for every ATT PDU: what a PDU class has is looked up once per class
-        shape = _SHAPES.get(type(pdu))
-        if shape is None:
-            shape = _SHAPES[type(pdu)] = _shape(type(pdu))
-        has_handle, has_value = shape
-        index = self._conn_index.get(conn_id)
-        if index is None:
-            index = self._connection(conn_id)
+        has_handle, has_value = _shape(type(pdu))
+        index = self._connection(conn_id)
         counts = self.counts[conn_id]
         opcode = int(pdu.opcode)
         handle = pdu.handle if has_handle else None

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import struct
-import sys
 import tempfile
 import threading
 from array import array
@@ -20,17 +19,8 @@ from typing import Generic, TypeVar
 import msgspec
 
 T = TypeVar("T")
-_OFFSET = struct.Struct("<Q")
+_OFFSET = struct.Struct("=Q")  # the index file's offsets: this process's own, native order
 _FLUSH_AT = 1 << 16  # bytes buffered before they go to the files
-
-
-def _little_endian(offsets: array[int]) -> bytes:
-    """The offsets as the index file keeps them, 8 bytes little-endian each."""
-    if sys.byteorder == "little":
-        return offsets.tobytes()
-    swapped = array("Q", offsets)
-    swapped.byteswap()
-    return swapped.tobytes()
 
 
 class SpillList(Generic[T]):
@@ -67,7 +57,7 @@ class SpillList(Generic[T]):
         with self._lock:
             if self._pending_index:
                 os.write(self._data_fd, self._pending_data)
-                os.write(self._index_fd, _little_endian(self._pending_index))
+                os.write(self._index_fd, self._pending_index.tobytes())
                 self._size += len(self._pending_data)
                 self._pending_data.clear()
                 del self._pending_index[:]

@@ -42,7 +42,7 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     # here, not at the top: plotly is the slowest import of all, and every command
     # (the TUI's first screen too) would wait for it
-    from attscope.report.html_report import report_parts
+    from attscope.report.html_report import MAX_VIOLATIONS, report_parts
 
     names = load_uuid_names(args.uuid_names)
     reader = open_capture(args.file, args.log)  # an unreadable file: one line and exit 2, in main
@@ -58,8 +58,8 @@ def run(args: argparse.Namespace) -> int:
             start = frame.ts_us
         events = analyzer.feed(frame).events
         if events:
-            found += _keep_violations(events, violations)
-    found += _keep_violations(analyzer.finish(), violations)
+            found += _keep_violations(events, violations, MAX_VIOLATIONS)
+    found += _keep_violations(analyzer.finish(), violations, MAX_VIOLATIONS)
     warnings = [*map(str, reader.warnings), *analyzer.limits]
     page = report_parts(
         Path(reader.name).name, f"{reader.format} ({reader.detail})", frames, start or 0,
@@ -82,14 +82,13 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _keep_violations(events: Sequence[Event], kept: list[Violation]) -> int:
-    """Keep the events' violations up to the report's table size; how many there were."""
-    from attscope.report.html_report import MAX_VIOLATIONS  # loaded by run() already
-
+def _keep_violations(events: Sequence[Event], kept: list[Violation], limit: int) -> int:
+    """Keep the events' violations up to `limit` (the report's table size); how many
+    there were."""
     count = 0
     for event in events:
         if isinstance(event, Violation):
             count += 1
-            if len(kept) < MAX_VIOLATIONS:
+            if len(kept) < limit:
                 kept.append(event)
     return count
