@@ -208,7 +208,7 @@ class CaptureModel:
             self._events(events)
 
     def _flow(self, packet: Packet, conn_id: str, pdu: Any, answered: Transaction | None) -> None:
-        has_handle, has_value = _shape(type(pdu))
+        has_handle, has_value = _shape(pdu.__class__)  # not type(): mypy holds type[Any] unhashable
         index = self._connection(conn_id)
         counts = self.counts[conn_id]
         opcode = int(pdu.opcode)
